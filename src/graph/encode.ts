@@ -1,0 +1,69 @@
+import onnxProto from 'onnx-proto';
+import type { Attr, ConstData, DType, Graph, Shape, Value } from './builder.js';
+
+const { onnx } = onnxProto;
+
+/** The ONNX opset every widedeep graph targets (ReduceSum takes axes as an input, ReduceMean as an attribute). */
+export const OPSET = 17;
+/** ONNX IR version matching opset 17. */
+export const IR_VERSION = 8;
+
+const ELEM: Record<DType, number> = {
+  float32: onnx.TensorProto.DataType.FLOAT,
+  float64: onnx.TensorProto.DataType.DOUBLE,
+  int64: onnx.TensorProto.DataType.INT64,
+  int32: onnx.TensorProto.DataType.INT32,
+  bool: onnx.TensorProto.DataType.BOOL,
+};
+
+function valueInfo(v: Value): onnxProto.onnx.IValueInfoProto {
+  return {
+    name: v.name,
+    type: { tensorType: { elemType: ELEM[v.dtype], shape: { dim: dims(v.shape) } } },
+  };
+}
+
+function dims(shape: Shape): onnxProto.onnx.TensorShapeProto.IDimension[] {
+  return shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d }));
+}
+
+function attribute(name: string, a: Attr): onnxProto.onnx.IAttributeProto {
+  const T = onnx.AttributeProto.AttributeType;
+  if ('i' in a) return { name, type: T.INT, i: a.i };
+  if ('f' in a) return { name, type: T.FLOAT, f: a.f };
+  if ('s' in a) return { name, type: T.STRING, s: new TextEncoder().encode(a.s) };
+  if ('ints' in a) return { name, type: T.INTS, ints: [...a.ints] };
+  return { name, type: T.FLOATS, floats: [...a.floats] };
+}
+
+function tensorProto(v: Value, data: ConstData): onnxProto.onnx.ITensorProto {
+  const raw = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return { name: v.name, dataType: ELEM[v.dtype], dims: v.shape.map(Number), rawData: raw };
+}
+
+/** Encodes a graph as ONNX model bytes (opset 17), ready for an InferenceSession. */
+export function encodeModel(g: Graph, docString = ''): Uint8Array {
+  const graph = onnx.GraphProto.create({
+    name: g.name,
+    node: g.nodes.map((n, k) =>
+      onnx.NodeProto.create({
+        name: `${n.opType}_${k}`,
+        opType: n.opType,
+        input: n.inputs.map((v) => (v ? v.name : '')),
+        output: n.outputs.map((v) => v.name),
+        attribute: Object.entries(n.attrs).map(([name, a]) => attribute(name, a)),
+      }),
+    ),
+    input: g.inputs.map(valueInfo),
+    output: g.outputs.map(valueInfo),
+    initializer: g.initializers.map((i) => tensorProto(i.value, i.data)),
+  });
+  const model = onnx.ModelProto.create({
+    irVersion: IR_VERSION,
+    producerName: 'widedeep',
+    docString,
+    opsetImport: [{ domain: '', version: OPSET }],
+    graph,
+  });
+  return onnx.ModelProto.encode(model).finish();
+}

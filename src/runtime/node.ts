@@ -1,0 +1,21 @@
+import { DEFAULT_THREADS, type Executor, type Session, type SessionOptions } from './executor.js';
+import { OrtSession } from './ort-session.js';
+
+/**
+ * onnxruntime-node (native MLAS kernels). Intra-op threads = cores, spinning off: spinning threads would
+ * fight the JavaScript thread for the two cores.
+ */
+export const nodeExecutor: Executor = {
+  name: 'node',
+  async createSession(model: Uint8Array, options: SessionOptions = {}): Promise<Session> {
+    const ort = await import('onnxruntime-node');
+    const session = await ort.InferenceSession.create(model, {
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+      intraOpNumThreads: options.threads ?? DEFAULT_THREADS,
+      interOpNumThreads: 1,
+      extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+    });
+    return new OrtSession(ort, session, true);
+  },
+};
