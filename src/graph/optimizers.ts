@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { WideDeepError } from '../core/errors.js';
+import type { Graph, Value } from './builder.js';
+import * as op from './ops.js';
+
+/**
+ * Dense optimizers as update subgraphs inside the training-step graph. Per-step scalars (learning rate,
+ * Adam's bias corrections) are graph inputs, so schedules never need a new session.
+ */
+const sgd = z.strictObject({
+  type: z.literal('sgd'),
+  lr: z.number().positive(),
+  momentum: z.number().min(0).max(1).default(0),
+  weightDecay: z.number().min(0).default(0),
+});
+const adagrad = z.strictObject({
+  type: z.literal('adagrad'),
+  lr: z.number().positive(),
+  initialAccumulator: z.number().min(0).default(0.1),
+  eps: z.number().min(0).default(1e-7),
+  weightDecay: z.number().min(0).default(0),
+});
+const adam = z.strictObject({
+  type: z.literal('adam'),
+  lr: z.number().positive(),
+  beta1: z.number().min(0).max(1).default(0.9),
+  beta2: z.number().min(0).max(1).default(0.999),
+  eps: z.number().min(0).default(1e-8),
+  weightDecay: z.number().min(0).default(0),
+});
+export const denseOptimizerSchema = z.discriminatedUnion('type', [sgd, adagrad, adam]);
+export type DenseOptimizerConfig = z.input<typeof denseOptimizerSchema>;
+export type DenseOptimizerResolved = z.output<typeof denseOptimizerSchema>;
+
+export function parseDenseOptimizer(config: unknown, field = 'optimizer'): DenseOptimizerResolved {
+  const r = denseOptimizerSchema.safeParse(config);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const path = [field, ...(issue?.path ?? []).map(String)].join('.');
+  throw new WideDeepError('CONFIG', `invalid dense optimizer: ${issue?.message ?? 'bad value'}`, {
+    field: path,
+    fix: 'use {type: sgd|adagrad|adam, lr, ...}: sgd takes momentum, weightDecay; adagrad initialAccumulator, eps, weightDecay; adam beta1, beta2, eps, weightDecay',
+  });
+}
+
+/** Names of the optimizer's per-parameter state slots and their initial values. */
+export function slotsOf(c: DenseOptimizerResolved): { name: string; init: number }[] {
+  if (c.type === 'sgd') return c.momentum > 0 ? [{ name: 'momentum', init: 0 }] : [];
+  if (c.type === 'adagrad') return [{ name: 'accum', init: c.initialAccumulator }];
+  return [
+    { name: 'm', init: 0 },
+    { name: 'v', init: 0 },
+  ];
+}
+
+/** Names of the per-step scalar inputs. */
+export function hyperNamesOf(c: DenseOptimizerResolved): string[] {
+  return c.type === 'adam' ? ['lr', 'bc1', 'bc2'] : ['lr'];
+}
+
+/** Values of the per-step scalars at 1-based `step` with learning rate `lr`. */
+export function hyperValuesOf(c: DenseOptimizerResolved, step: number, lr: number): Record<string, number> {
+  if (c.type !== 'adam') return { lr };
+  return { lr, bc1: 1 / (1 - c.beta1 ** step), bc2: 1 / (1 - c.beta2 ** step) };
+}
+
+/**
+ * Emits the update of parameter `p` with gradient `grad`. Rules (PyTorch's forms):
+ * - sgd:     v = mu v + g;  p -= lr v   (p -= lr g without momentum)
+ * - adagrad: a = a + g^2;   p -= lr g / (sqrt(a) + eps)
+ * - adam:    m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2;  p -= lr (m bc1) / (sqrt(v bc2) + eps)
+ * where g includes weightDecay * p, and bc1 = 1/(1-b1^t), bc2 = 1/(1-b2^t).
+ */
+export function emitUpdate(
+  g: Graph,
+  c: DenseOptimizerResolved,
+  p: Value,
+  grad: Value,
+  slots: readonly Value[],
+  hyper: Readonly<Record<string, Value>>,
+): { param: Value; slots: Value[] } {
+  const t = p.dtype === 'float64' ? 'float64' : 'float32';
+  const k = (x: number): Value => g.scalar(x, t);
+  const lr = hyper.lr as Value;
+  const gr = c.weightDecay > 0 ? op.add(g, grad, op.mul(g, p, k(c.weightDecay))) : grad;
+  if (c.type === 'sgd') {
+    if (c.momentum === 0) return { param: op.sub(g, p, op.mul(g, gr, lr)), slots: [] };
+    const v = op.add(g, op.mul(g, slots[0] as Value, k(c.momentum)), gr);
+    return { param: op.sub(g, p, op.mul(g, v, lr)), slots: [v] };
+  }
+  if (c.type === 'adagrad') {
+    const a = op.add(g, slots[0] as Value, op.mul(g, gr, gr));
+    const step = op.div(g, op.mul(g, gr, lr), op.add(g, op.sqrt(g, a), k(c.eps)));
+    return { param: op.sub(g, p, step), slots: [a] };
+  }
+  const m = op.add(g, op.mul(g, slots[0] as Value, k(c.beta1)), op.mul(g, gr, k(1 - c.beta1)));
+  const v = op.add(g, op.mul(g, slots[1] as Value, k(c.beta2)), op.mul(g, op.mul(g, gr, gr), k(1 - c.beta2)));
+  const mHat = op.mul(g, m, hyper.bc1 as Value);
+  const vHat = op.mul(g, v, hyper.bc2 as Value);
+  const step = op.div(g, op.mul(g, mHat, lr), op.add(g, op.sqrt(g, vHat), k(c.eps)));
+  return { param: op.sub(g, p, step), slots: [m, v] };
+}

@@ -1,0 +1,180 @@
+import { WideDeepError } from '../core/errors.js';
+import type { Rng } from '../core/rng.js';
+import { hyperValuesOf } from '../graph/optimizers.js';
+import { initParam } from '../graph/params.js';
+import { type ForwardProgram, type StepProgram, gradOf, next } from '../graph/train-step.js';
+import type { Value } from '../graph/builder.js';
+import type { ExecTensor, Executor, Session } from './executor.js';
+
+/** A batch for the dense graph: every data input by name (float32 unless given otherwise) and the batch size. */
+export interface DenseBatch {
+  readonly size: number;
+  readonly inputs: Readonly<Record<string, ExecTensor>>;
+  /** [N, K] labels (training only). */
+  readonly labels?: Float32Array;
+  /** [N] per-example weights, when the program is weighted. */
+  readonly weights?: Float32Array;
+}
+
+export interface StepResult {
+  readonly loss: number;
+  /** [N, K]; valid until the next step with the same batch size. */
+  readonly logits: Float32Array;
+  /** Gradient of the loss with respect to each `gradInputs` data input; valid until the next step. */
+  readonly grads: ReadonlyMap<string, Float32Array>;
+}
+
+interface OutBuffers {
+  readonly logits: Float32Array;
+  readonly prediction: Float32Array;
+  readonly grads: Map<string, Float32Array>;
+}
+
+function resolve(shape: readonly (number | string)[], n: number): number[] {
+  return shape.map((d) => (typeof d === 'number' ? d : n));
+}
+
+function size(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/**
+ * Runs a training-step program: one `session.run` per step, weights and optimizer state kept in two
+ * ping-pong sets of Float32Arrays (step t reads A and writes B, step t+1 reads B and writes A), so no output
+ * ever aliases its own input and nothing is copied. Also scores with the current weights through the
+ * inference program.
+ */
+export class StepRunner {
+  private cur = new Map<string, Float32Array>();
+  private nxt = new Map<string, Float32Array>();
+  private readonly out = new Map<number, OutBuffers>();
+  private stepCount = 0;
+
+  private constructor(
+    readonly program: StepProgram,
+    readonly forward: ForwardProgram,
+    private readonly trainSession: Session,
+    private readonly inferSession: Session,
+  ) {}
+
+  static async create(
+    program: StepProgram,
+    forward: ForwardProgram,
+    options: { executor: Executor; rng: Rng; threads?: number },
+  ): Promise<StepRunner> {
+    const opts = options.threads !== undefined ? { threads: options.threads } : {};
+    const [t, i] = await Promise.all([
+      options.executor.createSession(program.model, opts),
+      options.executor.createSession(forward.model, opts),
+    ]);
+    const r = new StepRunner(program, forward, t, i);
+    for (const p of program.params) r.cur.set(p.name, initParam(p, options.rng.fork(p.name)));
+    for (const s of program.slots) r.cur.set(s.name, new Float32Array(size(s.shape)).fill(s.init));
+    for (const b of program.buffers) r.cur.set(b.name, new Float32Array(size(b.shape)).fill(b.initValue));
+    for (const [k, v] of r.cur) r.nxt.set(k, new Float32Array(v.length));
+    return r;
+  }
+
+  /** Number of steps taken. */
+  get steps(): number {
+    return this.stepCount;
+  }
+
+  /** Current values of every parameter, slot and buffer (live views: copy before the next step if kept). */
+  get state(): ReadonlyMap<string, Float32Array> {
+    return this.cur;
+  }
+
+  /** Overwrites parameters / slots / buffers by name (e.g. from a checkpoint); sets the step count. */
+  load(values: ReadonlyMap<string, Float32Array>, steps = this.stepCount): void {
+    for (const [k, v] of values) {
+      const dst = this.cur.get(k);
+      if (!dst) throw new WideDeepError('BUNDLE', `unknown dense tensor ${k}`, { field: k });
+      if (dst.length !== v.length) {
+        throw new WideDeepError('BUNDLE', `dense tensor ${k} has ${v.length} values, the model needs ${dst.length}`, { field: k });
+      }
+      dst.set(v);
+    }
+    this.stepCount = steps;
+  }
+
+  private buffers(n: number): OutBuffers {
+    let b = this.out.get(n);
+    if (!b) {
+      const k = size(resolve(this.program.logitsShape, n));
+      const grads = new Map<string, Float32Array>();
+      for (const name of this.program.gradInputs) {
+        const v = this.program.dataInputs.find((d) => d.name === name) as Value;
+        grads.set(name, new Float32Array(size(resolve(v.shape, n))));
+      }
+      b = { logits: new Float32Array(k), prediction: new Float32Array(k), grads };
+      if (this.out.size > 8) this.out.clear();
+      this.out.set(n, b);
+    }
+    return b;
+  }
+
+  private feedState(feeds: Record<string, ExecTensor>, names: Iterable<{ name: string; shape: readonly number[] }>): void {
+    for (const s of names) feeds[s.name] = { type: 'float32', data: this.cur.get(s.name) as Float32Array, dims: s.shape };
+  }
+
+  /** One training step with per-group learning rates. */
+  async step(batch: DenseBatch, lrs: Readonly<Record<string, number>>): Promise<StepResult> {
+    const p = this.program;
+    const n = batch.size;
+    if (!batch.labels) throw new WideDeepError('BATCH', 'a training batch needs labels');
+    const feeds: Record<string, ExecTensor> = { ...batch.inputs };
+    feeds.labels = { type: 'float32', data: batch.labels, dims: resolve(p.logitsShape, n) };
+    if (batch.weights) feeds.weights = { type: 'float32', data: batch.weights, dims: [n, 1] };
+    this.feedState(feeds, p.params);
+    this.feedState(feeds, p.slots);
+    this.feedState(feeds, p.buffers);
+    this.stepCount++;
+    const hyperByGroup = new Map<string, Record<string, number>>();
+    for (const h of p.hyper) {
+      let values = hyperByGroup.get(h.group);
+      if (!values) {
+        const lr = lrs[h.group];
+        if (lr === undefined) throw new WideDeepError('CONFIG', `no learning rate for group ${h.group}`, { field: h.group });
+        values = hyperValuesOf(p.optimizers[h.group]!, this.stepCount, lr);
+        hyperByGroup.set(h.group, values);
+      }
+      feeds[h.name] = { type: 'float32', data: Float32Array.of(values[h.key] as number), dims: [] };
+    }
+    const out = this.buffers(n);
+    const fetch: Record<string, ExecTensor | null> = {
+      loss: null,
+      logits: { type: 'float32', data: out.logits, dims: resolve(p.logitsShape, n) },
+    };
+    for (const s of [...p.params, ...p.slots, ...p.buffers]) {
+      fetch[next(s.name)] = { type: 'float32', data: this.nxt.get(s.name) as Float32Array, dims: s.shape };
+    }
+    for (const [name, buf] of out.grads) {
+      const v = p.dataInputs.find((d) => d.name === name) as Value;
+      fetch[gradOf(name)] = { type: 'float32', data: buf, dims: resolve(v.shape, n) };
+    }
+    const r = await this.trainSession.run(feeds, fetch);
+    [this.cur, this.nxt] = [this.nxt, this.cur];
+    return { loss: (r.loss as ExecTensor).data[0] as number, logits: out.logits, grads: out.grads };
+  }
+
+  /** Scores a batch with the current weights: logits and predictions ([N, K]; valid until the next call). */
+  async predict(batch: DenseBatch): Promise<{ logits: Float32Array; prediction: Float32Array }> {
+    const f = this.forward;
+    const n = batch.size;
+    const feeds: Record<string, ExecTensor> = { ...batch.inputs };
+    this.feedState(feeds, f.params);
+    this.feedState(feeds, f.buffers);
+    const out = this.buffers(n);
+    const dims = resolve(f.logitsShape, n);
+    await this.inferSession.run(feeds, {
+      logits: { type: 'float32', data: out.logits, dims },
+      prediction: { type: 'float32', data: out.prediction, dims },
+    });
+    return { logits: out.logits, prediction: out.prediction };
+  }
+
+  async release(): Promise<void> {
+    await Promise.all([this.trainSession.release(), this.inferSession.release()]);
+  }
+}

@@ -1,0 +1,244 @@
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../../src/core/rng.js';
+import { Graph, type Value } from '../../src/graph/builder.js';
+import { encodeModel } from '../../src/graph/encode.js';
+import { lossValue, type LossKind } from '../../src/graph/losses.js';
+import * as op from '../../src/graph/ops.js';
+import { emitUpdate, hyperValuesOf, parseDenseOptimizer, slotsOf, type DenseOptimizerResolved } from '../../src/graph/optimizers.js';
+import { ParamScope } from '../../src/graph/params.js';
+import { buildForward, buildTrainStep, gradOf, next, type ForwardBuilder } from '../../src/graph/train-step.js';
+import type { ExecTensor } from '../../src/runtime/executor.js';
+import { nodeExecutor } from '../../src/runtime/node.js';
+import { StepRunner } from '../../src/runtime/step-runner.js';
+import { checkGradients } from '../helpers/fd.js';
+
+const f64 = (data: Float64Array, dims: number[]): ExecTensor => ({ type: 'float64', data, dims });
+const rand = (rng: Rng, n: number, scale = 1): Float64Array => Float64Array.from({ length: n }, () => (rng.uniform() * 2 - 1) * scale);
+
+describe('losses', () => {
+  const labels01 = (n: number): ExecTensor => f64(Float64Array.from({ length: n }, (_, i) => i % 2), [n, 1]);
+  for (const kind of ['bce', 'mse'] as LossKind[]) {
+    it(`${kind}: gradient vs finite differences, with and without weights`, async () => {
+      const plain = await checkGradients((g, xs) => lossValue(g, kind, xs[0] as Value, xs[1] as Value, null), [
+        { shape: [6, 1] },
+        { shape: [6, 1], constant: labels01(6) },
+      ]);
+      expect(plain.maxAbsErr).toBeLessThan(1e-8);
+      const weighted = await checkGradients(
+        (g, xs) => lossValue(g, kind, xs[0] as Value, xs[1] as Value, xs[2] as Value),
+        [{ shape: [6, 1] }, { shape: [6, 1], constant: labels01(6) }, { shape: [6, 1], constant: f64(Float64Array.of(1, 2, 0.5, 0, 3, 1), [6, 1]) }],
+      );
+      expect(weighted.maxAbsErr).toBeLessThan(1e-8);
+    });
+  }
+  it('softmax_ce: gradient vs finite differences', async () => {
+    const onehot = f64(Float64Array.of(1, 0, 0, 0, 0, 1, 0, 1, 0), [3, 3]);
+    const r = await checkGradients((g, xs) => lossValue(g, 'softmax_ce', xs[0] as Value, xs[1] as Value, null), [
+      { shape: [3, 3] },
+      { shape: [3, 3], constant: onehot },
+    ]);
+    expect(r.maxAbsErr).toBeLessThan(1e-8);
+  });
+
+  it('bce is exact and finite for extreme logits', async () => {
+    const g = new Graph();
+    const x = g.input('x', 'float64', [4, 1]);
+    const y = g.input('y', 'float64', [4, 1]);
+    g.output(lossValue(g, 'bce', x, y, null), 'loss');
+    const s = await nodeExecutor.createSession(encodeModel(g));
+    const logits = Float64Array.of(200, -200, 30, -0.5);
+    const labels = Float64Array.of(0, 1, 1, 0);
+    const r = await s.run({ x: f64(logits, [4, 1]), y: f64(labels, [4, 1]) }, { loss: null });
+    // Reference: -[y log p + (1-y) log(1-p)] with log p = -log1p(exp(-x)) computed per branch.
+    const ref = [...logits].map((v, i) => {
+      const logP = v >= 0 ? -Math.log1p(Math.exp(-v)) : v - Math.log1p(Math.exp(v));
+      const log1mP = v >= 0 ? -v - Math.log1p(Math.exp(-v)) : -Math.log1p(Math.exp(v));
+      return -((labels[i] as number) * logP + (1 - (labels[i] as number)) * log1mP);
+    });
+    const mean = ref.reduce((a, b) => a + b, 0) / 4;
+    expect((r.loss as ExecTensor).data[0]).toBeCloseTo(mean, 10);
+    await s.release();
+  });
+});
+
+/** Runs one optimizer update subgraph in float64 for `steps` steps from the same gradient sequence. */
+async function runUpdates(c: DenseOptimizerResolved, p0: Float64Array, gradsSeq: Float64Array[]): Promise<Float64Array> {
+  const g = new Graph();
+  const n = p0.length;
+  const p = g.input('p', 'float64', [n]);
+  const grad = g.input('grad', 'float64', [n]);
+  const slotDefs = slotsOf(c);
+  const slots = slotDefs.map((s) => g.input(s.name, 'float64', [n]));
+  const hyper: Record<string, Value> = {};
+  for (const k of Object.keys(hyperValuesOf(c, 1, c.lr))) hyper[k] = g.input(k, 'float64', []);
+  const upd = emitUpdate(g, c, p, grad, slots, hyper);
+  g.output(upd.param, 'p_next');
+  upd.slots.forEach((s, i) => g.output(s, `${slotDefs[i]!.name}_next`));
+  const sess = await nodeExecutor.createSession(encodeModel(g));
+  let cur = p0;
+  let slotVals = slotDefs.map((s) => new Float64Array(n).fill(s.init));
+  for (let t = 1; t <= gradsSeq.length; t++) {
+    const feeds: Record<string, ExecTensor> = { p: f64(cur, [n]), grad: f64(gradsSeq[t - 1]!, [n]) };
+    slotDefs.forEach((s, i) => (feeds[s.name] = f64(slotVals[i]!, [n])));
+    for (const [k, v] of Object.entries(hyperValuesOf(c, t, c.lr))) feeds[k] = f64(Float64Array.of(v), []);
+    const fetch: Record<string, null> = { p_next: null };
+    slotDefs.forEach((s) => (fetch[`${s.name}_next`] = null));
+    const r = await sess.run(feeds, fetch);
+    cur = r.p_next!.data as Float64Array;
+    slotVals = slotDefs.map((s) => r[`${s.name}_next`]!.data as Float64Array);
+  }
+  await sess.release();
+  return cur;
+}
+
+describe('dense optimizers against steps computed by hand from their update rules', () => {
+  const p0 = Float64Array.of(0.5, -1, 2);
+  const gs = [Float64Array.of(0.1, -0.2, 0.3), Float64Array.of(-0.4, 0.1, 0.05), Float64Array.of(0.2, 0.2, -0.1)];
+
+  it('sgd with momentum (PyTorch form: v = mu v + g; p -= lr v) and weight decay', async () => {
+    const c = parseDenseOptimizer({ type: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 0.01 });
+    const got = await runUpdates(c, p0, gs);
+    const p = [...p0];
+    const v = [0, 0, 0];
+    for (const gr of gs) {
+      for (let i = 0; i < 3; i++) {
+        const gi = gr[i]! + 0.01 * p[i]!;
+        v[i] = 0.9 * v[i]! + gi;
+        p[i] = p[i]! - 0.1 * v[i]!;
+      }
+    }
+    p.forEach((x, i) => expect(got[i]).toBeCloseTo(x, 12));
+  });
+
+  it('adagrad (Duchi et al.: a += g^2; p -= lr g / (sqrt(a) + eps), a0 = 0.1)', async () => {
+    const c = parseDenseOptimizer({ type: 'adagrad', lr: 0.05 });
+    const got = await runUpdates(c, p0, gs);
+    const p = [...p0];
+    const a = [0.1, 0.1, 0.1];
+    for (const gr of gs) {
+      for (let i = 0; i < 3; i++) {
+        a[i] = a[i]! + gr[i]! ** 2;
+        p[i] = p[i]! - (0.05 * gr[i]!) / (Math.sqrt(a[i]!) + 1e-7);
+      }
+    }
+    p.forEach((x, i) => expect(got[i]).toBeCloseTo(x, 12));
+  });
+
+  it('adam (Kingma & Ba with bias correction)', async () => {
+    const c = parseDenseOptimizer({ type: 'adam', lr: 0.01 });
+    const got = await runUpdates(c, p0, gs);
+    const p = [...p0];
+    const m = [0, 0, 0];
+    const v = [0, 0, 0];
+    gs.forEach((gr, k) => {
+      const t = k + 1;
+      for (let i = 0; i < 3; i++) {
+        m[i] = 0.9 * m[i]! + 0.1 * gr[i]!;
+        v[i] = 0.999 * v[i]! + 0.001 * gr[i]! ** 2;
+        const mh = m[i]! / (1 - 0.9 ** t);
+        const vh = v[i]! / (1 - 0.999 ** t);
+        p[i] = p[i]! - (0.01 * mh) / (Math.sqrt(vh) + 1e-8);
+      }
+    });
+    p.forEach((x, i) => expect(got[i]).toBeCloseTo(x, 12));
+  });
+
+  it('rejects an unknown key, naming it', () => {
+    expect(() => parseDenseOptimizer({ type: 'adam', lr: 0.1, betta1: 0.9 })).toThrow(/betta1/);
+    expect(() => parseDenseOptimizer({ type: 'rmsprop', lr: 0.1 })).toThrow(/optimizer/);
+  });
+});
+
+/** A small W&D-shaped dense part: emb block + numeric -> Gemm -> ReLU -> Gemm, plus a wide logit input. */
+const smallForward: ForwardBuilder = (scope) => {
+  const g = scope.g;
+  const emb = g.input('emb', scope.dtype, ['N', 4]);
+  const num = g.input('num', scope.dtype, ['N', 2]);
+  const wide = g.input('wide_logit', scope.dtype, ['N', 1]);
+  const x = op.concat(g, [emb, num], 1);
+  const w1 = scope.param('w1', [6, 5], 'xavier_uniform', { fanIn: 6, fanOut: 5 });
+  const b1 = scope.param('b1', [5], 'zeros', { fanIn: 6, fanOut: 5 });
+  const w2 = scope.param('w2', [5, 1], 'xavier_uniform', { fanIn: 5, fanOut: 1 });
+  const h = op.relu(g, op.gemm(g, x, w1, b1));
+  return op.add(g, op.gemm(g, h, w2, null), wide);
+};
+
+describe('training-step graph', () => {
+  it('its gradients match finite differences of its own forward graph (float64)', async () => {
+    const n = 5;
+    const sgd = parseDenseOptimizer({ type: 'sgd', lr: 1 });
+    const prog = buildTrainStep({ forward: smallForward, loss: 'bce', optimizers: { deep: sgd }, gradInputs: ['emb', 'wide_logit'], dtype: 'float64' });
+    // The loss alone, on the same forward builder.
+    const lg = new Graph();
+    const scope = new ParamScope(lg, 'float64');
+    const logits = smallForward(scope, false);
+    const labels = lg.input('labels', 'float64', ['N', 1]);
+    lg.output(lossValue(lg, 'bce', logits, labels, null), 'loss');
+    const step = await nodeExecutor.createSession(prog.model);
+    const lossSess = await nodeExecutor.createSession(encodeModel(lg));
+    const rng = new Rng(3);
+    const vals: Record<string, Float64Array> = {
+      emb: rand(rng, n * 4), num: rand(rng, n * 2), wide_logit: rand(rng, n), labels: Float64Array.from({ length: n }, (_, i) => i % 2),
+      w1: rand(rng, 30), b1: rand(rng, 5, 0.1), w2: rand(rng, 5),
+    };
+    const dims: Record<string, number[]> = { emb: [n, 4], num: [n, 2], wide_logit: [n, 1], labels: [n, 1], w1: [6, 5], b1: [5], w2: [5, 1] };
+    const feeds = (): Record<string, ExecTensor> => Object.fromEntries(Object.entries(vals).map(([k, v]) => [k, f64(v, dims[k]!)]));
+    const stepFeeds = { ...feeds(), deep__lr: f64(Float64Array.of(1), []) };
+    const out = await step.run(stepFeeds, { [next('w1')]: null, [next('b1')]: null, [next('w2')]: null, [gradOf('emb')]: null, [gradOf('wide_logit')]: null });
+    const symbolic: Record<string, Float64Array> = {
+      w1: vals.w1!.map((p, i) => p - (out[next('w1')]!.data as Float64Array)[i]!),
+      b1: vals.b1!.map((p, i) => p - (out[next('b1')]!.data as Float64Array)[i]!),
+      w2: vals.w2!.map((p, i) => p - (out[next('w2')]!.data as Float64Array)[i]!),
+      emb: out[gradOf('emb')]!.data as Float64Array,
+      wide_logit: out[gradOf('wide_logit')]!.data as Float64Array,
+    };
+    const eps = 1e-6;
+    let worst = 0;
+    for (const [name, sym] of Object.entries(symbolic)) {
+      const x = vals[name]!;
+      for (let k = 0; k < x.length; k++) {
+        const o = x[k]!;
+        x[k] = o + eps;
+        const up = (await lossSess.run(feeds(), { loss: null })).loss!.data[0] as number;
+        x[k] = o - eps;
+        const down = (await lossSess.run(feeds(), { loss: null })).loss!.data[0] as number;
+        x[k] = o;
+        worst = Math.max(worst, Math.abs((up - down) / (2 * eps) - sym[k]!));
+      }
+    }
+    expect(worst).toBeLessThan(1e-8);
+    await step.release();
+    await lossSess.release();
+  });
+
+  it('StepRunner learns a separable problem; predict() scores with the live weights', async () => {
+    const n = 64;
+    const adam = parseDenseOptimizer({ type: 'adam', lr: 0.05 });
+    const prog = buildTrainStep({ forward: smallForward, loss: 'bce', optimizers: { deep: adam }, gradInputs: ['emb', 'wide_logit'] });
+    const fwd = buildForward({ forward: smallForward, loss: 'bce' });
+    const runner = await StepRunner.create(prog, fwd, { executor: nodeExecutor, rng: new Rng(11) });
+    const rng = new Rng(5);
+    const emb = Float32Array.from({ length: n * 4 }, () => rng.uniform() * 2 - 1);
+    const num = Float32Array.from({ length: n * 2 }, () => rng.uniform() * 2 - 1);
+    const labels = Float32Array.from({ length: n }, (_, i) => ((emb[i * 4]! + num[i * 2]!) > 0 ? 1 : 0));
+    const batch = {
+      size: n,
+      inputs: {
+        emb: { type: 'float32' as const, data: emb, dims: [n, 4] },
+        num: { type: 'float32' as const, data: num, dims: [n, 2] },
+        wide_logit: { type: 'float32' as const, data: new Float32Array(n), dims: [n, 1] },
+      },
+      labels,
+    };
+    const first = (await runner.step(batch, { deep: 0.05 })).loss;
+    let last = first;
+    for (let i = 0; i < 150; i++) last = (await runner.step(batch, { deep: 0.05 })).loss;
+    expect(last).toBeLessThan(first * 0.5);
+    // predict() scores with the live weights: its logits equal the training graph's logits of a zero-lr step.
+    const pred = Float32Array.from((await runner.predict(batch)).logits);
+    const s = await runner.step(batch, { deep: 1e-30 });
+    for (let i = 0; i < n; i++) expect(pred[i]).toBeCloseTo(s.logits[i]!, 5);
+    expect(runner.steps).toBe(152);
+    await runner.release();
+  });
+});
