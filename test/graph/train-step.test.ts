@@ -75,8 +75,8 @@ async function runUpdates(c: DenseOptimizerResolved, p0: Float64Array, gradsSeq:
   g.output(upd.param, 'p_next');
   upd.slots.forEach((s, i) => g.output(s, `${slotDefs[i]!.name}_next`));
   const sess = await nodeExecutor.createSession(encodeModel(g));
-  let cur = p0;
-  let slotVals = slotDefs.map((s) => new Float64Array(n).fill(s.init));
+  let cur: Float64Array = p0;
+  let slotVals: Float64Array[] = slotDefs.map((s) => new Float64Array(n).fill(s.init));
   for (let t = 1; t <= gradsSeq.length; t++) {
     const feeds: Record<string, ExecTensor> = { p: f64(cur, [n]), grad: f64(gradsSeq[t - 1]!, [n]) };
     slotDefs.forEach((s, i) => (feeds[s.name] = f64(slotVals[i]!, [n])));

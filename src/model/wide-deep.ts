@@ -1,0 +1,314 @@
+import { WideDeepError } from '../core/errors.js';
+import { Rng } from '../core/rng.js';
+import type { SparseBatch } from '../core/sparse-batch.js';
+import type { Value } from '../graph/builder.js';
+import { type DropoutInput, fillDropoutMask, linear } from '../graph/nn.js';
+import * as op from '../graph/ops.js';
+import type { ParamScope } from '../graph/params.js';
+import { type ForwardBuilder, buildForward, buildTrainStep } from '../graph/train-step.js';
+import type { LossKind } from '../graph/losses.js';
+import type { ExecTensor, Executor } from '../runtime/executor.js';
+import { nodeExecutor } from '../runtime/node.js';
+import { StepRunner } from '../runtime/step-runner.js';
+import { featureIndex, gatherPooled, gatherSequence, type PooledSlot, RowGradients, SparseTable, WideLinear } from '../sparse/index.js';
+import { type ModelConfig, type ModelConfigInput, parseModelConfig } from './config.js';
+import { DEEP_PARTS, type DeepPart } from './deep-parts.js';
+import { type ModelBatch, type ModelSizes, outputsOf } from './sizes.js';
+
+const LOSS: Record<ModelSizes['objective'], LossKind> = { binary: 'bce', regression: 'mse', multiclass: 'softmax_ce' };
+
+/** Learning rates of the parameter groups for one step (a schedule's output). */
+export interface GroupRates {
+  readonly wide?: number;
+  readonly embeddings?: number;
+  readonly deep?: number;
+}
+
+export interface Prediction {
+  /** [N, K] joint logits. */
+  readonly logits: Float32Array;
+  /** [N, K] probabilities (binary, multiclass) or values (regression). */
+  readonly prediction: Float32Array;
+  /** [N, K] the wide part's share of the logits (zeros without a wide part). */
+  readonly wideLogits: Float32Array;
+}
+
+interface Embedded {
+  readonly key: string;
+  readonly table: SparseTable;
+  readonly grads: RowGradients;
+  /** Pooled features: their place in the `emb` block. Sequences: their length. */
+  readonly slot: PooledSlot | null;
+  readonly length: number;
+}
+
+/**
+ * The Wide & Deep model (Cheng et al. 2016): a wide linear model over sparse raw and crossed features and a
+ * deep network over learned embeddings and numerics, whose logits are summed into one output and trained
+ * jointly: each step computes the wide logits (typed arrays), runs the dense graph once (forward, loss,
+ * backward, dense update) and sends the gradient of the joint loss back into the wide weights and the
+ * embedding rows the batch touched.
+ */
+export class WideDeepModel {
+  readonly config: ModelConfig;
+  readonly outputs: number;
+  /** One wide linear model per output (one for binary and regression). */
+  readonly wide: readonly WideLinear[];
+  readonly embedded: readonly Embedded[];
+  private readonly dropoutInputs: readonly DropoutInput[];
+  private readonly dropoutRng: Rng;
+  private scratch = new Map<number, { emb: Float32Array; wide: Float32Array; wideK: Float32Array; seq: Map<string, { seq: Float32Array; mask: Float32Array }>; labels: Float32Array; masks: Map<string, Float32Array> }>();
+
+  private constructor(
+    readonly sizes: ModelSizes,
+    config: ModelConfig,
+    readonly runner: StepRunner,
+    rng: Rng,
+    dropoutInputs: readonly DropoutInput[],
+  ) {
+    this.config = config;
+    this.outputs = outputsOf(sizes);
+    const hasWide = config.kind !== 'deep';
+    const hasDeep = config.kind !== 'wide';
+    this.wide = hasWide
+      ? Array.from({ length: this.outputs }, (_, k) => new WideLinear({ name: this.outputs === 1 ? 'wide' : `wide.${k}`, features: sizes.wide, optimizer: config.optimizers.wide }))
+      : [];
+    const sequences = new Set(hasDeep ? this.deepPart().sequencesOf(config.deep as never) : []);
+    let col = 0;
+    const width = embWidth(sizes);
+    const embedded: Embedded[] = [];
+    if (hasDeep) {
+      for (const e of sizes.embeddings) {
+        const table = new SparseTable({ name: `emb.${e.key}`, numRows: e.size, dim: e.dim, optimizer: config.optimizers.embeddings, init: { type: config.embeddingInit } }, rng.fork(`emb.${e.key}`));
+        embedded.push({ key: e.key, table, grads: new RowGradients(table), slot: { feature: -1, pooling: e.pooling, width, col }, length: 0 });
+        col += e.dim;
+      }
+      for (const s of sizes.sequences) {
+        if (!sequences.has(s.key)) continue;
+        const table = new SparseTable({ name: `emb.${s.key}`, numRows: s.size, dim: s.dim, optimizer: config.optimizers.embeddings, init: { type: config.embeddingInit } }, rng.fork(`emb.${s.key}`));
+        embedded.push({ key: s.key, table, grads: new RowGradients(table), slot: null, length: s.length });
+      }
+    }
+    this.embedded = embedded;
+    this.dropoutInputs = dropoutInputs;
+    this.dropoutRng = rng.fork('dropout');
+  }
+
+  /** Builds the model's graphs and tables for the given input sizes. */
+  static async create(
+    sizes: ModelSizes,
+    configInput: ModelConfigInput | ModelConfig,
+    options: { seed: number; executor?: Executor; threads?: number },
+  ): Promise<WideDeepModel> {
+    const config = parseModelConfig(configInput);
+    if (sizes.objective === 'multiclass' && (sizes.numClasses ?? 0) < 2) {
+      throw new WideDeepError('CONFIG', 'a multiclass objective needs numClasses >= 2', { field: 'label.classes' });
+    }
+    if (config.kind !== 'deep' && sizes.wide.length === 0) {
+      throw new WideDeepError('CONFIG', `model kind ${config.kind} needs at least one wide feature`, {
+        field: 'model.kind',
+        fix: 'mark features with feeds: [wide], or use kind: deep',
+      });
+    }
+    const rng = new Rng(options.seed);
+    const dropout: DropoutInput[] = [];
+    const forward = makeForward(sizes, config, (d) => dropout.push(...d));
+    const program = buildTrainStep({
+      forward,
+      loss: LOSS[sizes.objective],
+      optimizers: { deep: config.optimizers.deep },
+      gradInputs: gradInputsOf(sizes, config),
+      weighted: true,
+    });
+    const inference = buildForward({ forward, loss: LOSS[sizes.objective] });
+    const runner = await StepRunner.create(program, inference, {
+      executor: options.executor ?? nodeExecutor,
+      rng: rng.fork('dense'),
+      ...(options.threads !== undefined ? { threads: options.threads } : {}),
+    });
+    return new WideDeepModel(sizes, config, runner, rng, dropout);
+  }
+
+  private deepPart(): DeepPart<unknown> {
+    return DEEP_PARTS[this.config.deep.type] as DeepPart<unknown>;
+  }
+
+  /** Steps taken so far (the global 1-based step of the last update). */
+  get steps(): number {
+    return this.runner.steps;
+  }
+
+  private buffers(n: number) {
+    let s = this.scratch.get(n);
+    if (!s) {
+      const width = embWidth(this.sizes);
+      const seq = new Map<string, { seq: Float32Array; mask: Float32Array }>();
+      for (const e of this.embedded) {
+        if (!e.slot) seq.set(e.key, { seq: new Float32Array(n * e.length * e.table.dim), mask: new Float32Array(n * e.length) });
+      }
+      const masks = new Map(this.dropoutInputs.map((d) => [d.name, new Float32Array(n * d.width)]));
+      s = { emb: new Float32Array(n * width), wide: new Float32Array(n * this.outputs), wideK: new Float32Array(n), seq, labels: new Float32Array(n * this.outputs), masks };
+      if (this.scratch.size > 8) this.scratch.clear();
+      this.scratch.set(n, s);
+    }
+    return s;
+  }
+
+  /** Gathers embeddings and computes wide logits: the graph's data inputs for this batch. */
+  private inputs(batch: ModelBatch, training: boolean): Record<string, ExecTensor> {
+    const n = batch.size;
+    const s = this.buffers(n);
+    const feeds: Record<string, ExecTensor> = {};
+    const k = this.outputs;
+    if (this.wide.length > 0) {
+      const wb = requireBatch(batch.wide, 'wide', n);
+      this.wide.forEach((w, j) => {
+        w.logits(wb, s.wideK);
+        for (let b = 0; b < n; b++) s.wide[b * k + j] = s.wideK[b] as number;
+      });
+      feeds.wide_logit = { type: 'float32', data: s.wide, dims: [n, k] };
+    }
+    if (this.embedded.length > 0 || this.sizes.denseWidth > 0) {
+      const db = this.embedded.length > 0 ? requireBatch(batch.deep, 'deep', n) : undefined;
+      let width = 0;
+      for (const e of this.embedded) {
+        const d = db as SparseBatch;
+        if (e.slot) {
+          gatherPooled(e.table, d, { ...e.slot, feature: featureIndex(d, e.key) }, s.emb);
+          width = e.slot.width;
+        } else {
+          const t = s.seq.get(e.key)!;
+          gatherSequence(e.table, d, { feature: featureIndex(d, e.key), maxLen: e.length }, t.seq, t.mask);
+          feeds[`seq_${e.key}`] = { type: 'float32', data: t.seq, dims: [n, e.length, e.table.dim] };
+          feeds[`mask_${e.key}`] = { type: 'float32', data: t.mask, dims: [n, e.length] };
+        }
+      }
+      if (width > 0) feeds.emb = { type: 'float32', data: s.emb, dims: [n, width] };
+      if (this.sizes.denseWidth > 0 && this.config.kind !== 'wide') {
+        const dense = batch.dense;
+        if (!dense || dense.length !== n * this.sizes.denseWidth) {
+          throw new WideDeepError('BATCH', `the dense block must be [${n}, ${this.sizes.denseWidth}], got ${dense?.length ?? 'none'} values`, { field: 'dense' });
+        }
+        feeds.num = { type: 'float32', data: dense, dims: [n, this.sizes.denseWidth] };
+      }
+    }
+    if (training) {
+      for (const d of this.dropoutInputs) {
+        const m = s.masks.get(d.name)!;
+        fillDropoutMask(this.dropoutRng, d.rate, m);
+        feeds[d.name] = { type: 'float32', data: m, dims: [n, d.width] };
+      }
+    }
+    return feeds;
+  }
+
+  /** One joint training step: returns the mean loss of the batch. */
+  async trainStep(batch: ModelBatch, rates: GroupRates = {}): Promise<number> {
+    const n = batch.size;
+    const labels = batch.labels;
+    if (!labels || labels.length !== n) throw new WideDeepError('BATCH', `a training batch needs ${n} labels`, { field: 'labels' });
+    const s = this.buffers(n);
+    const k = this.outputs;
+    if (k === 1) s.labels.set(labels);
+    else {
+      s.labels.fill(0);
+      for (let b = 0; b < n; b++) {
+        const c = labels[b] as number;
+        if (!(c >= 0 && c < k && Number.isInteger(c))) throw new WideDeepError('BATCH', `label ${c} of example ${b} is not a class index in [0, ${k})`, { field: 'labels' });
+        s.labels[b * k + c] = 1;
+      }
+    }
+    const feeds = this.inputs(batch, true);
+    const weights = batch.weights ?? ones(n);
+    const deepLr = rates.deep ?? lrOf(this.config.optimizers.deep);
+    const r = await this.runner.step({ size: n, inputs: feeds, labels: s.labels, weights }, { deep: deepLr });
+    const step = this.runner.steps;
+    const dWide = r.grads.get('wide_logit');
+    if (dWide) {
+      this.wide.forEach((w, j) => {
+        for (let b = 0; b < n; b++) s.wideK[b] = dWide[b * k + j] as number;
+        w.backward(batch.wide as SparseBatch, s.wideK, step, rates.wide);
+      });
+    }
+    const dEmb = r.grads.get('emb');
+    for (const e of this.embedded) {
+      const d = batch.deep as SparseBatch;
+      e.grads.reset();
+      if (e.slot) e.grads.addPooled(d, { ...e.slot, feature: featureIndex(d, e.key) }, dEmb as Float32Array);
+      else e.grads.addSequence(d, { feature: featureIndex(d, e.key), maxLen: e.length }, r.grads.get(`seq_${e.key}`) as Float32Array);
+      e.grads.apply(step, rates.embeddings);
+    }
+    return r.loss;
+  }
+
+  /** Scores a batch with the current weights. The arrays are fresh copies. */
+  async predict(batch: ModelBatch): Promise<Prediction> {
+    const feeds = this.inputs(batch, false);
+    const r = await this.runner.predict({ size: batch.size, inputs: feeds });
+    const wideLogits = feeds.wide_logit ? Float32Array.from(feeds.wide_logit.data as Float32Array) : new Float32Array(batch.size * this.outputs);
+    return { logits: Float32Array.from(r.logits), prediction: Float32Array.from(r.prediction), wideLogits };
+  }
+
+  async release(): Promise<void> {
+    await this.runner.release();
+  }
+}
+
+function embWidth(sizes: ModelSizes): number {
+  return sizes.embeddings.reduce((a, e) => a + e.dim, 0);
+}
+
+function ones(n: number): Float32Array {
+  return new Float32Array(n).fill(1);
+}
+
+function lrOf(c: { lr: number }): number {
+  return c.lr;
+}
+
+function requireBatch(b: SparseBatch | undefined, which: string, n: number): SparseBatch {
+  if (!b) throw new WideDeepError('BATCH', `the model needs the ${which} SparseBatch`, { field: which });
+  if (b.batchSize !== n) throw new WideDeepError('BATCH', `the ${which} SparseBatch has ${b.batchSize} examples, the batch ${n}`, { field: which });
+  return b;
+}
+
+function gradInputsOf(sizes: ModelSizes, config: ModelConfig): string[] {
+  const out: string[] = [];
+  if (config.kind !== 'deep') out.push('wide_logit');
+  if (config.kind !== 'wide') {
+    if (sizes.embeddings.length > 0) out.push('emb');
+    const seqs = DEEP_PARTS[config.deep.type].sequencesOf(config.deep as never);
+    for (const key of seqs) out.push(`seq_${key}`);
+  }
+  return out;
+}
+
+/** The dense graph: [embeddings | numerics | sequences] -> deep network -> K logits, plus the wide logit. */
+function makeForward(sizes: ModelSizes, config: ModelConfig, onDropout: (d: readonly DropoutInput[]) => void): ForwardBuilder {
+  const k = outputsOf(sizes);
+  return (scope: ParamScope, training: boolean): Value => {
+    const g = scope.g;
+    const parts: Value[] = [];
+    if (config.kind !== 'deep') parts.push(g.input('wide_logit', scope.dtype, ['N', k]));
+    if (config.kind !== 'wide') {
+      const flat: Value[] = [];
+      const width = embWidth(sizes);
+      if (width > 0) flat.push(g.input('emb', scope.dtype, ['N', width]));
+      if (sizes.denseWidth > 0) flat.push(g.input('num', scope.dtype, ['N', sizes.denseWidth]));
+      const part = DEEP_PARTS[config.deep.type] as DeepPart<unknown>;
+      const sequences = new Map<string, { seq: Value; mask: Value }>();
+      for (const key of part.sequencesOf(config.deep)) {
+        const s = sizes.sequences.find((x) => x.key === key);
+        if (!s) throw new WideDeepError('CONFIG', `no sequence feature ${key} in the feature spec`, { field: 'model.deep.sequence' });
+        sequences.set(key, {
+          seq: g.input(`seq_${key}`, scope.dtype, ['N', s.length, s.dim]),
+          mask: g.input(`mask_${key}`, scope.dtype, ['N', s.length]),
+        });
+      }
+      const trunk = part.build(scope, { flat, sequences }, config.deep, training);
+      if (training) onDropout(trunk.dropoutInputs);
+      parts.push(linear(scope, 'deep.logit', trunk.out, { units: k, init: config.deep.init }));
+    }
+    return parts.length === 1 ? op.identity(g, parts[0] as Value) : op.add(g, parts[0] as Value, parts[1] as Value);
+  };
+}
