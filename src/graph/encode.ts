@@ -1,5 +1,5 @@
 import onnxProto from 'onnx-proto';
-import type { Attr, ConstData, DType, Graph, Shape, Value } from './builder.js';
+import type { Attr, ConstData, DType, Graph, Node, Shape, Value } from './builder.js';
 
 const { onnx } = onnxProto;
 
@@ -41,11 +41,29 @@ function tensorProto(v: Value, data: ConstData): onnxProto.onnx.ITensorProto {
   return { name: v.name, dataType: ELEM[v.dtype], dims: v.shape.map(Number), rawData: raw };
 }
 
+/**
+ * Nodes and initializers the outputs depend on, in order. Gradient rules emit the gradient of every input
+ * of an op; the ones nothing reads (towards masks, constants, labels) are dropped here.
+ */
+export function liveParts(g: Graph): { nodes: Node[]; initializers: Graph['initializers'] } {
+  const needed = new Set(g.outputs.map((v) => v.name));
+  const nodes: Node[] = [];
+  for (let k = g.nodes.length - 1; k >= 0; k--) {
+    const n = g.nodes[k] as Node;
+    if (!n.outputs.some((o) => needed.has(o.name))) continue;
+    nodes.push(n);
+    for (const v of n.inputs) if (v) needed.add(v.name);
+  }
+  nodes.reverse();
+  return { nodes, initializers: g.initializers.filter((i) => needed.has(i.value.name)) };
+}
+
 /** Encodes a graph as ONNX model bytes (opset 17), ready for an InferenceSession. */
 export function encodeModel(g: Graph, docString = ''): Uint8Array {
+  const live = liveParts(g);
   const graph = onnx.GraphProto.create({
     name: g.name,
-    node: g.nodes.map((n, k) =>
+    node: live.nodes.map((n, k) =>
       onnx.NodeProto.create({
         name: `${n.opType}_${k}`,
         opType: n.opType,
@@ -56,7 +74,7 @@ export function encodeModel(g: Graph, docString = ''): Uint8Array {
     ),
     input: g.inputs.map(valueInfo),
     output: g.outputs.map(valueInfo),
-    initializer: g.initializers.map((i) => tensorProto(i.value, i.data)),
+    initializer: live.initializers.map((i) => tensorProto(i.value, i.data)),
   });
   const model = onnx.ModelProto.create({
     irVersion: IR_VERSION,

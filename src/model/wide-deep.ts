@@ -249,9 +249,56 @@ export class WideDeepModel {
     return { logits: Float32Array.from(r.logits), prediction: Float32Array.from(r.prediction), wideLogits };
   }
 
+  /** Every sparse table of the model (wide weights, embeddings), by name. */
+  tables(): SparseTable[] {
+    return [...this.wide.map((w) => w.table), ...this.embedded.map((e) => e.table)];
+  }
+
+  /**
+   * The model's tensors by name. `full`: weights, optimizer state and buffers (checkpoints; the tables are
+   * interleaved rows [w | state]); `weights`: only what prediction reads (tables as [numRows, dim]).
+   */
+  exportState(what: 'full' | 'weights'): ModelState {
+    const tensors = new Map<string, Float32Array>();
+    for (const t of this.tables()) tensors.set(t.name, what === 'full' ? t.exportState() : t.exportWeights());
+    const dense = this.runner.state;
+    const keep = what === 'full' ? [...dense.keys()] : [...this.runner.forward.params, ...this.runner.forward.buffers].map((p) => p.name);
+    for (const name of keep) tensors.set(`dense.${name}`, Float32Array.from(dense.get(name) as Float32Array));
+    return { kind: what, tensors, steps: this.runner.steps, dropoutRng: this.dropoutRng.state() };
+  }
+
+  /** Restores what `exportState` saved from a model of the same config and sizes. */
+  importState(state: ModelState): void {
+    const dense = new Map<string, Float32Array>();
+    const byName = new Map(this.tables().map((t) => [t.name, t]));
+    for (const [name, data] of state.tensors) {
+      if (name.startsWith('dense.')) {
+        dense.set(name.slice(6), data);
+        continue;
+      }
+      const t = byName.get(name);
+      if (!t) throw new WideDeepError('BUNDLE', `the saved state has a table ${name} this model does not have`, { field: name, fix: 'load it into a model built from the same config and feature spec' });
+      if (state.kind === 'full') t.importState(data);
+      else t.importWeights(data);
+    }
+    for (const t of this.tables()) {
+      if (!state.tensors.has(t.name)) throw new WideDeepError('BUNDLE', `the saved state lacks table ${t.name}`, { field: t.name });
+    }
+    this.runner.load(dense, state.steps);
+    this.dropoutRng.setState(state.dropoutRng);
+  }
+
   async release(): Promise<void> {
     await this.runner.release();
   }
+}
+
+/** A snapshot of a model's tensors (see WideDeepModel.exportState). */
+export interface ModelState {
+  readonly kind: 'full' | 'weights';
+  readonly tensors: ReadonlyMap<string, Float32Array>;
+  readonly steps: number;
+  readonly dropoutRng: [number, number, number, number];
 }
 
 function embWidth(sizes: ModelSizes): number {

@@ -1,0 +1,134 @@
+/**
+ * `npm run bench [-- --json] [-- --suite engine] [-- --cases small,criteo] [-- --rounds 3]`
+ *
+ * Runs every benchmark case of widedeep beside its reference, measured in the same run, and prints each
+ * figure with the reference and their ratio. Cases run in child processes (so peak RSS is per case), and
+ * widedeep and the reference alternate within each round so machine noise hits both alike. The figure is
+ * the median over rounds; the ratio is the median of the per-round ratios.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const PYTHON = process.env.WIDEDEEP_TORCH_PYTHON ?? '/usr/bin/python3';
+
+type Json = Record<string, unknown>;
+
+interface Case {
+  readonly suite: string;
+  readonly name: string;
+  /** What is measured, with its unit. */
+  readonly metric: string;
+  readonly ours: readonly string[];
+  readonly reference: readonly string[] | null;
+  readonly referenceName: string;
+  /** Pulls the headline figure (higher is better) out of a JSON line. */
+  readonly figure: (j: Json) => number;
+  readonly target?: number;
+}
+
+const tsx = (script: string, ...args: string[]): string[] => [process.execPath, '--import', 'tsx', resolve(ROOT, script), ...args];
+const torch = (...args: string[]): string[] => [PYTHON, resolve(ROOT, 'bench/torch_engine.py'), ...args];
+const samples = (j: Json): number => j.samples_per_s as number;
+
+const CASES: Case[] = [
+  { suite: 'engine', name: 'small', metric: 'train samples/s', ours: tsx('bench/engine-case.ts', '--case', 'small'), reference: torch('--case', 'small'), referenceName: 'PyTorch', figure: samples, target: 1.5 },
+  { suite: 'engine', name: 'criteo', metric: 'train samples/s', ours: tsx('bench/engine-case.ts', '--case', 'criteo'), reference: torch('--case', 'memory'), referenceName: 'PyTorch', figure: samples, target: 1.0 },
+  { suite: 'engine', name: 'criteo_small', metric: 'train samples/s', ours: tsx('bench/engine-case.ts', '--case', 'criteo_small'), reference: torch('--case', 'criteo_small'), referenceName: 'PyTorch', figure: samples, target: 1.5 },
+  { suite: 'engine', name: 'gru', metric: 'train samples/s', ours: tsx('bench/engine-case.ts', '--case', 'gru'), reference: torch('--case', 'gru'), referenceName: 'PyTorch', figure: samples },
+  { suite: 'engine', name: 'score', metric: 'score rows/s @1024', ours: tsx('bench/engine-case.ts', '--case', 'score'), reference: torch('--case', 'score'), referenceName: 'PyTorch', figure: samples },
+];
+
+function run(cmd: readonly string[]): Promise<Json> {
+  return new Promise((ok, fail) => {
+    execFile(cmd[0] as string, cmd.slice(1), { cwd: ROOT, env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' }, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      if (err) return fail(new Error(`${cmd.join(' ')} failed: ${err.message}\n${stderr.slice(-2000)}`));
+      const line = stdout.trim().split('\n').pop() ?? '';
+      try {
+        ok(JSON.parse(line) as Json);
+      } catch {
+        fail(new Error(`${cmd.join(' ')} printed no JSON line:\n${stdout.slice(-1000)}`));
+      }
+    });
+  });
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
+};
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      json: { type: 'boolean', default: false },
+      suite: { type: 'string' },
+      cases: { type: 'string' },
+      rounds: { type: 'string', default: '3' },
+    },
+  });
+  const rounds = Number(values.rounds);
+  const wanted = values.cases?.split(',');
+  const cases = CASES.filter((c) => (!values.suite || c.suite === values.suite) && (!wanted || wanted.includes(c.name)));
+  const haveTorch = existsSync(PYTHON);
+  const log = (s: string): void => void process.stderr.write(`${s}\n`);
+  if (!haveTorch) log(`reference skipped: ${PYTHON} not found (apt-get install python3-torch libopenblas0-pthread)`);
+  const results: Json[] = [];
+  for (const c of cases) {
+    const ours: Json[] = [];
+    const refs: Json[] = [];
+    const ratios: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const order = r % 2 === 0 ? ['ours', 'ref'] : ['ref', 'ours'];
+      let o: Json | undefined;
+      let f: Json | undefined;
+      for (const who of order) {
+        if (who === 'ours') o = await run(c.ours);
+        else if (c.reference && haveTorch) f = await run(c.reference);
+      }
+      ours.push(o as Json);
+      if (f) {
+        refs.push(f);
+        ratios.push(c.figure(o as Json) / c.figure(f));
+      }
+      log(`${c.suite}/${c.name} round ${r + 1}/${rounds}: ${Math.round(c.figure(o as Json)).toLocaleString()}${f ? ` vs ${Math.round(c.figure(f)).toLocaleString()}` : ''}`);
+    }
+    results.push({
+      suite: c.suite,
+      case: c.name,
+      metric: c.metric,
+      widedeep: median(ours.map(c.figure)),
+      reference: refs.length ? median(refs.map(c.figure)) : null,
+      reference_name: c.referenceName,
+      ratio: ratios.length ? median(ratios) : null,
+      ratios,
+      target: c.target ?? null,
+      peak_rss_mb: median(ours.map((j) => j.peak_rss_mb as number)),
+      reference_peak_rss_mb: refs.length ? median(refs.map((j) => j.peak_rss_mb as number)) : null,
+      last: ours[ours.length - 1],
+      reference_last: refs[refs.length - 1] ?? null,
+    });
+  }
+  const meta = { date: new Date().toISOString(), node: process.version, cpus: (await import('node:os')).cpus()[0]?.model, rounds };
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ meta, results })}\n`);
+    return;
+  }
+  const rows = results.map((r) => [
+    `${r.suite}/${r.case}`,
+    r.metric as string,
+    Math.round(r.widedeep as number).toLocaleString(),
+    r.reference === null ? '-' : Math.round(r.reference as number).toLocaleString(),
+    r.ratio === null ? '-' : `${(r.ratio as number).toFixed(2)}x`,
+    r.target === null ? '' : `>= ${r.target}x`,
+    `${Math.round(r.peak_rss_mb as number)} / ${r.reference_peak_rss_mb === null ? '-' : Math.round(r.reference_peak_rss_mb as number)}`,
+  ]);
+  const head = ['case', 'metric', 'widedeep', 'reference', 'ratio', 'target', 'peak RSS MB (ours / ref)'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
+  const fmt = (r: string[]): string => `| ${r.map((c, i) => c.padEnd(widths[i] as number)).join(' | ')} |`;
+  process.stdout.write(`${[fmt(head), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)].join('\n')}\n`);
+}
+
+await main();

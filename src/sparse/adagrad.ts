@@ -1,0 +1,49 @@
+import type { AdagradConfig, RowOptimizer } from './row-optimizer.js';
+import { checkUpdateArgs } from './row-optimizer.js';
+
+/**
+ * AdaGrad (Duchi, Hazan & Singer 2011), diagonal, in Keras' form. Row layout `[w (dim) | acc (dim)]`,
+ * acc starts at `initialAccumulator` (TensorFlow default 0.1). For every touched coordinate:
+ *
+ * ```
+ * acc += g^2
+ * w   -= lr * g / (sqrt(acc) + eps)
+ * ```
+ */
+export class AdagradRowOptimizer implements RowOptimizer {
+  readonly type = 'adagrad';
+  readonly config: AdagradConfig;
+
+  constructor(config: AdagradConfig) {
+    this.config = config;
+  }
+
+  stateWidth(dim: number): number {
+    return dim;
+  }
+
+  initState(data: Float32Array, dim: number, rowStart: number, rowEnd: number): void {
+    const stride = 2 * dim;
+    const a0 = this.config.initialAccumulator;
+    for (let r = rowStart; r < rowEnd; r++) data.fill(a0, r * stride + dim, (r + 1) * stride);
+  }
+
+  updateRows(data: Float32Array, dim: number, rows: Int32Array, count: number, grads: Float32Array, step: number, lr?: number): void {
+    checkUpdateArgs(this.type, data, dim, 2 * dim, rows, count, grads, step, lr);
+    const rate = lr ?? this.config.lr;
+    const eps = this.config.eps;
+    const stride = 2 * dim;
+    for (let i = 0; i < count; i++) {
+      const w0 = (rows[i] as number) * stride;
+      const g0 = i * dim;
+      for (let k = 0; k < dim; k++) {
+        const wi = w0 + k;
+        const ai = wi + dim;
+        const g = grads[g0 + k] as number;
+        const acc = (data[ai] as number) + g * g;
+        data[ai] = acc;
+        data[wi] = (data[wi] as number) - (rate * g) / (Math.sqrt(acc) + eps);
+      }
+    }
+  }
+}

@@ -1,0 +1,83 @@
+import type { SparseBatch } from '../core/index.js';
+import type { PooledSlot, SequenceSlot } from './slots.js';
+import { checkPooledSlot, checkSequenceSlot, idOutOfRange } from './slots.js';
+import type { SparseTable } from './table.js';
+
+/**
+ * Pools feature `slot.feature` of every example into `out` ([batchSize, slot.width], columns
+ * [slot.col, slot.col + dim)): the (weighted) sum or mean of the rows of the bag's ids. Writes only those
+ * columns; other features' columns are left as they are. Reads only the rows the batch names.
+ */
+export function gatherPooled(table: SparseTable, batch: SparseBatch, slot: PooledSlot, out: Float32Array): void {
+  const { data, stride, dim, numRows } = table;
+  checkPooledSlot(dim, batch, slot, out.length, 'out');
+  const { ids, offsets, weights, batchSize } = batch;
+  const { width, col } = slot;
+  const mean = slot.pooling === 'mean';
+  const f0 = slot.feature * batchSize;
+  for (let b = 0; b < batchSize; b++) {
+    const lo = offsets[f0 + b] as number;
+    const hi = offsets[f0 + b + 1] as number;
+    const o = b * width + col;
+    if (hi - lo === 1 && weights === undefined) {
+      // one id per bag (the common case): a copy, sum and mean agree
+      const id = ids[lo] as number;
+      if (id >>> 0 >= numRows) throw idOutOfRange(batch, slot.feature, id, numRows, table.name);
+      const base = id * stride;
+      for (let k = 0; k < dim; k++) out[o + k] = data[base + k] as number;
+      continue;
+    }
+    for (let k = 0; k < dim; k++) out[o + k] = 0;
+    let wsum = 0;
+    for (let i = lo; i < hi; i++) {
+      const id = ids[i] as number;
+      if (id >>> 0 >= numRows) throw idOutOfRange(batch, slot.feature, id, numRows, table.name);
+      const w = weights === undefined ? 1 : (weights[i] as number);
+      wsum += w;
+      const base = id * stride;
+      for (let k = 0; k < dim; k++) out[o + k] = (out[o + k] as number) + w * (data[base + k] as number);
+    }
+    if (mean && hi > lo) {
+      const s = wsum === 0 ? 0 : 1 / wsum;
+      for (let k = 0; k < dim; k++) out[o + k] = (out[o + k] as number) * s;
+    }
+  }
+}
+
+/**
+ * Gathers a sequence feature without pooling into `out` ([batchSize, maxLen, dim]); see `SequenceSlot` for
+ * padding and truncation. When `mask` ([batchSize, maxLen]) is given it receives 1 at real positions, 0 at
+ * padding.
+ */
+export function gatherSequence(
+  table: SparseTable,
+  batch: SparseBatch,
+  slot: SequenceSlot,
+  out: Float32Array,
+  mask?: Float32Array,
+): void {
+  const { data, stride, dim, numRows } = table;
+  const T = slot.maxLen;
+  checkSequenceSlot(dim, batch, slot, out.length, 'out');
+  if (mask !== undefined) checkSequenceSlot(1, batch, slot, mask.length, 'mask');
+  const { ids, offsets, batchSize } = batch;
+  const f0 = slot.feature * batchSize;
+  for (let b = 0; b < batchSize; b++) {
+    const hi = offsets[f0 + b + 1] as number;
+    const start = Math.max(offsets[f0 + b] as number, hi - T);
+    const len = hi - start;
+    const o = b * T * dim;
+    for (let p = 0; p < len; p++) {
+      const id = ids[start + p] as number;
+      if (id >>> 0 >= numRows) throw idOutOfRange(batch, slot.feature, id, numRows, table.name);
+      const base = id * stride;
+      const op = o + p * dim;
+      for (let k = 0; k < dim; k++) out[op + k] = data[base + k] as number;
+    }
+    out.fill(0, o + len * dim, o + T * dim);
+    if (mask !== undefined) {
+      mask.fill(1, b * T, b * T + len);
+      mask.fill(0, b * T + len, (b + 1) * T);
+    }
+  }
+}

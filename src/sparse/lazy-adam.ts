@@ -1,0 +1,59 @@
+import type { LazyAdamConfig, RowOptimizer } from './row-optimizer.js';
+import { checkUpdateArgs } from './row-optimizer.js';
+
+/**
+ * Lazy Adam (TensorFlow's LazyAdamOptimizer, PyTorch's SparseAdam): Adam (Kingma & Ba 2015, Algorithm 1)
+ * where only the touched rows update their moments; untouched rows keep m and v as they are (no decay).
+ * Row layout `[w (dim) | m (dim) | v (dim)]`, m and v start at 0. With the global 1-based step t:
+ *
+ * ```
+ * m  = beta1 * m + (1 - beta1) * g
+ * v  = beta2 * v + (1 - beta2) * g^2
+ * w -= lr * (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps)
+ * ```
+ *
+ * eps sits outside the bias correction, as in the paper and PyTorch (TensorFlow puts it inside: its
+ * "epsilon hat"; the two differ only when sqrt(v) is comparable to eps).
+ */
+export class LazyAdamRowOptimizer implements RowOptimizer {
+  readonly type = 'lazy-adam';
+  readonly config: LazyAdamConfig;
+
+  constructor(config: LazyAdamConfig) {
+    this.config = config;
+  }
+
+  stateWidth(dim: number): number {
+    return 2 * dim;
+  }
+
+  initState(data: Float32Array, dim: number, rowStart: number, rowEnd: number): void {
+    const stride = 3 * dim;
+    for (let r = rowStart; r < rowEnd; r++) data.fill(0, r * stride + dim, (r + 1) * stride);
+  }
+
+  updateRows(data: Float32Array, dim: number, rows: Int32Array, count: number, grads: Float32Array, step: number, lr?: number): void {
+    checkUpdateArgs(this.type, data, dim, 3 * dim, rows, count, grads, step, lr);
+    const { beta1, beta2, eps } = this.config;
+    const stepSize = (lr ?? this.config.lr) / (1 - Math.pow(beta1, step));
+    const invSqrtBc2 = 1 / Math.sqrt(1 - Math.pow(beta2, step));
+    const c1 = 1 - beta1;
+    const c2 = 1 - beta2;
+    const stride = 3 * dim;
+    for (let i = 0; i < count; i++) {
+      const w0 = (rows[i] as number) * stride;
+      const g0 = i * dim;
+      for (let k = 0; k < dim; k++) {
+        const wi = w0 + k;
+        const mi = wi + dim;
+        const vi = mi + dim;
+        const g = grads[g0 + k] as number;
+        const m = beta1 * (data[mi] as number) + c1 * g;
+        const v = beta2 * (data[vi] as number) + c2 * g * g;
+        data[mi] = m;
+        data[vi] = v;
+        data[wi] = (data[wi] as number) - (stepSize * m) / (Math.sqrt(v) * invSqrtBc2 + eps);
+      }
+    }
+  }
+}

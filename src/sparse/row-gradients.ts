@@ -1,0 +1,150 @@
+import { WideDeepError } from '../core/index.js';
+import type { SparseBatch } from '../core/index.js';
+import { RowSlotMap } from './row-slot-map.js';
+import type { PooledSlot, SequenceSlot } from './slots.js';
+import { checkPooledSlot, checkSequenceSlot, idOutOfRange } from './slots.js';
+import type { SparseTable } from './table.js';
+
+/**
+ * Per-step gradient of one table, deduplicated: the backward half of `gatherPooled` / `gatherSequence`.
+ *
+ * ```
+ * reset()                              once per step
+ * addPooled(batch, slot, dBlock)       once per feature that reads this table (several may share it)
+ * apply(step, lr?)                     sums are complete: one optimizer update per unique row
+ * ```
+ *
+ * Duplicate ids in a batch accumulate into one gradient row before the update, as a dense gradient would.
+ * Rows no example touched are never read or written. All buffers are reused across steps and only grow.
+ */
+export class RowGradients {
+  readonly table: SparseTable;
+  private readonly map: RowSlotMap;
+  private grads: Float32Array;
+
+  constructor(table: SparseTable, initialRows = 1024) {
+    this.table = table;
+    this.map = new RowSlotMap(initialRows);
+    this.grads = new Float32Array(this.map.rows.length * table.dim);
+  }
+
+  /** Unique rows touched since the last reset, in first-seen order (a view into a reused buffer). */
+  get rows(): Int32Array {
+    return this.map.rows.subarray(0, this.map.count);
+  }
+
+  /** Number of unique rows touched since the last reset. */
+  get count(): number {
+    return this.map.count;
+  }
+
+  /** Summed gradients, [count, dim], row i belongs to `rows[i]` (a view into a reused buffer). */
+  get values(): Float32Array {
+    return this.grads.subarray(0, this.map.count * this.table.dim);
+  }
+
+  /** Forgets the previous step's rows. O(hash capacity), no allocation. */
+  reset(): void {
+    this.map.clear();
+  }
+
+  /**
+   * Accumulates the gradient of a pooled gather: `dBlock` is d(loss)/d(block) laid out like the block the
+   * gather wrote ([batchSize, slot.width]); id i of bag b receives `scale_i * dBlock[b, col:col+dim]`, with
+   * scale_i = weight_i (sum) or weight_i / sum(weights of the bag) (mean).
+   */
+  addPooled(batch: SparseBatch, slot: PooledSlot, dBlock: Float32Array): void {
+    const { dim, numRows, name } = this.table;
+    checkPooledSlot(dim, batch, slot, dBlock.length, 'dBlock');
+    const { ids, offsets, weights, batchSize } = batch;
+    const { width, col } = slot;
+    const mean = slot.pooling === 'mean';
+    const f0 = slot.feature * batchSize;
+    this.reserve((offsets[f0 + batchSize] as number) - (offsets[f0] as number));
+    const map = this.map;
+    const grads = this.grads;
+    for (let b = 0; b < batchSize; b++) {
+      const lo = offsets[f0 + b] as number;
+      const hi = offsets[f0 + b + 1] as number;
+      if (hi === lo) continue;
+      let scale = 1;
+      if (mean) {
+        let wsum = 0;
+        if (weights === undefined) wsum = hi - lo;
+        else for (let i = lo; i < hi; i++) wsum += weights[i] as number;
+        scale = wsum === 0 ? 0 : 1 / wsum;
+      }
+      const o = b * width + col;
+      for (let i = lo; i < hi; i++) {
+        const id = ids[i] as number;
+        if (id >>> 0 >= numRows) throw idOutOfRange(batch, slot.feature, id, numRows, name);
+        const before = map.count;
+        const g0 = map.slotOf(id) * dim;
+        const s = weights === undefined ? scale : scale * (weights[i] as number);
+        if (map.count !== before) {
+          for (let k = 0; k < dim; k++) grads[g0 + k] = s * (dBlock[o + k] as number);
+        } else {
+          for (let k = 0; k < dim; k++) grads[g0 + k] = (grads[g0 + k] as number) + s * (dBlock[o + k] as number);
+        }
+      }
+    }
+  }
+
+  /** Accumulates the gradient of `gatherSequence`: `dOut` is [batchSize, maxLen, dim]; padding is skipped. */
+  addSequence(batch: SparseBatch, slot: SequenceSlot, dOut: Float32Array): void {
+    const { dim, numRows, name } = this.table;
+    const T = slot.maxLen;
+    checkSequenceSlot(dim, batch, slot, dOut.length, 'dOut');
+    const { ids, offsets, batchSize } = batch;
+    const f0 = slot.feature * batchSize;
+    this.reserve((offsets[f0 + batchSize] as number) - (offsets[f0] as number));
+    const map = this.map;
+    const grads = this.grads;
+    for (let b = 0; b < batchSize; b++) {
+      const hi = offsets[f0 + b + 1] as number;
+      const start = Math.max(offsets[f0 + b] as number, hi - T);
+      for (let p = 0; p < hi - start; p++) {
+        const id = ids[start + p] as number;
+        if (id >>> 0 >= numRows) throw idOutOfRange(batch, slot.feature, id, numRows, name);
+        const before = map.count;
+        const g0 = map.slotOf(id) * dim;
+        const o = (b * T + p) * dim;
+        if (map.count !== before) {
+          for (let k = 0; k < dim; k++) grads[g0 + k] = dOut[o + k] as number;
+        } else {
+          for (let k = 0; k < dim; k++) grads[g0 + k] = (grads[g0 + k] as number) + (dOut[o + k] as number);
+        }
+      }
+    }
+  }
+
+  /** Adds `g` to coordinate 0 of `row` (the wide part: dim-1 tables, one call per fired id). */
+  addScalar(row: number, g: number): void {
+    const { dim, numRows, name } = this.table;
+    if (row >>> 0 >= numRows) {
+      throw new WideDeepError('BATCH', `row ${row} is outside table ${name}'s [0, ${numRows})`, { field: 'row' });
+    }
+    this.reserve(1);
+    const before = this.map.count;
+    const g0 = this.map.slotOf(row) * dim;
+    if (this.map.count !== before) this.grads.fill(0, g0, g0 + dim);
+    this.grads[g0] = (this.grads[g0] as number) + g;
+  }
+
+  /** One optimizer update per unique row (`step` is the global 1-based step, `lr` overrides the base rate). */
+  apply(step: number, lr?: number): void {
+    const t = this.table;
+    t.optimizer.updateRows(t.data, t.dim, this.map.rows, this.map.count, this.grads, step, lr);
+  }
+
+  /** Grows the hash map and gradient buffer to hold `extra` more unique rows (no growth inside loops). */
+  private reserve(extra: number): void {
+    this.map.reserve(Math.min(extra, this.table.numRows));
+    const need = this.map.rows.length * this.table.dim;
+    if (this.grads.length < need) {
+      const grown = new Float32Array(need);
+      grown.set(this.grads.subarray(0, this.map.count * this.table.dim));
+      this.grads = grown;
+    }
+  }
+}

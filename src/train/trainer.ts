@@ -1,0 +1,199 @@
+import { WideDeepError } from '../core/errors.js';
+import { type MetricKind, MetricAccumulator } from '../metrics/index.js';
+import type { ModelBatch } from '../model/sizes.js';
+import type { GroupRates, ModelState, WideDeepModel } from '../model/wide-deep.js';
+import type { TrainConfig } from './config.js';
+import { lrAt } from './schedules.js';
+
+/** Where training batches come from: the batches of epoch e in an order that depends only on (seed, e). */
+export interface TrainSource {
+  batches(epoch: number): AsyncIterable<ModelBatch>;
+  /** Rows per epoch, when known (for the ETA). */
+  readonly rows: number | null;
+}
+
+/** A held-out set, transformed once. `users` (aligned with the rows) turns on per-user ranking metrics. */
+export interface EvalSet {
+  readonly batches: readonly ModelBatch[];
+  readonly users?: Int32Array;
+}
+
+export type Metrics = Readonly<Record<string, number>>;
+
+export interface Progress {
+  readonly epoch: number;
+  readonly epochs: number;
+  readonly step: number;
+  readonly rowsDone: number;
+  readonly rowsTotal: number | null;
+  readonly rowsPerSec: number;
+  readonly etaSec: number | null;
+  /** Running mean of the epoch's training loss. */
+  readonly loss: number;
+}
+
+export interface EpochRecord {
+  readonly epoch: number;
+  readonly step: number;
+  readonly trainLoss: number;
+  readonly rowsPerSec: number;
+  readonly seconds: number;
+  readonly validation: Metrics | null;
+}
+
+/** What a checkpoint holds besides the model: enough to continue as if never stopped. */
+export interface TrainerState {
+  readonly epochsDone: number;
+  readonly history: readonly EpochRecord[];
+  readonly best: { readonly value: number; readonly epoch: number } | null;
+  readonly stale: number;
+}
+
+export interface TrainEvents {
+  onProgress?(p: Progress): void;
+  onEpoch?(r: EpochRecord): void;
+  /** Called after every epoch with the full model state (write it atomically to resume later). */
+  onCheckpoint?(model: ModelState, trainer: TrainerState): Promise<void> | void;
+}
+
+export interface TrainResult {
+  readonly history: readonly EpochRecord[];
+  readonly best: { readonly value: number; readonly epoch: number } | null;
+  readonly steps: number;
+  readonly stoppedEarly: boolean;
+}
+
+const KIND: Record<string, MetricKind> = { binary: 'binary', regression: 'regression', multiclass: 'multiclass' };
+
+/** Scores an evaluation set and returns the flat metrics of the model's objective (plus ranking ones). */
+export async function evaluateModel(model: WideDeepModel, set: EvalSet, k = 10): Promise<Metrics> {
+  const kind = KIND[model.sizes.objective] as MetricKind;
+  const acc = new MetricAccumulator({ kind, ...(kind === 'binary' ? { k } : {}), ...(kind === 'multiclass' ? { numClasses: model.outputs } : {}) } as never);
+  let at = 0;
+  for (const b of set.batches) {
+    const p = await model.predict(b);
+    const labels = b.labels as Float32Array;
+    acc.add({
+      predictions: p.prediction,
+      labels: kind === 'multiclass' ? Int32Array.from(labels) : labels,
+      ...(b.weights ? { weights: b.weights } : {}),
+      ...(set.users ? { users: set.users.subarray(at, at + b.size) } : {}),
+    });
+    at += b.size;
+  }
+  return flatten(acc.result() as unknown as Record<string, unknown>);
+}
+
+function flatten(r: Record<string, unknown>, prefix = ''): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(r)) {
+    if (typeof v === 'number') out[prefix + k] = v;
+    else if (v && typeof v === 'object') {
+      const sub = v as Record<string, unknown>;
+      const tag = typeof sub.k === 'number' ? `@${sub.k}` : '';
+      for (const [k2, v2] of Object.entries(flatten(sub))) if (k2 !== 'k') out[`${prefix}${k2}${tag}`] = v2;
+    }
+  }
+  return out;
+}
+
+function rates(model: WideDeepModel, config: TrainConfig, step: number, totalSteps: number): GroupRates {
+  const o = model.config.optimizers;
+  const base = {
+    wide: 'alpha' in o.wide ? (o.wide.alpha as number) : (o.wide as { lr: number }).lr,
+    embeddings: 'alpha' in o.embeddings ? (o.embeddings.alpha as number) : (o.embeddings as { lr: number }).lr,
+    deep: o.deep.lr,
+  };
+  return {
+    wide: lrAt(config.schedule, base.wide, step, totalSteps),
+    embeddings: lrAt(config.schedule, base.embeddings, step, totalSteps),
+    deep: lrAt(config.schedule, base.deep, step, totalSteps),
+  };
+}
+
+/**
+ * Trains jointly for `config.epochs` epochs (or `maxSteps`), evaluating on `validation` after every epoch
+ * (and every `evalEverySteps`), with early stopping and restore-best. `resume` continues from a checkpoint:
+ * with the same seed the result equals an uninterrupted run, because epoch e's batch order depends only on
+ * (seed, e) and the model state carries its step count and dropout generator.
+ */
+export async function train(
+  model: WideDeepModel,
+  source: TrainSource,
+  config: TrainConfig,
+  options: { validation?: EvalSet; events?: TrainEvents; resume?: { model: ModelState; trainer: TrainerState } } = {},
+): Promise<TrainResult> {
+  const events = options.events ?? {};
+  const es = config.earlyStopping;
+  if (es && !options.validation) {
+    throw new WideDeepError('CONFIG', 'early stopping needs a validation split', { field: 'train.earlyStopping', fix: 'set train.validationFraction > 0' });
+  }
+  let history: EpochRecord[] = [];
+  let best: { value: number; epoch: number } | null = null;
+  let bestState: ModelState | null = null;
+  let stale = 0;
+  let startEpoch = 0;
+  if (options.resume) {
+    model.importState(options.resume.model);
+    history = [...options.resume.trainer.history];
+    best = options.resume.trainer.best;
+    stale = options.resume.trainer.stale;
+    startEpoch = options.resume.trainer.epochsDone;
+  }
+  const totalSteps = config.maxSteps > 0 ? config.maxSteps : source.rows !== null ? Math.ceil(source.rows / config.batchSize) * config.epochs : Number.MAX_SAFE_INTEGER;
+  let stoppedEarly = false;
+  const better = (v: number, b: number): boolean => (es?.mode === 'min' ? v < b : v > b);
+
+  for (let epoch = startEpoch; epoch < config.epochs && !stoppedEarly; epoch++) {
+    const t0 = performance.now();
+    let rows = 0;
+    let lossSum = 0;
+    let lossRows = 0;
+    let lastReport = 0;
+    for await (const batch of source.batches(epoch)) {
+      if (config.maxSteps > 0 && model.steps >= config.maxSteps) break;
+      const loss = await model.trainStep(batch, rates(model, config, model.steps, totalSteps));
+      if (!Number.isFinite(loss)) {
+        throw new WideDeepError('RUNTIME', `the training loss became ${loss} at step ${model.steps}`, { fix: 'lower the learning rates or check the inputs for extreme values' });
+      }
+      rows += batch.size;
+      lossSum += loss * batch.size;
+      lossRows += batch.size;
+      const now = performance.now();
+      if (events.onProgress && now - lastReport > 250) {
+        lastReport = now;
+        const rps = rows / ((now - t0) / 1000);
+        events.onProgress({
+          epoch, epochs: config.epochs, step: model.steps, rowsDone: rows, rowsTotal: source.rows,
+          rowsPerSec: rps, etaSec: source.rows !== null ? (source.rows - rows) / rps : null, loss: lossSum / lossRows,
+        });
+      }
+      if (config.evalEverySteps > 0 && options.validation && model.steps % config.evalEverySteps === 0) {
+        events.onEpoch?.({ epoch, step: model.steps, trainLoss: lossSum / lossRows, rowsPerSec: rows / ((now - t0) / 1000), seconds: (now - t0) / 1000, validation: await evaluateModel(model, options.validation) });
+      }
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const validation = options.validation ? await evaluateModel(model, options.validation) : null;
+    const record: EpochRecord = { epoch, step: model.steps, trainLoss: lossRows ? lossSum / lossRows : NaN, rowsPerSec: rows / seconds, seconds, validation };
+    history.push(record);
+    events.onEpoch?.(record);
+    if (es && validation) {
+      const v = validation[es.metric];
+      if (v === undefined) {
+        throw new WideDeepError('CONFIG', `early stopping watches ${es.metric}, which evaluation does not report`, {
+          field: 'train.earlyStopping.metric',
+          fix: `use one of ${Object.keys(validation).join(', ')}`,
+        });
+      }
+      if (best === null || better(v, best.value)) {
+        best = { value: v, epoch };
+        stale = 0;
+        if (es.restoreBest) bestState = model.exportState('full');
+      } else if (++stale > es.patience) stoppedEarly = true;
+    }
+    if (events.onCheckpoint) await events.onCheckpoint(model.exportState('full'), { epochsDone: epoch + 1, history, best, stale });
+    if (config.maxSteps > 0 && model.steps >= config.maxSteps) break;
+  }
+  if (es?.restoreBest && bestState && best && best.epoch !== history[history.length - 1]?.epoch) model.importState(bestState);
+  return { history, best, steps: model.steps, stoppedEarly };
+}
