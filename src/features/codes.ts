@@ -1,0 +1,207 @@
+import type { RowChunk } from '../data/types.js';
+import { listColumn, listItems, numericColumn, scalarColumn } from './chunk-access.js';
+import type { FittedIdEncoding } from './fitted-spec.js';
+import { hashBucket, murmur3String } from './hash.js';
+import { countAtOrBelow } from './stats.js';
+
+/**
+ * Value -> id encoders for categorical-like columns, built for the transform hot path: every distinct value
+ * gets a slot once (one Map lookup per row after that), and the slot holds the value's id, its murmur3 hash
+ * and its token string, which crossed columns read. Nothing is allocated per row.
+ */
+
+/** Ids of the selected rows of one single-valued column, and the slot of each (-1 = missing). */
+export interface SlotBatch {
+  readonly ids: Int32Array;
+  readonly slots: Int32Array;
+}
+
+/** A single-valued column that crossed columns can read: per-slot hashes and tokens. */
+export interface SlotCodes {
+  encode(chunk: RowChunk, rows: Int32Array | null, n: number): SlotBatch;
+  /** murmur3String(token) of each slot. */
+  readonly slotHash: readonly number[];
+  /** The value a slot stands for, as crossed vocabularies store it. */
+  readonly slotToken: readonly string[];
+}
+
+const INTEGER = /^-?\d+$/;
+
+/** The id of one token under a fitted encoding (0 = out of vocabulary or out of range). */
+export function idFunction(e: FittedIdEncoding): (token: string) => number {
+  switch (e.kind) {
+    case 'vocabulary': {
+      const map = new Map(e.values.map((v, i) => [v, i + 1]));
+      return (t) => map.get(t) ?? 0;
+    }
+    case 'hash':
+      return (t) => hashBucket(murmur3String(t), e.numBuckets);
+    case 'identity':
+      return (t) => {
+        if (!INTEGER.test(t)) return 0;
+        const v = Number(t);
+        return v >= 0 && v < e.numBuckets ? v + 1 : 0;
+      };
+  }
+}
+
+/** Distinct values kept per column before the slot cache is cleared (at a chunk boundary). */
+export const SLOT_CACHE_LIMIT = 1 << 20;
+
+/** Slots of the values of a categorical column: strings as they are, numbers as `String(x)`. */
+export class CategoricalCodes implements SlotCodes {
+  private readonly byString = new Map<string, number>();
+  private readonly byNumber = new Map<number, number>();
+  readonly slotId: number[] = [];
+  readonly slotHash: number[] = [];
+  readonly slotToken: string[] = [];
+
+  constructor(
+    private readonly source: string,
+    private readonly column: string,
+    private readonly idOf: (token: string) => number,
+  ) {}
+
+  slotOfString(s: string): number {
+    let k = this.byString.get(s);
+    if (k === undefined) {
+      k = this.add(s);
+      this.byString.set(s, k);
+    }
+    return k;
+  }
+
+  slotOfNumber(x: number): number {
+    let k = this.byNumber.get(x);
+    if (k === undefined) {
+      k = this.add(String(x));
+      this.byNumber.set(x, k);
+    }
+    return k;
+  }
+
+  private add(token: string): number {
+    this.slotId.push(this.idOf(token));
+    this.slotHash.push(murmur3String(token));
+    this.slotToken.push(token);
+    return this.slotId.length - 1;
+  }
+
+  /** Clears the cache when it has grown past the limit; call only between chunks (slots change). */
+  trim(): void {
+    if (this.slotId.length <= SLOT_CACHE_LIMIT) return;
+    this.byString.clear();
+    this.byNumber.clear();
+    this.slotId.length = 0;
+    this.slotHash.length = 0;
+    this.slotToken.length = 0;
+  }
+
+  encode(chunk: RowChunk, rows: Int32Array | null, n: number): SlotBatch {
+    const values = scalarColumn(chunk, this.source, this.column);
+    const ids = new Int32Array(n);
+    const slots = new Int32Array(n);
+    const slotId = this.slotId;
+    if (values instanceof Float64Array) {
+      for (let i = 0; i < n; i++) {
+        const x = values[rows === null ? i : rows[i]!]!;
+        const k = x !== x ? -1 : this.slotOfNumber(x);
+        slots[i] = k;
+        ids[i] = k < 0 ? 0 : slotId[k]!;
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const s = values[rows === null ? i : rows[i]!];
+        const k = s === null || s === undefined ? -1 : this.slotOfString(s);
+        slots[i] = k;
+        ids[i] = k < 0 ? 0 : slotId[k]!;
+      }
+    }
+    return { ids, slots };
+  }
+}
+
+/** Bucketized numbers: slot j = bucket j (j boundaries at or below the value), id j + 1; missing -> slot -1, id 0. */
+export class BucketCodes implements SlotCodes {
+  private readonly boundaries: Float64Array;
+  readonly slotHash: number[];
+  readonly slotToken: string[];
+
+  constructor(
+    private readonly source: string,
+    private readonly column: string,
+    boundaries: readonly number[],
+  ) {
+    this.boundaries = Float64Array.from(boundaries);
+    this.slotToken = Array.from({ length: boundaries.length + 1 }, (_, j) => String(j + 1));
+    this.slotHash = this.slotToken.map((t) => murmur3String(t));
+  }
+
+  encode(chunk: RowChunk, rows: Int32Array | null, n: number): SlotBatch {
+    const values = numericColumn(chunk, this.source, this.column);
+    const b = this.boundaries;
+    const ids = new Int32Array(n);
+    const slots = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const x = values[rows === null ? i : rows[i]!]!;
+      const j = x !== x ? -1 : countAtOrBelow(b, x);
+      slots[i] = j;
+      ids[i] = j + 1;
+    }
+    return { ids, slots };
+  }
+}
+
+/** Bags of a multi-valued column: ids of every item, offsets of every row (offsets[n] = ids.length). */
+export function encodeBags(
+  chunk: RowChunk,
+  rows: Int32Array | null,
+  n: number,
+  codes: CategoricalCodes,
+  source: string,
+  column: string,
+  separator: string | null,
+): { ids: Int32Array; offsets: Int32Array } {
+  const values = listColumn(chunk, source, column, separator);
+  const offsets = new Int32Array(n + 1);
+  let ids = new Int32Array(Math.max(16, n * 2));
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const items = listItems(values[rows === null ? i : rows[i]!] ?? null, separator);
+    if (k + items.length > ids.length) {
+      const grown = new Int32Array(Math.max(ids.length * 2, k + items.length));
+      grown.set(ids);
+      ids = grown;
+    }
+    for (let j = 0; j < items.length; j++) ids[k++] = codes.slotId[codes.slotOfString(items[j]!)]!;
+    offsets[i + 1] = k;
+  }
+  return { ids: ids.slice(0, k), offsets };
+}
+
+/**
+ * Sequences: the last `length` items of every row, left-aligned and padded with 0 to `length`, and the
+ * number of real items of every row.
+ */
+export function encodeSequences(
+  chunk: RowChunk,
+  rows: Int32Array | null,
+  n: number,
+  codes: CategoricalCodes,
+  source: string,
+  column: string,
+  separator: string | null,
+  length: number,
+): { ids: Int32Array; lengths: Int32Array } {
+  const values = listColumn(chunk, source, column, separator);
+  const ids = new Int32Array(n * length);
+  const lengths = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const items = listItems(values[rows === null ? i : rows[i]!] ?? null, separator);
+    const start = Math.max(0, items.length - length);
+    const base = i * length;
+    for (let j = start; j < items.length; j++) ids[base + j - start] = codes.slotId[codes.slotOfString(items[j]!)]!;
+    lengths[i] = items.length - start;
+  }
+  return { ids, lengths };
+}
