@@ -15,3 +15,15 @@ export interface RowChunk {
   /** 1-based row number of every row in its source file (kept through shuffling), for error messages. */
   readonly rowNumbers: Int32Array;
 }
+
+/**
+ * How a reader decodes a column: `numeric` -> Float64Array (NaN = missing), `categorical` -> string | null,
+ * `list` -> string[] | null (multi-valued fields and ordered sequences).
+ */
+export type ColumnKind = 'numeric' | 'categorical' | 'list';
+
+/** One column of a reader's schema, in output order. */
+export interface ColumnSchema {
+  readonly name: string;
+  readonly kind: ColumnKind;
+}

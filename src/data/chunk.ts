@@ -1,0 +1,242 @@
+import type { ColumnKind, ColumnSchema, ColumnValues, RowChunk } from './types.js';
+import { checkColumnName, configError } from './data-errors.js';
+import { WideDeepError } from '../core/errors.js';
+
+/** Collects a stream into one chunk (small data). */
+export async function collect(chunks: ChunkStream): Promise<RowChunk> {
+  const parts: RowChunk[] = [];
+  for await (const chunk of chunks) parts.push(chunk);
+  return concatChunks(parts);
+}
+
+/** Chunks from a reader (async) or a generator (sync); every consumer in src/data accepts both. */
+export type ChunkStream = AsyncIterable<RowChunk> | Iterable<RowChunk>;
+
+/** Column kind of a values array: Float64Array is numeric, an array whose first non-null entry is an array is a list. */
+export function columnKindOf(values: ColumnValues): ColumnKind {
+  if (values instanceof Float64Array) return 'numeric';
+  for (const v of values) {
+    if (v !== null) return Array.isArray(v) ? 'list' : 'categorical';
+  }
+  return 'categorical';
+}
+
+/** The schema of a chunk, in column order. */
+export function schemaOf(chunk: RowChunk): ColumnSchema[] {
+  return [...chunk.columns].map(([name, values]) => ({ name, kind: columnKindOf(values) }));
+}
+
+/** An empty values array of a kind with room for `n` entries (numeric filled with NaN, others with null). */
+export function allocColumn(kind: ColumnKind, n: number): ColumnValues {
+  if (kind === 'numeric') return new Float64Array(n).fill(NaN);
+  return new Array<null>(n).fill(null);
+}
+
+/** A values array of the same kind as `like`, with room for `n` entries. */
+export function allocLike(like: ColumnValues, n: number): ColumnValues {
+  return like instanceof Float64Array ? new Float64Array(n).fill(NaN) : new Array<null>(n).fill(null);
+}
+
+/** Copies entry `from` of `src` to entry `to` of `dst` (same kind). */
+export function copyEntry(dst: ColumnValues, to: number, src: ColumnValues, from: number): void {
+  (dst as unknown[])[to] = (src as unknown[])[from];
+}
+
+/** Builds a RowChunk from columns, checking every column has the same length. Row numbers default to 1..n. */
+export function chunkFromColumns(
+  columns: Readonly<Record<string, ColumnValues>> | ReadonlyMap<string, ColumnValues>,
+  options: { readonly source?: string; readonly rowNumbers?: Int32Array } = {},
+): RowChunk {
+  const map = columns instanceof Map ? new Map(columns) : new Map(Object.entries(columns));
+  const source = options.source ?? 'memory';
+  let numRows = -1;
+  for (const [name, values] of map) {
+    if (numRows === -1) numRows = values.length;
+    else if (values.length !== numRows) {
+      throw configError(`column ${name} has ${values.length} values, expected ${numRows}`, { field: name, fix: 'give every column the same length' });
+    }
+  }
+  if (numRows === -1) numRows = options.rowNumbers?.length ?? 0;
+  const rowNumbers = options.rowNumbers ?? Int32Array.from({ length: numRows }, (_, i) => i + 1);
+  if (rowNumbers.length !== numRows) {
+    throw configError(`rowNumbers has ${rowNumbers.length} entries, expected ${numRows}`, { field: 'rowNumbers', fix: 'give one row number per row' });
+  }
+  return { numRows, columns: map, source, rowNumbers };
+}
+
+/** The rows at `indices`, in that order (row numbers and source kept). */
+export function takeRows(chunk: RowChunk, indices: ArrayLike<number>): RowChunk {
+  const n = indices.length;
+  const columns = new Map<string, ColumnValues>();
+  for (const [name, values] of chunk.columns) {
+    const out = allocLike(values, n);
+    for (let i = 0; i < n; i++) copyEntry(out, i, values, indices[i] as number);
+    columns.set(name, out);
+  }
+  const rowNumbers = new Int32Array(n);
+  for (let i = 0; i < n; i++) rowNumbers[i] = chunk.rowNumbers[indices[i] as number] as number;
+  return { numRows: n, columns, source: chunk.source, rowNumbers };
+}
+
+/** Rows [start, end) as a new chunk (copies). */
+export function sliceRows(chunk: RowChunk, start: number, end: number): RowChunk {
+  const columns = new Map<string, ColumnValues>();
+  for (const [name, values] of chunk.columns) columns.set(name, values.slice(start, end) as ColumnValues);
+  return { numRows: Math.max(0, end - start), columns, source: chunk.source, rowNumbers: chunk.rowNumbers.slice(start, end) };
+}
+
+/** Concatenates chunks with the same columns. Sources are joined with '+' when they differ. */
+export function concatChunks(chunks: readonly RowChunk[]): RowChunk {
+  const first = chunks[0];
+  if (first === undefined) return chunkFromColumns({}, { source: 'empty' });
+  const total = chunks.reduce((s, c) => s + c.numRows, 0);
+  const columns = new Map<string, ColumnValues>();
+  for (const [name, values] of first.columns) columns.set(name, allocLike(values, total));
+  const rowNumbers = new Int32Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    for (const [name, out] of columns) {
+      const values = chunk.columns.get(name);
+      if (values === undefined || chunk.columns.size !== columns.size) {
+        throw new WideDeepError('DATA', `cannot concatenate chunks with different columns`, {
+          file: chunk.source,
+          field: name,
+          fix: `read every part with the same columns (first part has: ${[...columns.keys()].join(', ')})`,
+        });
+      }
+      if (out instanceof Float64Array && values instanceof Float64Array) out.set(values, at);
+      else for (let i = 0; i < chunk.numRows; i++) copyEntry(out, at + i, values, i);
+    }
+    rowNumbers.set(chunk.rowNumbers, at);
+    at += chunk.numRows;
+  }
+  const sources = [...new Set(chunks.map((c) => c.source))];
+  return { numRows: total, columns, source: sources.join('+'), rowNumbers };
+}
+
+/** A chunk with only the named columns (same arrays, no copy). Unknown names are CONFIG errors. */
+export function selectColumns(chunk: RowChunk, names: readonly string[]): RowChunk {
+  const valid = [...chunk.columns.keys()];
+  const columns = new Map<string, ColumnValues>();
+  for (const name of names) {
+    checkColumnName(name, valid, 'select', chunk.source);
+    columns.set(name, chunk.columns.get(name) as ColumnValues);
+  }
+  return { numRows: chunk.numRows, columns, source: chunk.source, rowNumbers: chunk.rowNumbers };
+}
+
+/** A column that must exist; unknown names are CONFIG errors listing the valid columns. */
+export function getColumn(chunk: RowChunk, name: string, field = 'column'): ColumnValues {
+  const values = chunk.columns.get(name);
+  if (values === undefined) {
+    checkColumnName(name, [...chunk.columns.keys()], field, chunk.source);
+  }
+  return values as ColumnValues;
+}
+
+/** A numeric column (Float64Array). */
+export function numericColumn(chunk: RowChunk, name: string, field = 'column'): Float64Array {
+  const values = getColumn(chunk, name, field);
+  if (!(values instanceof Float64Array)) {
+    throw configError(`column ${name} is ${columnKindOf(values)}, expected numeric`, {
+      file: chunk.source,
+      field,
+      fix: `read it as numeric (columns: { ${name}: 'numeric' }) or pick a numeric column`,
+    });
+  }
+  return values;
+}
+
+/** One row as a plain object (for tests, debugging and error messages). */
+export function rowObject(chunk: RowChunk, i: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, values] of chunk.columns) {
+    const v = values[i];
+    out[name] = v instanceof Array ? [...v] : v;
+  }
+  return out;
+}
+
+/**
+ * Accumulates rows into fixed-capacity columns and hands out RowChunks. Used by readers (DuckDB chunks of 2048
+ * rows -> chunks of the caller's size), the shuffle buffer and the synthetic generator.
+ */
+export class ChunkBuilder {
+  private columns: ColumnValues[] = [];
+  private rowNumbers: Int32Array;
+  private n = 0;
+
+  constructor(
+    readonly schema: readonly ColumnSchema[],
+    readonly capacity: number,
+    readonly source: string,
+  ) {
+    if (!Number.isInteger(capacity) || capacity < 1) {
+      throw configError(`chunkSize must be a positive integer, got ${capacity}`, { field: 'chunkSize', fix: 'use e.g. 8192 rows' });
+    }
+    this.rowNumbers = new Int32Array(capacity);
+    this.reset();
+  }
+
+  get length(): number {
+    return this.n;
+  }
+
+  get full(): boolean {
+    return this.n >= this.capacity;
+  }
+
+  /** Appends row `i` of `values` (one array per schema column, schema order). */
+  append(values: readonly ColumnValues[], i: number, rowNumber: number): void {
+    const at = this.n;
+    for (let c = 0; c < this.columns.length; c++) copyEntry(this.columns[c] as ColumnValues, at, values[c] as ColumnValues, i);
+    this.rowNumbers[at] = rowNumber;
+    this.n = at + 1;
+  }
+
+  /** Rows that still fit. */
+  get remaining(): number {
+    return this.capacity - this.n;
+  }
+
+  /** Appends rows [from, to) of `values` (schema order); `rowNumber()` is called once per row, in order. */
+  appendRange(values: readonly ColumnValues[], from: number, to: number, rowNumber: () => number): void {
+    const at = this.n;
+    for (let c = 0; c < this.columns.length; c++) {
+      const dst = this.columns[c] as ColumnValues;
+      const src = values[c] as ColumnValues;
+      if (dst instanceof Float64Array && src instanceof Float64Array) dst.set(src.subarray(from, to), at);
+      else for (let i = from; i < to; i++) (dst as unknown[])[at + i - from] = src[i];
+    }
+    for (let i = 0; i < to - from; i++) this.rowNumbers[at + i] = rowNumber();
+    this.n = at + to - from;
+  }
+
+  /** Appends one row given as values per column (schema order). */
+  appendValues(values: readonly unknown[], rowNumber: number): void {
+    const at = this.n;
+    for (let c = 0; c < this.columns.length; c++) (this.columns[c] as unknown[])[at] = values[c];
+    this.rowNumbers[at] = rowNumber;
+    this.n = at + 1;
+  }
+
+  /** The rows so far as a chunk (trimmed to length); the builder starts empty again. */
+  build(): RowChunk {
+    const n = this.n;
+    const trim = n < this.capacity;
+    const columns = new Map<string, ColumnValues>();
+    this.schema.forEach((s, c) => {
+      const values = this.columns[c] as ColumnValues;
+      columns.set(s.name, trim ? (values.slice(0, n) as ColumnValues) : values);
+    });
+    const rowNumbers = trim ? this.rowNumbers.slice(0, n) : this.rowNumbers;
+    this.rowNumbers = new Int32Array(this.capacity);
+    this.reset();
+    return { numRows: n, columns, source: this.source, rowNumbers };
+  }
+
+  private reset(): void {
+    this.columns = this.schema.map((s) => allocColumn(s.kind, this.capacity));
+    this.n = 0;
+  }
+}

@@ -1,0 +1,34 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll } from 'vitest';
+import { WideDeepError } from '../../src/core/errors.js';
+
+/** shared/data next to the repository (CI has it; a fresh clone may not). */
+export const DATA_DIR = resolve(import.meta.dirname, '../../../shared/data');
+export const HAS_DATA = ['adult/adult.data', 'ml-100k/u.data', 'criteo/train.tiny.txt'].every((f) => existsSync(join(DATA_DIR, f)));
+
+/** A temp folder removed after the file's tests; `write` puts a small file in it. */
+export function tempDir(): { dir: string; write: (name: string, content: string | Buffer) => string } {
+  const dir = mkdtempSync(join(tmpdir(), 'wd-data-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return {
+    dir,
+    write: (name, content) => {
+      const p = join(dir, name);
+      writeFileSync(p, content);
+      return p;
+    },
+  };
+}
+
+/** Runs `fn`, expects a WideDeepError, returns it. */
+export async function catchError(fn: () => unknown): Promise<WideDeepError> {
+  try {
+    await fn();
+  } catch (e) {
+    if (e instanceof WideDeepError) return e;
+    throw new Error(`expected a WideDeepError, got ${String(e)}`, { cause: e });
+  }
+  throw new Error('expected an error, got none');
+}
