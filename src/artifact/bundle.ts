@@ -38,6 +38,8 @@ const manifestSchema = z.strictObject({
   weights: z.strictObject({ file: z.literal('weights.bin'), bytes: z.number().int(), sha256: z.string() }),
   metrics: z.record(z.string(), z.unknown()).default({}),
   data: z.record(z.string(), z.unknown()).default({}),
+  /** Trainer state of a checkpoint (epochs done, history, best), absent in final bundles. */
+  trainer: z.unknown().optional(),
 });
 
 export type Manifest = z.output<typeof manifestSchema>;
@@ -51,6 +53,7 @@ export interface BundleContents {
   readonly metrics?: Record<string, unknown>;
   /** Fingerprint of the training data (file names, sizes, sha256, row counts). */
   readonly data?: Record<string, unknown>;
+  readonly trainer?: unknown;
 }
 
 /**
@@ -86,6 +89,7 @@ export async function saveBundle(dir: string, b: BundleContents): Promise<Manife
     weights: { file: 'weights.bin', bytes: bin.byteLength, sha256: createHash('sha256').update(bin).digest('hex') },
     metrics: b.metrics ?? {},
     data: b.data ?? {},
+    ...(b.trainer !== undefined ? { trainer: b.trainer } : {}),
   };
   const parent = dirname(dir);
   await mkdir(parent, { recursive: true });

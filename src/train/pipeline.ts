@@ -108,7 +108,7 @@ export interface FitOptions {
   readonly events?: TrainEvents;
   readonly executor?: Executor;
   /** Continue from a checkpoint written by events.onCheckpoint (same config, same seed). */
-  readonly resume?: { readonly spec: FittedSpec; readonly model: ModelState; readonly trainer: TrainerState };
+  readonly resume?: { readonly spec: FittedSpec; readonly model: ModelState; readonly trainer: TrainerState; readonly best?: ModelState };
   /** Start from an earlier model's weights (see warmStart). */
   readonly warmStart?: (model: WideDeepModel, spec: FittedSpec) => void;
   /** Called once the spec is fitted and the model built, before training. */
@@ -138,7 +138,7 @@ export async function fitRun(config: RunConfig, options: FitOptions = {}): Promi
     const result = await train(model, source, config.train, {
       ...(validation ? { validation } : {}),
       ...(options.events ? { events: options.events } : {}),
-      ...(options.resume ? { resume: { model: options.resume.model, trainer: options.resume.trainer } } : {}),
+      ...(options.resume ? { resume: options.resume } : {}),
     });
     const test = await evaluateModel(model, evalSetOf(spec, data.test, data.userColumn));
     const val = validation ? await evaluateModel(model, validation) : null;

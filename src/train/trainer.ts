@@ -52,8 +52,11 @@ export interface TrainerState {
 export interface TrainEvents {
   onProgress?(p: Progress): void;
   onEpoch?(r: EpochRecord): void;
-  /** Called after every epoch with the full model state (write it atomically to resume later). */
-  onCheckpoint?(model: ModelState, trainer: TrainerState): Promise<void> | void;
+  /**
+   * Called after every epoch with the full model state (write it atomically to resume later); `isBest` when
+   * this epoch is the best so far under early stopping (keep that state too, to restore it after a resume).
+   */
+  onCheckpoint?(model: ModelState, trainer: TrainerState, isBest: boolean): Promise<void> | void;
 }
 
 export interface TrainResult {
@@ -121,7 +124,7 @@ export async function train(
   model: WideDeepModel,
   source: TrainSource,
   config: TrainConfig,
-  options: { validation?: EvalSet; events?: TrainEvents; resume?: { model: ModelState; trainer: TrainerState } } = {},
+  options: { validation?: EvalSet; events?: TrainEvents; resume?: { model: ModelState; trainer: TrainerState; best?: ModelState } } = {},
 ): Promise<TrainResult> {
   const events = options.events ?? {};
   const es = config.earlyStopping;
@@ -139,6 +142,7 @@ export async function train(
     best = options.resume.trainer.best;
     stale = options.resume.trainer.stale;
     startEpoch = options.resume.trainer.epochsDone;
+    bestState = options.resume.best ?? null;
   }
   const totalSteps = config.maxSteps > 0 ? config.maxSteps : source.rows !== null ? Math.ceil(source.rows / config.batchSize) * config.epochs : Number.MAX_SAFE_INTEGER;
   let stoppedEarly = false;
@@ -177,6 +181,7 @@ export async function train(
     const record: EpochRecord = { epoch, step: model.steps, trainLoss: lossRows ? lossSum / lossRows : NaN, rowsPerSec: rows / seconds, seconds, validation };
     history.push(record);
     events.onEpoch?.(record);
+    let isBest = false;
     if (es && validation) {
       const v = validation[es.metric];
       if (v === undefined) {
@@ -188,10 +193,11 @@ export async function train(
       if (best === null || better(v, best.value)) {
         best = { value: v, epoch };
         stale = 0;
+        isBest = true;
         if (es.restoreBest) bestState = model.exportState('full');
       } else if (++stale > es.patience) stoppedEarly = true;
     }
-    if (events.onCheckpoint) await events.onCheckpoint(model.exportState('full'), { epochsDone: epoch + 1, history, best, stale });
+    if (events.onCheckpoint) await events.onCheckpoint(isBest && bestState ? bestState : model.exportState('full'), { epochsDone: epoch + 1, history, best, stale }, isBest);
     if (config.maxSteps > 0 && model.steps >= config.maxSteps) break;
   }
   if (es?.restoreBest && bestState && best && best.epoch !== history[history.length - 1]?.epoch) model.importState(bestState);

@@ -1,0 +1,117 @@
+import { basename, join, resolve } from 'node:path';
+import { WideDeepError } from '../core/errors.js';
+import { readBundle, saveBundle } from '../artifact/bundle.js';
+import type { FittedSpec } from '../features/fitted-spec.js';
+import type { ModelState } from '../model/wide-deep.js';
+import { type FitOutcome, fitRun } from '../train/pipeline.js';
+import { type RunConfig, loadRunConfig } from '../train/run-config.js';
+import type { TrainerState } from '../train/trainer.js';
+import { warmStart } from '../train/warm-start.js';
+import { flags, intFlag, log, out, required } from './args.js';
+import { progressView } from './progress.js';
+
+export const FIT_OPTIONS = {
+  config: { type: 'string' },
+  'data-dir': { type: 'string' },
+  out: { type: 'string' },
+  seed: { type: 'string' },
+  epochs: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  resume: { type: 'boolean', default: false },
+  'warm-start': { type: 'string' },
+  'save-optimizer-state': { type: 'boolean', default: false },
+} as const;
+
+/** Applies command-line overrides (seed, data dir, epochs) to a loaded config. */
+export function withOverrides(c: RunConfig, o: { seed?: number; dataDir?: string; epochs?: number }): RunConfig {
+  return {
+    ...c,
+    seed: o.seed ?? c.seed,
+    data: o.dataDir !== undefined ? { ...c.data, dataDir: o.dataDir } : c.data,
+    train: o.epochs !== undefined ? { ...c.train, epochs: o.epochs } : c.train,
+  };
+}
+
+async function readCheckpoint(dir: string): Promise<{ spec: FittedSpec; model: ModelState; trainer: TrainerState; best?: ModelState }> {
+  const ck = await readBundle(join(dir, 'checkpoint'));
+  if (!ck.manifest.trainer) throw new WideDeepError('BUNDLE', 'the checkpoint has no trainer state', { file: join(dir, 'checkpoint'), fix: 'rerun without --resume' });
+  const best = await readBundle(join(dir, 'checkpoint-best')).then((b) => b.state, () => undefined);
+  return { spec: ck.spec, model: ck.state, trainer: ck.manifest.trainer as TrainerState, ...(best ? { best } : {}) };
+}
+
+/** Trains a config and writes the model bundle; returns the outcome (the model is released by the caller). */
+export async function fitCommand(config: RunConfig, o: { outDir: string; json: boolean; resume: boolean; warmStartDir?: string; saveOptimizerState: boolean }): Promise<FitOutcome> {
+  const view = progressView(o.json);
+  const resume = o.resume ? await readCheckpoint(o.outDir) : undefined;
+  if (resume) log(`resuming from ${join(o.outDir, 'checkpoint')} after epoch ${resume.trainer.epochsDone}`);
+  const previous = o.warmStartDir !== undefined ? await readBundle(o.warmStartDir) : undefined;
+  let spec: FittedSpec | undefined;
+  const bundleBase = { config: config.raw, model: config.model, seed: config.seed };
+  const outcome = await fitRun(config, {
+    ...(resume ? { resume } : {}),
+    ...(previous
+      ? {
+          warmStart: (model, s) => {
+            const r = warmStart(model, s, previous);
+            log(`warm start from ${o.warmStartDir}: ${r.copiedRows} rows kept, ${r.freshRows} fresh; dense kept ${r.copiedDense.length}, fresh ${r.freshDense.length}`);
+          },
+        }
+      : {}),
+    onReady: (_m, s) => {
+      spec = s;
+    },
+    events: {
+      onProgress: (p) => view.progress(p),
+      onEpoch: (r) => view.epoch(r),
+      onCheckpoint: async (state, trainer, isBest) => {
+        if (!config.train.checkpoint) return;
+        const b = { ...bundleBase, spec: spec as FittedSpec, state };
+        await saveBundle(join(o.outDir, 'checkpoint'), { ...b, trainer });
+        if (isBest) await saveBundle(join(o.outDir, 'checkpoint-best'), b);
+      },
+    },
+  });
+  view.done();
+  const state = outcome.model.exportState(o.saveOptimizerState ? 'full' : 'weights');
+  await saveBundle(join(o.outDir, 'model'), {
+    ...bundleBase,
+    spec: outcome.spec,
+    state,
+    metrics: { test: outcome.test, validation: outcome.validation, history: outcome.result.history, best: outcome.result.best, stoppedEarly: outcome.result.stoppedEarly },
+    data: outcome.data.fingerprint,
+  });
+  return outcome;
+}
+
+export async function fit(argv: string[]): Promise<number> {
+  const { values } = flags('fit', argv, FIT_OPTIONS);
+  const path = required('fit', values.config, 'config');
+  const config = withOverrides(await loadRunConfig(path), {
+    ...(values.seed !== undefined ? { seed: intFlag(values.seed, 'seed') as number } : {}),
+    ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),
+    ...(values.epochs !== undefined ? { epochs: intFlag(values.epochs, 'epochs') as number } : {}),
+  });
+  const outDir = resolve(values.out ?? join('runs', basename(path).replace(/\.(ya?ml|json)$/, '')));
+  const outcome = await fitCommand(config, {
+    outDir,
+    json: values.json,
+    resume: values.resume,
+    saveOptimizerState: values['save-optimizer-state'],
+    ...(values['warm-start'] !== undefined ? { warmStartDir: values['warm-start'] } : {}),
+  });
+  const summary = { event: 'final', model: join(outDir, 'model'), seconds: outcome.seconds, steps: outcome.result.steps, stoppedEarly: outcome.result.stoppedEarly, best: outcome.result.best, validation: outcome.validation, test: outcome.test };
+  if (values.json) out(JSON.stringify(summary));
+  else {
+    log(`model written to ${join(outDir, 'model')} (${outcome.seconds.toFixed(1)}s)`);
+    out(metricsTable('test', outcome.test));
+  }
+  await outcome.model.release();
+  return 0;
+}
+
+/** A two-column table of metrics. */
+export function metricsTable(title: string, m: Readonly<Record<string, number>>): string {
+  const rows = Object.entries(m).filter(([, v]) => Number.isFinite(v));
+  const w = Math.max(title.length, ...rows.map(([k]) => k.length));
+  return [`${title.padEnd(w)}  value`, `${'-'.repeat(w)}  ------`, ...rows.map(([k, v]) => `${k.padEnd(w)}  ${Number.isInteger(v) ? v : v.toFixed(4)}`)].join('\n');
+}

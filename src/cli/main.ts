@@ -1,0 +1,53 @@
+import { WideDeepError } from '../core/errors.js';
+import { log } from './args.js';
+import { demo } from './demo.js';
+import { evaluate } from './evaluate.js';
+import { fit } from './fit.js';
+import { inspect } from './inspect.js';
+import { predict } from './predict.js';
+
+interface Command {
+  readonly summary: string;
+  readonly run: (argv: string[]) => Promise<number>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  demo: { summary: 'train Wide & Deep on the embedded synthetic app-store log (no download)', run: demo },
+  fit: { summary: 'train from a config: --config f.yaml [--data-dir d] [--out dir] [--seed n] [--json] [--resume] [--warm-start bundle]', run: fit },
+  eval: { summary: 'evaluate a model bundle: --model dir [--input labeled-file] [--json]', run: evaluate },
+  predict: { summary: 'score rows: --model dir --input file|- [--explain] [--top-k k]', run: predict },
+  inspect: { summary: "show a bundle's features, sizes, parameters and strongest wide weights: --model dir [--json]", run: inspect },
+};
+
+/** Registers more commands (experiments, report, serve) without main.ts knowing them. */
+export function registerCommand(name: string, command: Command): void {
+  COMMANDS[name] = command;
+}
+
+function help(): string {
+  const w = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
+  return ['usage: widedeep <command> [options]', '', ...Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(w)}  ${c.summary}`)].join('\n');
+}
+
+/** The CLI: returns the exit code (0 ok, 1 failure, 2 bad usage or input). */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(`${help()}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    log(`widedeep: unknown command ${name}\n\n${help()}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    if (err instanceof WideDeepError) {
+      log(`widedeep ${name}: ${err.message}`);
+      return err.code === 'INTERNAL' || err.code === 'RUNTIME' ? 1 : 2;
+    }
+    throw err;
+  }
+}
