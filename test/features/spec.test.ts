@@ -111,7 +111,8 @@ describe('fitted spec format', () => {
     };
     expect(broken((d) => ((d.columns[8] as { boundaries: number[] }).boundaries = [3, 2]))).toContain('strictly increasing');
     expect(broken((d) => ((d.columns[0] as { encoding: { values: string[] } }).encoding.values = ['a', 'a']))).toContain('duplicate');
-    expect(broken((d) => ((d.columns[9] as { components: string[] }).components = ['education', 'age']))).toContain("'age' is not a categorical or bucketized column");
+    expect(broken((d) => ((d.columns[9] as { components: string[] }).components = ['education', 'age']))).toContain("'age' is not a categorical, bucketized or multi-valued column");
+    expect(broken((d) => ((d.columns[9] as { bag: unknown }).bag = { pooling: 'sum', maxCrossIds: 10 }))).toContain('bag must be set exactly when a component is multi-valued');
     expect(broken((d) => ((d.columns[0] as { embeddingDim: null }).embeddingDim = null))).toContain('embeddingDim');
     expect(broken((d) => ((d.columns[15] as { normalize: { boundaries: number[] } }).normalize.boundaries = [1]))).toContain('numQuantiles - 1');
     expect(broken((d) => ((d.columns[12] as { normalize: { std: number } }).normalize.std = 0))).toContain('columns[12].normalize.std');

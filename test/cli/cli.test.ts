@@ -1,0 +1,80 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { jsonLines, runCli } from '../helpers/cli.js';
+import { smallConfig, writeConfig } from '../helpers/small-config.js';
+
+describe('widedeep CLI', () => {
+  it('fit --json prints one line per epoch and a final line, and writes a bundle that predict, eval and inspect read', async () => {
+    const [dir, path] = writeConfig(smallConfig({ epochs: 2 }));
+    const out = join(dir, 'run');
+    const fit = await runCli(['fit', '--config', path, '--out', out, '--json']);
+    expect(fit.stderr).toBe('');
+    expect(fit.code).toBe(0);
+    const lines = jsonLines(fit.stdout);
+    expect(lines.filter((l) => l.event === 'epoch')).toHaveLength(2);
+    const final = lines.find((l) => l.event === 'final') as { test: { auc: number } };
+    expect(final.test.auc).toBeGreaterThan(0.6);
+    expect(existsSync(join(out, 'model', 'manifest.json'))).toBe(true);
+
+    const rows = [
+      { user_id: 'u1', app_id: 'a1', app_category: 'cat01', country: 'cty00', installed_apps: ['a2', 'a3'], age: 31 },
+      { user_id: 'u2', app_id: 'a9', app_category: 'cat02', country: 'cty01', installed_apps: [], age: 52 },
+    ];
+    const pred = await runCli(['predict', '--model', join(out, 'model'), '--input', '-', '--explain', '--top-k', '3'], { input: rows.map((r) => JSON.stringify(r)).join('\n') });
+    expect(pred.code).toBe(0);
+    const ps = jsonLines(pred.stdout) as { prediction: number; wideLogit: number; deepLogit: number; logit: number; top: { feature: string; contribution: number }[] }[];
+    expect(ps).toHaveLength(2);
+    for (const p of ps) {
+      expect(p.prediction).toBeCloseTo(1 / (1 + Math.exp(-p.logit)), 5);
+      expect(p.wideLogit + p.deepLogit).toBeCloseTo(p.logit, 5);
+      expect(p.top.length).toBeLessThanOrEqual(3);
+    }
+
+    const ev = await runCli(['eval', '--model', join(out, 'model'), '--json']);
+    expect(ev.code).toBe(0);
+    expect((jsonLines(ev.stdout)[0] as { metrics: { auc: number } }).metrics.auc).toBeCloseTo(final.test.auc, 10);
+
+    const ins = await runCli(['inspect', '--model', join(out, 'model')]);
+    expect(ins.code).toBe(0);
+    expect(ins.stdout).toMatch(/strongest wide weights/);
+    expect(ins.stdout).toMatch(/country_x_category/);
+  });
+
+  it('--resume continues from the checkpoint and ends like an uninterrupted run', async () => {
+    const [dir, path] = writeConfig(smallConfig({ epochs: 3 }));
+    const whole = await runCli(['fit', '--config', path, '--out', join(dir, 'a'), '--json']);
+    const part = await runCli(['fit', '--config', path, '--out', join(dir, 'b'), '--json', '--epochs', '1']);
+    expect(part.code).toBe(0);
+    const resumed = await runCli(['fit', '--config', path, '--out', join(dir, 'b'), '--json', '--resume']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toMatch(/resuming .* after epoch 1/);
+    const test = (r: { stdout: string }) => (jsonLines(r.stdout).find((l) => l.event === 'final') as { test: unknown }).test;
+    expect(test(resumed)).toEqual(test(whole));
+  });
+
+  it('bad input: unknown option, unknown config key, missing file, corrupt bundle', async () => {
+    const opt = await runCli(['fit', '--confg', 'x.yaml']);
+    expect(opt.code).toBe(2);
+    expect(opt.stderr).toMatch(/--confg.*valid options: --config/s);
+    const [dir, path] = writeConfig({ ...smallConfig(), trian: {} });
+    const key = await runCli(['fit', '--config', path]);
+    expect(key.code).toBe(2);
+    expect(key.stderr).toMatch(/unknown key trian.*valid top-level keys/);
+    const cfg = smallConfig() as { model: Record<string, unknown> };
+    cfg.model.deep = { type: 'mlp', hiden: [4] };
+    const [, path2] = writeConfig(cfg);
+    const deep = await runCli(['fit', '--config', path2]);
+    expect(deep.stderr).toMatch(/hiden/);
+    const missing = await runCli(['fit', '--config', join(dir, 'nope.yaml')]);
+    expect(missing.stderr).toMatch(/nope\.yaml.*check the --config path/);
+    const cmd = await runCli(['fitt']);
+    expect(cmd.code).toBe(2);
+    expect(cmd.stderr).toMatch(/unknown command fitt/);
+    writeFileSync(join(dir, 'manifest.json'), '{"format":');
+    const bundle = await runCli(['inspect', '--model', dir]);
+    expect(bundle.code).toBe(2);
+    expect(bundle.stderr).toMatch(/manifest\.json is not valid JSON/);
+    expect(readFileSync(path, 'utf8')).toMatch(/trian/);
+  });
+});

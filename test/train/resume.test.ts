@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import type { FittedSpec } from '../../src/features/fitted-spec.js';
+import type { ModelState } from '../../src/model/wide-deep.js';
+import { fitRun } from '../../src/train/pipeline.js';
+import { parseRunConfig } from '../../src/train/run-config.js';
+import type { TrainerState } from '../../src/train/trainer.js';
+import { warmStart } from '../../src/train/warm-start.js';
+import { smallConfig } from '../helpers/small-config.js';
+
+describe('training runs', () => {
+  it('same seed, same metrics; another seed, other metrics', async () => {
+    const a = await fitRun(parseRunConfig(smallConfig()));
+    const b = await fitRun(parseRunConfig(smallConfig()));
+    const c = await fitRun(parseRunConfig(smallConfig({ seed: 4 })));
+    expect(b.test).toEqual(a.test);
+    expect(c.test.auc).not.toBe(a.test.auc);
+    for (const r of [a, b, c]) await r.model.release();
+  });
+
+  it('a run killed after epoch 2 and resumed from its checkpoint ends exactly like an uninterrupted one', async () => {
+    const config = parseRunConfig(smallConfig({ epochs: 4, earlyStopping: true }));
+    const whole = await fitRun(config);
+    let saved: { spec: FittedSpec; model: ModelState; trainer: TrainerState; best?: ModelState } | undefined;
+    let spec: FittedSpec | undefined;
+    let best: ModelState | undefined;
+    await expect(
+      fitRun(config, {
+        onReady: (_m, s) => (spec = s),
+        events: {
+          onCheckpoint: (model, trainer, isBest) => {
+            if (isBest) best = model;
+            saved = { spec: spec as FittedSpec, model, trainer, ...(best ? { best } : {}) };
+            if (trainer.epochsDone === 2) throw new Error('killed');
+          },
+        },
+      }),
+    ).rejects.toThrow('killed');
+    expect(saved?.trainer.epochsDone).toBe(2);
+    const resumed = await fitRun(config, { resume: saved as NonNullable<typeof saved> });
+    expect(resumed.result.history.map((h) => h.validation)).toEqual(whole.result.history.map((h) => h.validation));
+    expect(resumed.test).toEqual(whole.test);
+    await whole.model.release();
+    await resumed.model.release();
+  });
+
+  it('warm start keeps the weights of known ids and starts new ones fresh', async () => {
+    const first = await fitRun(parseRunConfig(smallConfig({ epochs: 3 })));
+    const previous = { spec: first.spec, state: first.model.exportState('weights') };
+    // New data (another seed): refitted vocabularies overlap with the old ones but are not identical.
+    const next = parseRunConfig(smallConfig({ seed: 9, epochs: 1 }));
+    let report: ReturnType<typeof warmStart> | undefined;
+    let firstLoss = 0;
+    const appOld = first.spec.columns.find((c) => c.name === 'app_id') as { encoding: { values: string[] } };
+    const oldTable = first.model.embedded.find((e) => e.key === 'app_id')!.table;
+    const checked: string[] = [];
+    const warm = await fitRun(next, {
+      warmStart: (m, s) => {
+        report = warmStart(m, s, previous);
+        // Every app both vocabularies know keeps its embedding row; the OOV row 0 too.
+        const appNew = s.columns.find((c) => c.name === 'app_id') as { encoding: { values: string[] } };
+        const table = m.embedded.find((e) => e.key === 'app_id')!.table;
+        appNew.encoding.values.forEach((v, i) => {
+          const old = appOld.encoding.values.indexOf(v);
+          if (old < 0) return;
+          expect(Array.from(table.readRow(i + 1))).toEqual(Array.from(oldTable.readRow(old + 1)));
+          checked.push(v);
+        });
+      },
+      events: { onEpoch: (r) => (firstLoss = firstLoss || r.trainLoss) },
+    });
+    let coldLoss = 0;
+    const cold = await fitRun(next, { events: { onEpoch: (r) => (coldLoss = coldLoss || r.trainLoss) } });
+    expect(report!.copiedRows).toBeGreaterThan(100);
+    expect(report!.freshRows).toBeGreaterThan(0);
+    expect(report!.copiedDense.length).toBeGreaterThan(0);
+    expect(checked.length).toBeGreaterThan(50);
+    expect(firstLoss).toBeLessThan(coldLoss);
+    for (const r of [first, warm, cold]) await r.model.release();
+  });
+});
