@@ -10,13 +10,18 @@ import { countAtOrBelow } from './stats.js';
  * and its token string, which crossed columns read. Nothing is allocated per row.
  */
 
-/** Ids of the selected rows of one single-valued column, and the slot of each (-1 = missing). */
+/**
+ * The values of the selected rows of one column as slots, and their ids. Single-valued columns: one slot per
+ * row (-1 = missing) and `offsets` null. Multi-valued columns: the slots of every item, row i's items at
+ * `[offsets[i], offsets[i + 1])` (an empty or missing list has none).
+ */
 export interface SlotBatch {
   readonly ids: Int32Array;
   readonly slots: Int32Array;
+  readonly offsets: Int32Array | null;
 }
 
-/** A single-valued column that crossed columns can read: per-slot hashes and tokens. */
+/** A column that crossed columns can read: per-slot hashes and tokens. */
 export interface SlotCodes {
   encode(chunk: RowChunk, rows: Int32Array | null, n: number): SlotBatch;
   /** murmur3String(token) of each slot. */
@@ -117,7 +122,7 @@ export class CategoricalCodes implements SlotCodes {
         ids[i] = k < 0 ? 0 : slotId[k]!;
       }
     }
-    return { ids, slots };
+    return { ids, slots, offsets: null };
   }
 }
 
@@ -148,35 +153,48 @@ export class BucketCodes implements SlotCodes {
       slots[i] = j;
       ids[i] = j + 1;
     }
-    return { ids, slots };
+    return { ids, slots, offsets: null };
   }
 }
 
-/** Bags of a multi-valued column: ids of every item, offsets of every row (offsets[n] = ids.length). */
-export function encodeBags(
-  chunk: RowChunk,
-  rows: Int32Array | null,
-  n: number,
-  codes: CategoricalCodes,
-  source: string,
-  column: string,
-  separator: string | null,
-): { ids: Int32Array; offsets: Int32Array } {
-  const values = listColumn(chunk, source, column, separator);
-  const offsets = new Int32Array(n + 1);
-  let ids = new Int32Array(Math.max(16, n * 2));
-  let k = 0;
-  for (let i = 0; i < n; i++) {
-    const items = listItems(values[rows === null ? i : rows[i]!] ?? null, separator);
-    if (k + items.length > ids.length) {
-      const grown = new Int32Array(Math.max(ids.length * 2, k + items.length));
-      grown.set(ids);
-      ids = grown;
-    }
-    for (let j = 0; j < items.length; j++) ids[k++] = codes.slotId[codes.slotOfString(items[j]!)]!;
-    offsets[i + 1] = k;
+/** Items of a multi-valued column: every item of every row gets its slot of `codes`, in list order. */
+export class ListCodes implements SlotCodes {
+  constructor(
+    readonly codes: CategoricalCodes,
+    private readonly source: string,
+    private readonly column: string,
+    private readonly separator: string | null,
+  ) {}
+
+  get slotHash(): readonly number[] {
+    return this.codes.slotHash;
   }
-  return { ids: ids.slice(0, k), offsets };
+
+  get slotToken(): readonly string[] {
+    return this.codes.slotToken;
+  }
+
+  encode(chunk: RowChunk, rows: Int32Array | null, n: number): SlotBatch {
+    const values = listColumn(chunk, this.source, this.column, this.separator);
+    const codes = this.codes;
+    const slotId = codes.slotId;
+    const offsets = new Int32Array(n + 1);
+    let slots = new Int32Array(Math.max(16, n * 2));
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      const items = listItems(values[rows === null ? i : rows[i]!] ?? null, this.separator);
+      if (k + items.length > slots.length) {
+        const grown = new Int32Array(Math.max(slots.length * 2, k + items.length));
+        grown.set(slots);
+        slots = grown;
+      }
+      for (let j = 0; j < items.length; j++) slots[k++] = codes.slotOfString(items[j]!);
+      offsets[i + 1] = k;
+    }
+    const ids = new Int32Array(k);
+    for (let j = 0; j < k; j++) ids[j] = slotId[slots[j]!]!;
+    return { ids, slots: slots.subarray(0, k), offsets };
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import { assert } from '../core/errors.js';
 import type { RowChunk } from '../data/types.js';
-import { BucketCodes, CategoricalCodes, idFunction, type SlotBatch, type SlotCodes } from './codes.js';
+import { BucketCodes, CategoricalCodes, ListCodes, idFunction, type SlotBatch, type SlotCodes } from './codes.js';
 import { CrossEncoder } from './cross.js';
 import type { FittedColumn, FittedSpec } from './fitted-spec.js';
 import { denseLayout } from './sizes.js';
@@ -12,6 +12,8 @@ import { denseLayout } from './sizes.js';
 export interface Plan {
   readonly codes: ReadonlyMap<string, CategoricalCodes>;
   readonly buckets: ReadonlyMap<string, BucketCodes>;
+  /** Items of the multi-valued columns (their value caches are the ones in `codes`). */
+  readonly lists: ReadonlyMap<string, ListCodes>;
   readonly crosses: ReadonlyMap<string, CrossEncoder>;
   readonly wideKeys: readonly string[];
   readonly deepKeys: readonly string[];
@@ -27,18 +29,21 @@ export function compile(spec: FittedSpec): Plan {
   if (cached !== undefined) return cached;
   const codes = new Map<string, CategoricalCodes>();
   const buckets = new Map<string, BucketCodes>();
+  const lists = new Map<string, ListCodes>();
   const crosses = new Map<string, CrossEncoder>();
   const byName = new Map<string, FittedColumn>();
   for (const c of spec.columns) {
     byName.set(c.name, c);
     if (c.type === 'bucketized') buckets.set(c.name, new BucketCodes(c.source, c.name, c.boundaries));
     else if (c.type === 'categorical' || c.type === 'multi-valued' || c.type === 'sequence') {
-      codes.set(c.name, new CategoricalCodes(c.source, c.name, idFunction(c.encoding)));
+      const cc = new CategoricalCodes(c.source, c.name, idFunction(c.encoding));
+      codes.set(c.name, cc);
+      if (c.type === 'multi-valued') lists.set(c.name, new ListCodes(cc, c.source, c.name, c.separator));
     }
   }
-  const slotCodes = (name: string): SlotCodes => (codes.get(name) ?? buckets.get(name)) as SlotCodes;
+  const slotCodes = (name: string): SlotCodes => (lists.get(name) ?? codes.get(name) ?? buckets.get(name)) as SlotCodes;
   for (const c of spec.columns) {
-    if (c.type === 'crossed') crosses.set(c.name, new CrossEncoder(c.components.map(slotCodes), c.commutative, c.encoding));
+    if (c.type === 'crossed') crosses.set(c.name, new CrossEncoder(c.components.map(slotCodes), c.commutative, c.encoding, c.bag?.maxCrossIds ?? null));
   }
   const denseOffsets = new Map<string, number>();
   let offset = 0;
@@ -50,6 +55,7 @@ export function compile(spec: FittedSpec): Plan {
   const plan: Plan = {
     codes,
     buckets,
+    lists,
     crosses,
     wideKeys: spec.columns.filter((c) => c.feeds.includes('wide')).map((c) => c.name),
     deepKeys: spec.columns.filter((c) => c.feeds.includes('deep') && c.type !== 'numeric' && c.type !== 'sequence').map((c) => c.name),
@@ -61,7 +67,10 @@ export function compile(spec: FittedSpec): Plan {
   return plan;
 }
 
-/** Memoized SlotBatches of the single-valued columns of one chunk (crossed columns share their components'). */
+/**
+ * Memoized SlotBatches of the categorical, bucketized and multi-valued columns of one chunk (crossed columns
+ * share their components').
+ */
 export class ChunkSlots {
   private readonly memo = new Map<string, SlotBatch>();
 
@@ -75,8 +84,8 @@ export class ChunkSlots {
   get(name: string): SlotBatch {
     let b = this.memo.get(name);
     if (b === undefined) {
-      const codes = this.plan.codes.get(name) ?? this.plan.buckets.get(name);
-      assert(codes !== undefined, `no single-valued column '${name}'`);
+      const codes: SlotCodes | undefined = this.plan.lists.get(name) ?? this.plan.codes.get(name) ?? this.plan.buckets.get(name);
+      assert(codes !== undefined, `no categorical, bucketized or multi-valued column '${name}'`);
       b = codes.encode(this.chunk, this.rows, this.n);
       this.memo.set(name, b);
     }

@@ -12,7 +12,15 @@ import {
   type Feed,
   type LabelKind,
 } from './config-schema.js';
-import { DEFAULTS, type IdEncodingConfig, type ResolvedColumn, type ResolvedConfig, type ResolvedLabel, type ResolvedNumeric } from './resolved.js';
+import {
+  DEFAULTS,
+  type IdEncodingConfig,
+  type ResolvedColumn,
+  type ResolvedConfig,
+  type ResolvedCrossed,
+  type ResolvedLabel,
+  type ResolvedNumeric,
+} from './resolved.js';
 import { parseWith } from './zod-errors.js';
 
 /**
@@ -29,14 +37,13 @@ export function parseFeatureConfig(input: unknown, options: { file?: string } = 
     fail(`expected an object with a 'columns' list, got ${describe(input)}`, '', 'write the config as a mapping with columns: [...]');
   }
   const top = parseWith(featureConfigSchema, input, ctx('', 'see docs/FEATURES.md for the config keys'));
-  const columns = top.columns.map((raw, i) => resolveColumn(raw, `columns[${i}]`, ctx, fail));
-
-  const byName = new Map<string, ResolvedColumn>();
-  columns.forEach((c, i) => {
+  const parsed = top.columns.map((raw, i) => parseColumn(raw, `columns[${i}]`, ctx, fail));
+  const byName = new Map<string, ParsedColumn>();
+  parsed.forEach((c, i) => {
     if (byName.has(c.name)) fail(`two columns are named '${c.name}'`, `columns[${i}].name`, 'give every column a unique name');
     byName.set(c.name, c);
   });
-  checkCrossComponents(columns, byName, fail);
+  const columns = parsed.map((c, i) => resolveColumn(c, `columns[${i}]`, byName, fail));
 
   let label: ResolvedLabel | null = null;
   if (top.label !== undefined) label = resolveLabel(top.label, ctx, fail);
@@ -69,35 +76,76 @@ export function parseFeatureConfigYaml(text: string, options: { file?: string } 
 
 type Fail = (message: string, field: string, fix: string) => never;
 
-/** Crossed columns cross distinct categorical or bucketized columns that fit in one pass. */
-function checkCrossComponents(columns: readonly ResolvedColumn[], byName: ReadonlyMap<string, ResolvedColumn>, fail: Fail): void {
-  columns.forEach((c, i) => {
-    if (c.type !== 'crossed') return;
-    if (new Set(c.components).size !== c.components.length) {
-      fail(`crossed column '${c.name}' lists a component twice`, `columns[${i}].components`, 'list each component once');
-    }
-    c.components.forEach((comp, j) => {
-      const target = byName.get(comp);
-      const field = `columns[${i}].components[${j}]`;
-      const usable = columns.filter((x) => x.type === 'categorical' || x.type === 'bucketized').map((x) => x.name);
-      if (target === undefined) {
-        fail(`crossed column '${c.name}' names unknown column '${comp}'`, field, `use one of the categorical or bucketized columns: ${usable.join(', ')}`);
-      } else if (target.type !== 'categorical' && target.type !== 'bucketized') {
-        fail(`crossed column '${c.name}' can only cross categorical or bucketized columns, '${comp}' is ${target.type}`, field, `bucketize it first, or use one of: ${usable.join(', ')}`);
-      } else if (c.encoding.kind === 'vocabulary' && target.type === 'bucketized' && target.boundaries === null) {
-        fail(
-          `crossed column '${c.name}' has a fitted vocabulary but component '${comp}' has fitted quantile boundaries; both cannot be fitted in one pass`,
-          field,
-          `give '${comp}' explicit boundaries, or give '${c.name}' hashBuckets instead of a vocabulary`,
-        );
-      }
-    });
+type ParsedColumn = { [K in ColumnType]: z.output<(typeof columnSchemas)[K]> }[ColumnType];
+type ParsedCrossed = Extract<ParsedColumn, { type: 'crossed' }>;
+
+/** Column types a crossed column can read, and whether each makes the cross a bag. */
+const CROSSABLE: Partial<Record<ColumnType, { bag: boolean }>> = {
+  categorical: { bag: false },
+  bucketized: { bag: false },
+  'multi-valued': { bag: true },
+};
+
+/** What to do instead of crossing a column of another type. */
+const NOT_CROSSABLE: Record<Exclude<ColumnType, 'categorical' | 'bucketized' | 'multi-valued'>, (c: ParsedColumn) => string> = {
+  numeric: () => 'bucketize it first',
+  sequence: (c) => `add a multi-valued column with source '${'source' in c ? (c.source ?? c.name) : c.name}'`,
+  crossed: () => 'list its components instead',
+};
+
+/**
+ * A crossed column: distinct categorical, bucketized or multi-valued components that fit in one pass. With a
+ * multi-valued component the cross is a bag per row, pooled by `pooling` and cut at `maxCrossIds`.
+ */
+function resolveCrossed(c: ParsedCrossed, feeds: Feed[], embeddingDim: number | null, at: string, byName: ReadonlyMap<string, ParsedColumn>, fail: Fail): ResolvedCrossed {
+  if ((c.hashBuckets === undefined) === (c.vocabulary === undefined)) {
+    fail(`crossed column '${c.name}' needs exactly one of hashBuckets or vocabulary`, at, 'write hashBuckets: 1000, or vocabulary: { minCount: 10 }');
+  }
+  if (new Set(c.components).size !== c.components.length) {
+    fail(`crossed column '${c.name}' lists a component twice`, `${at}.components`, 'list each component once');
+  }
+  const usable = [...byName.values()].filter((x) => CROSSABLE[x.type] !== undefined).map((x) => x.name);
+  let bag = false;
+  c.components.forEach((comp, j) => {
+    const target = byName.get(comp);
+    const field = `${at}.components[${j}]`;
+    const kind = target !== undefined ? CROSSABLE[target.type] : undefined;
+    if (target === undefined) {
+      fail(`crossed column '${c.name}' names unknown column '${comp}'`, field, `use one of the categorical, bucketized or multi-valued columns: ${usable.join(', ')}`);
+    } else if (kind === undefined) {
+      const how = NOT_CROSSABLE[target.type as keyof typeof NOT_CROSSABLE](target);
+      fail(`crossed column '${c.name}' can only cross categorical, bucketized or multi-valued columns, '${comp}' is ${target.type}`, field, `${how}, or use one of: ${usable.join(', ')}`);
+    } else if (c.vocabulary !== undefined && target.type === 'bucketized' && target.quantiles !== undefined) {
+      fail(
+        `crossed column '${c.name}' has a fitted vocabulary but component '${comp}' has fitted quantile boundaries; both cannot be fitted in one pass`,
+        field,
+        `give '${comp}' explicit boundaries, or give '${c.name}' hashBuckets instead of a vocabulary`,
+      );
+    } else if (kind.bag) bag = true;
   });
+  if (!bag) {
+    for (const key of ['pooling', 'maxCrossIds'] as const) {
+      if (c[key] !== undefined) fail(`${key} is only used by a crossed column with a multi-valued component, and '${c.name}' has none`, `${at}.${key}`, `remove ${key}, or cross a multi-valued column`);
+    }
+  }
+  const encoding = c.hashBuckets !== undefined
+    ? { kind: 'hash' as const, numBuckets: c.hashBuckets }
+    : { kind: 'vocabulary' as const, minCount: c.vocabulary?.minCount ?? 1, maxSize: c.vocabulary?.maxSize ?? null };
+  return {
+    type: c.type,
+    name: c.name,
+    components: c.components,
+    commutative: c.commutative ?? false,
+    feeds,
+    embeddingDim,
+    encoding,
+    bag: bag ? { pooling: c.pooling ?? DEFAULTS.crossPooling, maxCrossIds: c.maxCrossIds ?? DEFAULTS.maxCrossIds } : null,
+  };
 }
 
 type Ctx = (prefix: string, fix: string) => { code: 'CONFIG'; what: string; prefix: string; file: string | undefined; fix: string };
 
-function resolveColumn(raw: unknown, at: string, ctx: Ctx, fail: Fail): ResolvedColumn {
+function parseColumn(raw: unknown, at: string, ctx: Ctx, fail: Fail): ParsedColumn {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     return fail(`${at} must be an object, got ${describe(raw)}`, at, `write it as { type: ..., name: ... } with type one of ${COLUMN_TYPES.join(', ')}`);
   }
@@ -106,8 +154,11 @@ function resolveColumn(raw: unknown, at: string, ctx: Ctx, fail: Fail): Resolved
     return fail(`${at}.type is ${describe(type)}; valid types: ${COLUMN_TYPES.join(', ')}`, `${at}.type`, `set type to one of: ${COLUMN_TYPES.join(', ')}`);
   }
   const t = type as ColumnType;
-  const c = parseWith(columnSchemas[t], raw, ctx(at, `see the '${t}' section of docs/FEATURES.md`));
-  const feeds = resolveFeeds(c.feeds, t, at, fail);
+  return parseWith(columnSchemas[t], raw, ctx(at, `see the '${t}' section of docs/FEATURES.md`));
+}
+
+function resolveColumn(c: ParsedColumn, at: string, byName: ReadonlyMap<string, ParsedColumn>, fail: Fail): ResolvedColumn {
+  const feeds = resolveFeeds(c.feeds, c.type, at, fail);
   const embeddingDim = 'embeddingDim' in c ? (c.embeddingDim ?? null) : null;
   if (embeddingDim !== null && !feeds.includes('deep')) {
     fail(`column '${c.name}' sets embeddingDim but does not feed deep`, `${at}.embeddingDim`, `add 'deep' to feeds or remove embeddingDim`);
@@ -129,15 +180,8 @@ function resolveColumn(raw: unknown, at: string, ctx: Ctx, fail: Fail): Resolved
       }
       return { type: c.type, name: c.name, source: c.source ?? c.name, feeds, embeddingDim, boundaries: b ?? null, quantiles: c.quantiles ?? null };
     }
-    case 'crossed': {
-      if ((c.hashBuckets === undefined) === (c.vocabulary === undefined)) {
-        fail(`crossed column '${c.name}' needs exactly one of hashBuckets or vocabulary`, at, 'write hashBuckets: 1000, or vocabulary: { minCount: 10 }');
-      }
-      const encoding = c.hashBuckets !== undefined
-        ? { kind: 'hash' as const, numBuckets: c.hashBuckets }
-        : { kind: 'vocabulary' as const, minCount: c.vocabulary?.minCount ?? 1, maxSize: c.vocabulary?.maxSize ?? null };
-      return { type: c.type, name: c.name, components: c.components, commutative: c.commutative ?? false, feeds, embeddingDim, encoding };
-    }
+    case 'crossed':
+      return resolveCrossed(c, feeds, embeddingDim, at, byName, fail);
     case 'multi-valued':
       return { type: c.type, name: c.name, source: c.source ?? c.name, separator: c.separator ?? null, pooling: c.pooling ?? 'mean', feeds, embeddingDim, encoding: resolveIdEncoding(c, at, fail) };
     case 'sequence':

@@ -72,6 +72,8 @@ export const crossedSchema = z.strictObject({
   embeddingDim: positiveInt.optional(),
   hashBuckets: positiveInt.optional(),
   vocabulary: vocabularySchema.optional(),
+  pooling: z.enum(['sum', 'mean']).optional(),
+  maxCrossIds: positiveInt.optional(),
 });
 
 export const multiValuedSchema = z.strictObject({

@@ -1,8 +1,8 @@
 import { WideDeepError } from '../core/errors.js';
 import type { Rng } from '../core/rng.js';
 import type { RowChunk } from '../data/types.js';
-import { listColumn, listItems, numericColumn } from './chunk-access.js';
-import { BucketCodes, CategoricalCodes, type SlotBatch, type SlotCodes } from './codes.js';
+import { numericColumn } from './chunk-access.js';
+import { BucketCodes, CategoricalCodes, ListCodes, type SlotBatch, type SlotCodes } from './codes.js';
 import type { FittedColumn, FittedIdEncoding } from './fitted-spec.js';
 import { preNormalize } from './numeric.js';
 import type {
@@ -38,8 +38,8 @@ export function fitError(column: string, message: string, fix: string): WideDeep
 }
 
 /**
- * The accumulator of one column. `crossRead`: a vocabulary cross reads this column's values while fitting,
- * so `add` must return the chunk's SlotBatch.
+ * The accumulator of one column. `crossRead`: a vocabulary cross, or a cross with a multi-valued component,
+ * reads this column's values while fitting, so `add` must return the chunk's SlotBatch.
  */
 export function makeAccumulator(c: Exclude<ResolvedColumn, { type: 'crossed' }>, cfg: ResolvedConfig, rng: Rng, crossRead: boolean): Accumulator {
   switch (c.type) {
@@ -47,7 +47,7 @@ export function makeAccumulator(c: Exclude<ResolvedColumn, { type: 'crossed' }>,
       return categoricalAccumulator(c, crossRead);
     case 'multi-valued':
     case 'sequence':
-      return listAccumulator(c);
+      return listAccumulator(c, crossRead);
     case 'bucketized':
       return bucketizedAccumulator(c, cfg, rng, crossRead);
     case 'numeric':
@@ -73,20 +73,16 @@ function categoricalAccumulator(c: ResolvedCategorical, crossRead: boolean): Slo
   return acc;
 }
 
-function listAccumulator(c: ResolvedMultiValued | ResolvedSequence): Accumulator {
-  const codes = new CategoricalCodes(c.source, c.name, () => 0);
+function listAccumulator(c: ResolvedMultiValued | ResolvedSequence, crossRead: boolean): SlotAccumulator {
+  const codes = new ListCodes(new CategoricalCodes(c.source, c.name, () => 0), c.source, c.name, c.separator);
   const counts: number[] = [];
   return {
+    codes,
     add(chunk, rows, n) {
-      if (c.encoding.kind !== 'vocabulary') return null;
-      const values = listColumn(chunk, c.source, c.name, c.separator);
-      for (let i = 0; i < n; i++) {
-        for (const item of listItems(values[rows === null ? i : rows[i]!] ?? null, c.separator)) {
-          const s = codes.slotOfString(item);
-          counts[s] = (counts[s] ?? 0) + 1;
-        }
-      }
-      return null;
+      if (c.encoding.kind !== 'vocabulary' && !crossRead) return null;
+      const b = codes.encode(chunk, rows, n);
+      if (c.encoding.kind === 'vocabulary') for (const s of b.slots) counts[s] = (counts[s] ?? 0) + 1;
+      return b;
     },
     finish: () => {
       const encoding = finishEncoding(c.encoding, codes.slotToken, counts);
@@ -104,12 +100,16 @@ function bucketizedAccumulator(c: ResolvedBucketized, cfg: ResolvedConfig, rng: 
     codes,
     add(chunk, rows, n) {
       if (reservoir === null) return crossRead ? codes.encode(chunk, rows, n) : null;
+      // Boundaries still to be fitted: a cross can only learn which values are missing (slot -1) or not
+      // (slot 0), which is all a hashed cross counts its cut rows by (a vocabulary cross cannot read it).
+      const slots = crossRead ? new Int32Array(n) : null;
       const v = numericColumn(chunk, c.source, c.name);
       for (let i = 0; i < n; i++) {
         const x = v[rows === null ? i : rows[i]!]!;
         if (x === x) reservoir.add(x);
+        else if (slots !== null) slots[i] = -1;
       }
-      return null;
+      return slots !== null ? { ids: slots, slots, offsets: null } : null;
     },
     finish: () => {
       let boundaries = c.boundaries !== null ? [...c.boundaries] : [];

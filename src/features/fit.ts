@@ -10,7 +10,7 @@ import { CrossCounter, compareTuples } from './cross.js';
 import { makeAccumulator, type Accumulator, type SlotAccumulator } from './fit-accumulators.js';
 import { FORMAT_VERSION, type FittedColumn, type FittedLabel, type FittedSpec } from './fitted-spec.js';
 import { checkLabel, countClasses, labelSources, orderClasses } from './labels.js';
-import type { ResolvedColumn, ResolvedConfig } from './resolved.js';
+import type { ResolvedColumn, ResolvedConfig, ResolvedCrossed } from './resolved.js';
 import { autoEmbeddingDim, tableSize } from './sizes.js';
 import { selectVocabulary } from './stats.js';
 
@@ -27,15 +27,17 @@ export async function fit(config: FeatureConfig, data: AsyncIterable<RowChunk> |
 /** `fit` for a config already validated by `parseFeatureConfig` / `parseFeatureConfigYaml`. */
 export async function fitResolved(cfg: ResolvedConfig, data: AsyncIterable<RowChunk> | Iterable<RowChunk>): Promise<FittedSpec> {
   const rng = new Rng(cfg.sampling.seed);
-  // Components of vocabulary crosses: their values are read while fitting (hashed crosses fit nothing).
+  // Crosses read while fitting: vocabulary crosses count their tuples, crosses with a multi-valued component
+  // count the rows cut at maxCrossIds (single-valued hashed crosses fit nothing).
+  const readCrosses = cfg.columns.filter((c): c is ResolvedCrossed => c.type === 'crossed' && (c.encoding.kind === 'vocabulary' || c.bag !== null));
   const crossRead = new Set<string>();
-  for (const c of cfg.columns) if (c.type === 'crossed' && c.encoding.kind === 'vocabulary') for (const n of c.components) crossRead.add(n);
+  for (const c of readCrosses) for (const n of c.components) crossRead.add(n);
   const accs = new Map<string, Accumulator>();
   for (const c of cfg.columns) if (c.type !== 'crossed') accs.set(c.name, makeAccumulator(c, cfg, rng, crossRead.has(c.name)));
   const crossCounters = new Map<string, CrossCounter>();
-  for (const c of cfg.columns) {
-    if (c.type !== 'crossed' || c.encoding.kind !== 'vocabulary') continue;
-    crossCounters.set(c.name, new CrossCounter(c.components.map((name) => (accs.get(name) as SlotAccumulator).codes), c.commutative));
+  for (const c of readCrosses) {
+    const comps = c.components.map((name) => (accs.get(name) as SlotAccumulator).codes);
+    crossCounters.set(c.name, new CrossCounter(comps, c.commutative, c.encoding.kind === 'vocabulary', c.bag?.maxCrossIds ?? null));
   }
   const classCounts = cfg.label?.kind === 'multiclass' && cfg.label.classes === null ? new Map<string, number>() : null;
   const sources = [...sourcesOf(cfg.columns), ...(cfg.label !== null ? labelSources(cfg.label) : [])];
@@ -73,12 +75,20 @@ export async function fitResolved(cfg: ResolvedConfig, data: AsyncIterable<RowCh
     const explicit = (c as { embeddingDim: number | null }).embeddingDim;
     return { ...fitted, embeddingDim: explicit ?? autoEmbeddingDim(tableSize(fitted), cfg.embeddingDimCap) };
   });
+  const truncated: Record<string, number> = {};
+  for (const c of cfg.columns) if (c.type === 'crossed' && c.bag !== null) truncated[c.name] = crossCounters.get(c.name)?.truncatedRows ?? 0;
   const spec: FittedSpec = {
     formatVersion: FORMAT_VERSION,
     columns,
     label: fitLabel(cfg, classCounts),
     onBadRow: cfg.onBadRow,
-    fitStats: { rows, skippedRows: skipped, reservoirSize: cfg.sampling.reservoirSize, seed: cfg.sampling.seed },
+    fitStats: {
+      rows,
+      skippedRows: skipped,
+      reservoirSize: cfg.sampling.reservoirSize,
+      seed: cfg.sampling.seed,
+      ...(Object.keys(truncated).length > 0 ? { truncatedCrossRows: truncated } : {}),
+    },
   };
   // The JSON form is the spec (-0 becomes 0, no shared arrays), so saving and loading it changes nothing.
   return JSON.parse(JSON.stringify(spec)) as FittedSpec;
@@ -90,7 +100,8 @@ function fitCross(c: Extract<ResolvedColumn, { type: 'crossed' }>, counter: Cros
     e.kind === 'hash'
       ? { kind: 'hash' as const, numBuckets: e.numBuckets }
       : { kind: 'vocabulary' as const, values: selectVocabulary(counter?.entries() ?? [], e.minCount, e.maxSize, compareTuples), fit: { minCount: e.minCount, maxSize: e.maxSize } };
-  return { type: 'crossed', name: c.name, components: [...c.components], commutative: c.commutative, feeds: [...c.feeds], embeddingDim: null, encoding };
+  const bag = c.bag !== null ? { bag: { pooling: c.bag.pooling, maxCrossIds: c.bag.maxCrossIds } } : {};
+  return { type: 'crossed', name: c.name, components: [...c.components], commutative: c.commutative, feeds: [...c.feeds], embeddingDim: null, encoding, ...bag };
 }
 
 function fitLabel(cfg: ResolvedConfig, classCounts: Map<string, number> | null): FittedLabel | null {

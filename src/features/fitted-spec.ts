@@ -71,6 +71,8 @@ const crossed = z.strictObject({
     z.strictObject({ kind: z.literal('hash'), numBuckets: count }),
     z.strictObject({ kind: z.literal('vocabulary'), values: z.array(z.array(z.string())), fit: vocabFit }),
   ]),
+  /** Present exactly when a component is multi-valued: the cross is then a bag of ids per row. */
+  bag: z.strictObject({ pooling: z.enum(['sum', 'mean']), maxCrossIds: count }).optional(),
 });
 
 const multiValued = z.strictObject({
@@ -118,6 +120,8 @@ export const fittedSpecSchema = z.strictObject({
     skippedRows: z.number().int().min(0),
     reservoirSize: count,
     seed: z.number().int(),
+    /** Per crossed column with a multi-valued component: training rows whose bag was cut at maxCrossIds. */
+    truncatedCrossRows: z.record(name, z.number().int().min(0)).optional(),
   }),
 });
 
@@ -194,8 +198,10 @@ function checkInvariants(spec: FittedSpec, file: string | undefined): void {
     if (c.type === 'crossed') {
       c.components.forEach((comp, j) => {
         const t = names.get(comp)?.type;
-        if (t !== 'categorical' && t !== 'bucketized') fail(`component '${comp}' is not a categorical or bucketized column`, `${at}.components[${j}]`);
+        if (t !== 'categorical' && t !== 'bucketized' && t !== 'multi-valued') fail(`component '${comp}' is not a categorical, bucketized or multi-valued column`, `${at}.components[${j}]`);
       });
+      const bag = c.components.some((comp) => names.get(comp)?.type === 'multi-valued');
+      if (bag !== (c.bag !== undefined)) fail(`bag must be set exactly when a component is multi-valued`, `${at}.bag`);
       if (c.encoding.kind === 'vocabulary' && c.encoding.values.some((v) => v.length !== c.components.length)) {
         fail(`every crossed vocabulary entry needs ${c.components.length} values`, `${at}.encoding.values`);
       }

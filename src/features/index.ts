@@ -32,7 +32,7 @@ export {
   type Feed,
 } from './config-schema.js';
 export { parseFeatureConfig, parseFeatureConfigYaml } from './config-parse.js';
-export type { ResolvedConfig, ResolvedColumn, ResolvedLabel, BadRowPolicy, Pooling, MissingStrategy, Normalization } from './resolved.js';
+export type { ResolvedConfig, ResolvedColumn, ResolvedLabel, CrossBagConfig, BadRowPolicy, Pooling, MissingStrategy, Normalization } from './resolved.js';
 export { fit, fitResolved } from './fit.js';
 export {
   FORMAT_VERSION,

@@ -53,12 +53,22 @@ export type CrossEncodingConfig =
   | { readonly kind: 'hash'; readonly numBuckets: number }
   | { readonly kind: 'vocabulary'; readonly minCount: number; readonly maxSize: number | null };
 
+/** How a crossed column with a multi-valued component emits its bag of cross ids. */
+export interface CrossBagConfig {
+  /** How the deep part pools the bag (the wide part sums). */
+  readonly pooling: Pooling;
+  /** Most cross ids per row; the rest of a row's cartesian product is cut off (and counted). */
+  readonly maxCrossIds: number;
+}
+
 export interface ResolvedCrossed extends ResolvedBase {
   readonly type: 'crossed';
   readonly components: readonly string[];
   readonly commutative: boolean;
   readonly embeddingDim: number | null;
   readonly encoding: CrossEncodingConfig;
+  /** Set exactly when a component is multi-valued: the cross is then a bag per row. */
+  readonly bag: CrossBagConfig | null;
 }
 
 export interface ResolvedMultiValued extends ResolvedBase {
@@ -113,6 +123,8 @@ export const DEFAULTS = {
   reservoirSize: 100_000,
   seed: 0,
   numQuantiles: 10,
+  maxCrossIds: 1000,
+  crossPooling: 'sum',
   feeds: {
     categorical: ['wide', 'deep'],
     numeric: ['deep'],
@@ -126,5 +138,7 @@ export const DEFAULTS = {
   reservoirSize: number;
   seed: number;
   numQuantiles: number;
+  maxCrossIds: number;
+  crossPooling: Pooling;
   feeds: Record<ResolvedColumn['type'], readonly Feed[]>;
 };

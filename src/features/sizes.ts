@@ -38,6 +38,7 @@ export interface EmbeddingSize {
   readonly dim: number;
   /** How the bag of a multi-valued column is pooled; single-valued bags hold one id. */
   readonly pooling: Pooling;
+  /** Bags of any length: multi-valued columns and crossed columns with a multi-valued component. */
   readonly multiValued: boolean;
 }
 
@@ -87,8 +88,8 @@ export function specSizes(spec: FittedSpec): SpecSizes {
     if (!c.feeds.includes('deep') || c.embeddingDim === null) continue;
     if (c.type === 'sequence') sequences.push({ key: c.name, length: c.length, tableSize: n, dim: c.embeddingDim });
     else {
-      const multiValued = c.type === 'multi-valued';
-      embeddings.push({ key: c.name, tableSize: n, dim: c.embeddingDim, pooling: multiValued ? c.pooling : 'sum', multiValued });
+      const pooling = c.type === 'multi-valued' ? c.pooling : c.type === 'crossed' ? c.bag?.pooling : undefined;
+      embeddings.push({ key: c.name, tableSize: n, dim: c.embeddingDim, pooling: pooling ?? 'sum', multiValued: pooling !== undefined });
     }
   }
   const l = spec.label;

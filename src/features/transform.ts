@@ -2,7 +2,7 @@ import type { SparseBatch } from '../core/sparse-batch.js';
 import type { RowChunk } from '../data/types.js';
 import { BadRows, requireColumns } from './chunk-access.js';
 import { checkColumns, sourcesOf } from './checks.js';
-import { encodeBags, encodeSequences } from './codes.js';
+import { encodeSequences } from './codes.js';
 import { ChunkSlots, compile } from './compile.js';
 import type { FittedSpec } from './fitted-spec.js';
 import { checkLabel, encodeLabels, encodeWeights, labelSources } from './labels.js';
@@ -20,7 +20,8 @@ export interface SequenceBatch {
  * What transform makes of a RowChunk: everything the model reads for one batch.
  *
  * - `wide`: one key per column feeding wide, ids in that column's own [0, tableSize) range;
- * - `deep`: one key per sparse column feeding deep (embedding lookups; multi-valued columns give bags);
+ * - `deep`: one key per sparse column feeding deep (embedding lookups; multi-valued columns, and crossed
+ *   columns with a multi-valued component, give bags);
  * - `dense`: row-major [batchSize, denseWidth] numeric inputs (see `denseLayout` for the column names);
  * - `sequences`: one entry per sequence column;
  * - `labels`/`weights`: present in 'train' mode when the spec has a label (and a weight column).
@@ -43,6 +44,11 @@ export interface FeatureBatch {
   readonly skippedRowNumbers: Int32Array;
   /** Why the first skipped row was left out. */
   readonly firstSkipReason: string | null;
+  /**
+   * Per output crossed column with a multi-valued component: rows whose bag was cut at the column's
+   * `maxCrossIds` (0 when none was).
+   */
+  readonly truncatedCrosses: Readonly<Record<string, number>>;
 }
 
 export interface TransformOptions {
@@ -78,22 +84,24 @@ export function transform(spec: FittedSpec, chunk: RowChunk, options: TransformO
   const slots = new ChunkSlots(plan, chunk, rows, n);
   const sparse = new Map<string, Bags>();
   const sequences: Record<string, SequenceBatch> = {};
+  const truncatedCrosses: Record<string, number> = {};
   const dense = new Float32Array(n * plan.denseWidth);
   for (const c of spec.columns) {
     if (c.feeds.length === 0) continue;
     switch (c.type) {
       case 'categorical':
       case 'bucketized':
-        sparse.set(c.name, { ids: slots.get(c.name).ids, offsets: null });
-        break;
-      case 'crossed': {
-        const ids = plan.crosses.get(c.name)!.encode(c.components.map((comp) => slots.get(comp)), n);
-        sparse.set(c.name, { ids, offsets: null });
+      case 'multi-valued': {
+        const b = slots.get(c.name);
+        sparse.set(c.name, { ids: b.ids, offsets: b.offsets });
         break;
       }
-      case 'multi-valued':
-        sparse.set(c.name, encodeBags(chunk, rows, n, plan.codes.get(c.name)!, c.source, c.name, c.separator));
+      case 'crossed': {
+        const x = plan.crosses.get(c.name)!.encode(c.components.map((comp) => slots.get(comp)), n);
+        sparse.set(c.name, { ids: x.ids, offsets: x.offsets });
+        if (c.bag !== undefined) truncatedCrosses[c.name] = x.truncated;
         break;
+      }
       case 'sequence': {
         const s = encodeSequences(chunk, rows, n, plan.codes.get(c.name)!, c.source, c.name, c.separator, c.length);
         sequences[c.name] = { length: c.length, ids: s.ids, lengths: s.lengths };
@@ -129,6 +137,7 @@ export function transform(spec: FittedSpec, chunk: RowChunk, options: TransformO
     skippedRows: bad.count,
     skippedRowNumbers,
     firstSkipReason: bad.firstReason,
+    truncatedCrosses,
   };
 }
 
@@ -142,8 +151,11 @@ function emptyBatch(
 ): FeatureBatch {
   const sparse = (keys: readonly string[]): SparseBatch => ({ keys, batchSize: 0, ids: new Int32Array(0), offsets: new Int32Array(1) });
   const sequences: Record<string, SequenceBatch> = {};
+  const truncatedCrosses: Record<string, number> = {};
   for (const c of spec.columns) {
-    if (c.type === 'sequence' && c.feeds.length > 0) sequences[c.name] = { length: c.length, ids: new Int32Array(0), lengths: new Int32Array(0) };
+    if (c.feeds.length === 0) continue;
+    if (c.type === 'sequence') sequences[c.name] = { length: c.length, ids: new Int32Array(0), lengths: new Int32Array(0) };
+    if (c.type === 'crossed' && c.bag !== undefined) truncatedCrosses[c.name] = 0;
   }
   return {
     batchSize: 0,
@@ -159,6 +171,7 @@ function emptyBatch(
     skippedRows: 0,
     skippedRowNumbers: new Int32Array(0),
     firstSkipReason: null,
+    truncatedCrosses,
   };
 }
 

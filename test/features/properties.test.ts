@@ -169,6 +169,8 @@ const MIXED: FeatureConfig = {
     { type: 'numeric', name: 'xl', source: 'x', clip: { min: 0, max: 3 }, log1p: true, missing: { strategy: 'zero' } },
     { type: 'multi-valued', name: 'tags', pooling: 'sum', feeds: ['wide', 'deep'] },
     { type: 'sequence', name: 'hist', source: 'tags', length: 2, hashBuckets: 11 },
+    { type: 'crossed', name: 'tags_x_city', components: ['tags', 'city'], hashBuckets: 50, feeds: ['wide', 'deep'], maxCrossIds: 3 },
+    { type: 'crossed', name: 'dev_x_tags_x_xe', components: ['dev', 'tags', 'xe'], vocabulary: {}, commutative: true, pooling: 'mean', feeds: ['deep'] },
   ],
   label: { kind: 'binary', column: 'y', predicate: { op: '>', value: 0.5 } },
 };
@@ -191,6 +193,7 @@ const sameBatch = (a: FeatureBatch, b: FeatureBatch): void => {
   expect(b.dense).toEqual(a.dense);
   expect(b.sequences).toEqual(a.sequences);
   expect(b.labels).toEqual(a.labels);
+  expect(b.truncatedCrosses).toEqual(a.truncatedCrosses);
 };
 
 describe('fitted spec and transform contracts', () => {
@@ -212,6 +215,8 @@ describe('fitted spec and transform contracts', () => {
       fc.asyncProperty(trainArb, rowsArb, async (train, test) => {
         const spec = await fit(MIXED, [rowsToChunk(train)]);
         const batch = transform(spec, rowsToChunk(test));
+        const truncated = test.map((row) => transform(spec, rowsToChunk([row])).truncatedCrosses.tags_x_city ?? 0);
+        expect(truncated.reduce((a, b) => a + b, 0)).toBe(batch.truncatedCrosses.tags_x_city);
         test.forEach((row, i) => {
           const single = transform(spec, rowsToChunk([row]));
           const bag = (s: FeatureBatch['wide'], f: number, b: number, n: number) => [...s.ids.subarray(s.offsets[f * n + b]!, s.offsets[f * n + b + 1]!)];
