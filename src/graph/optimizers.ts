@@ -55,21 +55,26 @@ export function slotsOf(c: DenseOptimizerResolved): { name: string; init: number
 
 /** Names of the per-step scalar inputs. */
 export function hyperNamesOf(c: DenseOptimizerResolved): string[] {
-  return c.type === 'adam' ? ['lr', 'bc1', 'bc2'] : ['lr'];
+  return c.type === 'adam' ? ['lr', 'eps'] : ['lr'];
 }
 
-/** Values of the per-step scalars at 1-based `step` with learning rate `lr`. */
+/**
+ * Values of the per-step scalars at 1-based `step` with learning rate `lr`. Adam's bias corrections are
+ * folded into them: lr_t = lr * sqrt(1 - b2^t) / (1 - b1^t) and eps_t = eps * sqrt(1 - b2^t), so that
+ * lr_t m / (sqrt(v) + eps_t) equals lr (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps) exactly.
+ */
 export function hyperValuesOf(c: DenseOptimizerResolved, step: number, lr: number): Record<string, number> {
   if (c.type !== 'adam') return { lr };
-  return { lr, bc1: 1 / (1 - c.beta1 ** step), bc2: 1 / (1 - c.beta2 ** step) };
+  const c2 = Math.sqrt(1 - c.beta2 ** step);
+  return { lr: (lr * c2) / (1 - c.beta1 ** step), eps: c.eps * c2 };
 }
 
 /**
  * Emits the update of parameter `p` with gradient `grad`. Rules (PyTorch's forms):
  * - sgd:     v = mu v + g;  p -= lr v   (p -= lr g without momentum)
  * - adagrad: a = a + g^2;   p -= lr g / (sqrt(a) + eps)
- * - adam:    m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2;  p -= lr (m bc1) / (sqrt(v bc2) + eps)
- * where g includes weightDecay * p, and bc1 = 1/(1-b1^t), bc2 = 1/(1-b2^t).
+ * - adam:    m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2;  p -= lr_t m / (sqrt(v) + eps_t)
+ * where g includes weightDecay * p, and lr_t, eps_t carry the bias corrections (see hyperValuesOf).
  */
 export function emitUpdate(
   g: Graph,
@@ -95,8 +100,6 @@ export function emitUpdate(
   }
   const m = op.add(g, op.mul(g, slots[0] as Value, k(c.beta1)), op.mul(g, gr, k(1 - c.beta1)));
   const v = op.add(g, op.mul(g, slots[1] as Value, k(c.beta2)), op.mul(g, op.mul(g, gr, gr), k(1 - c.beta2)));
-  const mHat = op.mul(g, m, hyper.bc1 as Value);
-  const vHat = op.mul(g, v, hyper.bc2 as Value);
-  const step = op.div(g, op.mul(g, mHat, lr), op.add(g, op.sqrt(g, vHat), k(c.eps)));
+  const step = op.div(g, op.mul(g, m, lr), op.add(g, op.sqrt(g, v), hyper.eps as Value));
   return { param: op.sub(g, p, step), slots: [m, v] };
 }
