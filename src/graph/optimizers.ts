@@ -12,6 +12,8 @@ const sgd = z.strictObject({
   lr: z.number().positive(),
   momentum: z.number().min(0).max(1).default(0),
   weightDecay: z.number().min(0).default(0),
+  /** Clip the group's gradients to this global L2 norm before the update (0: no clipping; Keras' clipnorm). */
+  clipNorm: z.number().min(0).default(0),
 });
 const adagrad = z.strictObject({
   type: z.literal('adagrad'),
@@ -19,6 +21,8 @@ const adagrad = z.strictObject({
   initialAccumulator: z.number().min(0).default(0.1),
   eps: z.number().min(0).default(1e-7),
   weightDecay: z.number().min(0).default(0),
+  /** Clip the group's gradients to this global L2 norm before the update (0: no clipping; Keras' clipnorm). */
+  clipNorm: z.number().min(0).default(0),
 });
 const adam = z.strictObject({
   type: z.literal('adam'),
@@ -27,6 +31,8 @@ const adam = z.strictObject({
   beta2: z.number().min(0).max(1).default(0.999),
   eps: z.number().min(0).default(1e-8),
   weightDecay: z.number().min(0).default(0),
+  /** Clip the group's gradients to this global L2 norm before the update (0: no clipping; Keras' clipnorm). */
+  clipNorm: z.number().min(0).default(0),
 });
 export const denseOptimizerSchema = z.discriminatedUnion('type', [sgd, adagrad, adam]);
 export type DenseOptimizerConfig = z.input<typeof denseOptimizerSchema>;
@@ -39,7 +45,7 @@ export function parseDenseOptimizer(config: unknown, field = 'optimizer'): Dense
   const path = [field, ...(issue?.path ?? []).map(String)].join('.');
   throw new WideDeepError('CONFIG', `invalid dense optimizer: ${issue?.message ?? 'bad value'}`, {
     field: path,
-    fix: 'use {type: sgd|adagrad|adam, lr, ...}: sgd takes momentum, weightDecay; adagrad initialAccumulator, eps, weightDecay; adam beta1, beta2, eps, weightDecay',
+    fix: 'use {type: sgd|adagrad|adam, lr, ...}: sgd takes momentum; adagrad initialAccumulator, eps; adam beta1, beta2, eps; all take weightDecay and clipNorm',
   });
 }
 
@@ -67,6 +73,24 @@ export function hyperValuesOf(c: DenseOptimizerResolved, step: number, lr: numbe
   if (c.type !== 'adam') return { lr };
   const c2 = Math.sqrt(1 - c.beta2 ** step);
   return { lr: (lr * c2) / (1 - c.beta1 ** step), eps: c.eps * c2 };
+}
+
+/**
+ * Scales a group's gradients so their global L2 norm is at most `maxNorm`:
+ * g_i * maxNorm / max(norm, maxNorm), as TensorFlow's clip_by_global_norm.
+ */
+export function clipByGlobalNorm(g: Graph, grads: readonly Value[], maxNorm: number): Value[] {
+  const first = grads[0];
+  if (!first) return [];
+  const t = first.dtype === 'float64' ? 'float64' : 'float32';
+  let sq: Value | null = null;
+  for (const d of grads) {
+    const s = op.reduceSum(g, op.mul(g, d, d), d.shape.map((_, i) => i), false);
+    sq = sq ? op.add(g, sq, s) : s;
+  }
+  const limit = g.scalar(maxNorm, t);
+  const scale = op.div(g, limit, op.max(g, op.sqrt(g, sq as Value), limit));
+  return grads.map((d) => op.mul(g, d, scale));
 }
 
 /**

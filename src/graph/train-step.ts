@@ -3,7 +3,7 @@ import { type FloatType, Graph, type Value } from './builder.js';
 import { gradients } from './autodiff.js';
 import { encodeModel } from './encode.js';
 import { type LossKind, lossValue, predictionOf } from './losses.js';
-import { type DenseOptimizerResolved, emitUpdate, hyperNamesOf, slotsOf } from './optimizers.js';
+import { type DenseOptimizerResolved, clipByGlobalNorm, emitUpdate, hyperNamesOf, slotsOf } from './optimizers.js';
 import { type BufferSpec, ParamScope, type ParamSpec } from './params.js';
 
 /**
@@ -110,6 +110,12 @@ export function buildTrainStep(spec: StepProgramSpec): StepProgram {
   });
   const paramValues = scope.params.map((p) => scope.values.get(p.name) as Value);
   const grads = gradients(g, loss, [...paramValues, ...gradTargets]);
+  for (const [group, c] of Object.entries(spec.optimizers)) {
+    if (c.clipNorm <= 0) continue;
+    const idx = scope.params.flatMap((p, i) => (p.group === group ? [i] : []));
+    const clipped = clipByGlobalNorm(g, idx.map((i) => grads[i] as Value), c.clipNorm);
+    idx.forEach((i, k) => (grads[i] = clipped[k] as Value));
+  }
 
   const slots: SlotSpec[] = [];
   const hyper: HyperSpec[] = [];

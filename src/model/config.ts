@@ -48,7 +48,7 @@ export const modelSchema = z.strictObject({
     .strictObject({
       wide: rowOptimizer('model.optimizers.wide', { type: 'ftrl' }),
       embeddings: rowOptimizer('model.optimizers.embeddings', { type: 'adagrad', lr: 0.05 }),
-      deep: denseOptimizerSchema.default({ type: 'adagrad', lr: 0.05, initialAccumulator: 0.1, eps: 1e-7, weightDecay: 0 }),
+      deep: denseOptimizerSchema.prefault({ type: 'adagrad', lr: 0.05 }),
     })
     .prefault({}),
 });

@@ -242,3 +242,32 @@ describe('training-step graph', () => {
     await runner.release();
   });
 });
+
+describe('gradient clipping by global norm', () => {
+  it('scales the group gradient to clipNorm when larger, leaves it when smaller', async () => {
+    const run = async (clipNorm: number): Promise<Float64Array[]> => {
+      const sgd = parseDenseOptimizer({ type: 'sgd', lr: 1, clipNorm });
+      const prog = buildTrainStep({ forward: smallForward, loss: 'bce', optimizers: { deep: sgd }, dtype: 'float64' });
+      const s = await nodeExecutor.createSession(prog.model);
+      const rng = new Rng(8);
+      const n = 6;
+      const vals: Record<string, ExecTensor> = {
+        emb: f64(rand(rng, n * 4, 3), [n, 4]), num: f64(rand(rng, n * 2, 3), [n, 2]), wide_logit: f64(new Float64Array(n), [n, 1]),
+        labels: f64(Float64Array.from({ length: n }, (_, i) => i % 2), [n, 1]), w1: f64(rand(rng, 30), [6, 5]), b1: f64(rand(rng, 5), [5]),
+        w2: f64(rand(rng, 5), [5, 1]), deep__lr: f64(Float64Array.of(1), []),
+      };
+      const r = await s.run(vals, { [next('w1')]: null, [next('b1')]: null, [next('w2')]: null });
+      await s.release();
+      // With lr = 1 the update is -g.
+      return (['w1', 'b1', 'w2'] as const).map((p) => (vals[p]!.data as Float64Array).map((v, i) => v - (r[next(p)]!.data as Float64Array)[i]!));
+    };
+    const norm = (gs: Float64Array[]): number => Math.sqrt(gs.reduce((a, g) => a + g.reduce((b, v) => b + v * v, 0), 0));
+    const raw = await run(0);
+    const full = norm(raw);
+    const clipped = await run(full / 4);
+    expect(norm(clipped)).toBeCloseTo(full / 4, 10);
+    clipped.forEach((g, k) => g.forEach((v, i) => expect(v).toBeCloseTo(raw[k]![i]! / 4, 10)));
+    const loose = await run(full * 2);
+    loose.forEach((g, k) => g.forEach((v, i) => expect(v).toBeCloseTo(raw[k]![i]!, 12)));
+  });
+});
