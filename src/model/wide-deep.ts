@@ -8,7 +8,7 @@ import type { ParamScope } from '../graph/params.js';
 import { type ForwardBuilder, buildForward, buildTrainStep } from '../graph/train-step.js';
 import type { LossKind } from '../graph/losses.js';
 import type { ExecTensor, Executor } from '../runtime/executor.js';
-import { nodeExecutor } from '../runtime/node.js';
+import { defaultExecutor } from '../runtime/default.js';
 import { StepRunner } from '../runtime/step-runner.js';
 import { featureIndex, gatherPooled, gatherSequence, type PooledSlot, RowGradients, SparseTable, WideLinear } from '../sparse/index.js';
 import { type ModelConfig, type ModelConfigInput, parseModelConfig } from './config.js';
@@ -122,7 +122,7 @@ export class WideDeepModel {
     });
     const inference = buildForward({ forward, loss: LOSS[sizes.objective] });
     const runner = await StepRunner.create(program, inference, {
-      executor: options.executor ?? nodeExecutor,
+      executor: options.executor ?? (await defaultExecutor()),
       rng: rng.fork('dense'),
       ...(options.threads !== undefined ? { threads: options.threads } : {}),
     });

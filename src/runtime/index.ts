@@ -2,3 +2,4 @@ export type { ExecDType, ExecData, ExecTensor, Executor, Session, SessionOptions
 export { DEFAULT_THREADS } from './executor.js';
 export { nodeExecutor } from './node.js';
 export { webExecutor } from './web.js';
+export { defaultExecutor } from './default.js';

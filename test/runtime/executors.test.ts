@@ -56,3 +56,23 @@ describe('executor contract: node and web give the same training trace', () => {
     }
   });
 });
+
+describe('defaultExecutor', () => {
+  it('follows WIDEDEEP_EXECUTOR, and rejects an unknown value naming it', async () => {
+    const { defaultExecutor } = await import('../../src/runtime/default.js');
+    const saved = process.env.WIDEDEEP_EXECUTOR;
+    try {
+      process.env.WIDEDEEP_EXECUTOR = 'web';
+      expect((await defaultExecutor()).name).toBe('web');
+      process.env.WIDEDEEP_EXECUTOR = 'node';
+      expect((await defaultExecutor()).name).toBe('node');
+      process.env.WIDEDEEP_EXECUTOR = 'cuda';
+      await expect(defaultExecutor()).rejects.toThrow(/WIDEDEEP_EXECUTOR.*cuda/);
+      delete process.env.WIDEDEEP_EXECUTOR;
+      expect((await defaultExecutor()).name).toBe('node');
+    } finally {
+      if (saved === undefined) delete process.env.WIDEDEEP_EXECUTOR;
+      else process.env.WIDEDEEP_EXECUTOR = saved;
+    }
+  });
+});
