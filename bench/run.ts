@@ -24,7 +24,7 @@ interface Case {
   readonly ours: readonly string[];
   readonly reference: readonly string[] | null;
   readonly referenceName: string;
-  /** Pulls the headline figure (higher is better) out of a JSON line. */
+  /** Pulls the headline figure (higher is better unless the metric says otherwise) out of a JSON line. */
   readonly figure: (j: Json) => number;
   readonly target?: number;
 }
@@ -39,6 +39,10 @@ const CASES: Case[] = [
   { suite: 'engine', name: 'criteo_small', metric: 'train samples/s', ours: tsx('bench/engine-case.ts', '--case', 'criteo_small'), reference: torch('--case', 'criteo_small'), referenceName: 'PyTorch', figure: samples, target: 1.5 },
   { suite: 'engine', name: 'gru', metric: 'train samples/s', ours: tsx('bench/engine-case.ts', '--case', 'gru'), reference: torch('--case', 'gru'), referenceName: 'PyTorch', figure: samples },
   { suite: 'engine', name: 'score', metric: 'score rows/s @1024', ours: tsx('bench/engine-case.ts', '--case', 'score'), reference: torch('--case', 'score'), referenceName: 'PyTorch', figure: samples },
+  { suite: 'features', name: 'adult_transform', metric: 'read+transform rows/s', ours: tsx('bench/features-case.ts', '--case', 'adult_transform'), reference: tsx('bench/features-case.ts', '--case', 'adult_transform', '--duckdb'), referenceName: 'DuckDB parse', figure: samples },
+  { suite: 'features', name: 'criteo_transform', metric: 'read+transform rows/s', ours: tsx('bench/features-case.ts', '--case', 'criteo_transform'), reference: tsx('bench/features-case.ts', '--case', 'criteo_transform', '--duckdb'), referenceName: 'DuckDB parse', figure: samples },
+  // Figure: peak RSS (lower is better); the reference is the same stream over 1M rows, so ratio ~1 = bounded.
+  { suite: 'features', name: 'criteo_stream_memory', metric: 'peak RSS MB @10M rows', ours: tsx('bench/features-case.ts', '--case', 'criteo_stream_memory', '--rows', '10000000'), reference: tsx('bench/features-case.ts', '--case', 'criteo_stream_memory', '--rows', '1000000'), referenceName: '1M rows', figure: (j) => j.peak_rss_mb as number },
 ];
 
 function run(cmd: readonly string[]): Promise<Json> {
@@ -74,19 +78,24 @@ async function main(): Promise<void> {
   const cases = CASES.filter((c) => (!values.suite || c.suite === values.suite) && (!wanted || wanted.includes(c.name)));
   const haveTorch = existsSync(PYTHON);
   const log = (s: string): void => void process.stderr.write(`${s}\n`);
-  if (!haveTorch) log(`reference skipped: ${PYTHON} not found (apt-get install python3-torch libopenblas0-pthread)`);
+  if (!haveTorch && cases.some((c) => c.reference?.[0] === PYTHON)) log(`reference skipped: ${PYTHON} not found (apt-get install python3-torch libopenblas0-pthread)`);
   const results: Json[] = [];
   for (const c of cases) {
     const ours: Json[] = [];
     const refs: Json[] = [];
     const ratios: number[] = [];
+    let skipped: string | undefined;
     for (let r = 0; r < rounds; r++) {
       const order = r % 2 === 0 ? ['ours', 'ref'] : ['ref', 'ours'];
       let o: Json | undefined;
       let f: Json | undefined;
       for (const who of order) {
         if (who === 'ours') o = await run(c.ours);
-        else if (c.reference && haveTorch) f = await run(c.reference);
+        else if (c.reference && existsSync(c.reference[0] as string)) f = await run(c.reference);
+      }
+      if (typeof o?.skipped === 'string') {
+        skipped = o.skipped;
+        break;
       }
       ours.push(o as Json);
       if (f) {
@@ -94,6 +103,10 @@ async function main(): Promise<void> {
         ratios.push(c.figure(o as Json) / c.figure(f));
       }
       log(`${c.suite}/${c.name} round ${r + 1}/${rounds}: ${Math.round(c.figure(o as Json)).toLocaleString()}${f ? ` vs ${Math.round(c.figure(f)).toLocaleString()}` : ''}`);
+    }
+    if (skipped !== undefined) {
+      log(`${c.suite}/${c.name} skipped: ${skipped}`);
+      continue;
     }
     results.push({
       suite: c.suite,

@@ -50,8 +50,12 @@ export function idFunction(e: FittedIdEncoding): (token: string) => number {
   }
 }
 
-/** Distinct values kept per column before the slot cache is cleared (at a chunk boundary). */
-export const SLOT_CACHE_LIMIT = 1 << 20;
+/**
+ * Distinct values kept per column before the slot cache is cleared (at a chunk boundary). It bounds the
+ * memory of streaming transforms over high-cardinality columns (26 Criteo columns x 65,536 values), so
+ * memory does not grow with the file; frequent values are back in the cache within a chunk.
+ */
+export const SLOT_CACHE_LIMIT = 1 << 16;
 
 /** Slots of the values of a categorical column: strings as they are, numbers as `String(x)`. */
 export class CategoricalCodes implements SlotCodes {
