@@ -2,6 +2,7 @@ import { WideDeepError } from '../core/errors.js';
 import { log } from './args.js';
 import { demo } from './demo.js';
 import { evaluate } from './evaluate.js';
+import { experiment, report } from './experiment.js';
 import { fit } from './fit.js';
 import { inspect } from './inspect.js';
 import { predict } from './predict.js';
@@ -17,12 +18,9 @@ const COMMANDS: Record<string, Command> = {
   eval: { summary: 'evaluate a model bundle: --model dir [--input labeled-file] [--json]', run: evaluate },
   predict: { summary: 'score rows: --model dir --input file|- [--explain] [--top-k k]', run: predict },
   inspect: { summary: "show a bundle's features, sizes, parameters and strongest wide weights: --model dir [--json]", run: inspect },
+  experiment: { summary: 'run a suite of trials (resumable): --suite <name|file.yaml> [--out results.jsonl] [--workers n]', run: experiment },
+  report: { summary: 'HTML report + SVG charts of a results file: <results.jsonl> [--out dir] [--table]', run: report },
 };
-
-/** Registers more commands (experiments, report, serve) without main.ts knowing them. */
-export function registerCommand(name: string, command: Command): void {
-  COMMANDS[name] = command;
-}
 
 function help(): string {
   const w = Math.max(...Object.keys(COMMANDS).map((k) => k.length));

@@ -1,0 +1,45 @@
+import { resolve } from 'node:path';
+import { formatResults, loadSuite, readResults, runSuite, writeReport } from '../experiments/index.js';
+import { flags, intFlag, log, out, required } from './args.js';
+
+const EXPERIMENT_OPTIONS = {
+  suite: { type: 'string' },
+  out: { type: 'string' },
+  workers: { type: 'string' },
+  threads: { type: 'string' },
+  markdown: { type: 'boolean', default: false },
+} as const;
+
+/** Runs a suite (base config x grid of overrides x seeds), resumable, and prints the results table. */
+export async function experiment(argv: string[]): Promise<number> {
+  const { values } = flags('experiment', argv, EXPERIMENT_OPTIONS);
+  const suite = loadSuite(required('experiment', values.suite, 'suite'));
+  const resultsFile = resolve(values.out ?? `runs/experiments/${suite.name}.jsonl`);
+  const threads = intFlag(values.threads, 'threads');
+  const run = await runSuite(suite, {
+    resultsFile,
+    workers: intFlag(values.workers, 'workers') ?? 1,
+    ...(threads !== undefined ? { threads } : {}),
+    onTrial: (e) => {
+      const auc = (e.record as { test?: { auc?: number } }).test?.auc;
+      log(`[${e.done}/${e.total}] ${e.kind} ${e.trial.variant} seed ${e.trial.seed}${auc !== undefined ? ` test auc ${auc.toFixed(4)}` : ''}`);
+    },
+  });
+  log(`${run.ran} trials ran, ${run.resumed} resumed, ${run.failed} failed; results in ${resultsFile}`);
+  out(formatResults(run.records, values.markdown ? 'markdown' : 'terminal'));
+  return run.failed > 0 ? 1 : 0;
+}
+
+/** Writes the HTML report and SVG charts of a results file. */
+export async function report(argv: string[]): Promise<number> {
+  const { values, positionals } = flags('report', argv, { out: { type: 'string' }, table: { type: 'boolean', default: false } });
+  const file = required('report', positionals[0], 'results.jsonl (positional)');
+  if (values.table) {
+    out(formatResults(readResults(file), 'terminal'));
+    return 0;
+  }
+  const dir = resolve(values.out ?? 'report');
+  const r = await writeReport(file, dir);
+  log(`report written to ${resolve(dir, "index.html")} (${r.svgs.length} charts)`);
+  return 0;
+}

@@ -1,0 +1,11 @@
+export { type LongTailConfig, type Suite, type TrialSpec, type Variant, builtinSuites, expandSuite, loadSuite, parseSuite, trialKey } from './suite.js';
+export { type RunSuiteOptions, type SuiteRun, type TrialEvent, runSuite } from './runner.js';
+export { type EpochSummary, type TrialRecord, RESULTS_FORMAT, runTrial } from './trial.js';
+export { readResults } from './results-file.js';
+export { type PairedTest, logGamma, mean, pairedTTest, regularizedIncompleteBeta, sampleStd, studentTTwoSidedP } from './stats.js';
+export { type SuiteSummary, type VariantSummary, bySuite, higherIsBetter, metricOf, summarizeSuite } from './summary.js';
+export { type Table, formatResults, longTailTable, resultsTable, toMarkdown, toTerminal } from './tables.js';
+export { type ReportOutput, writeReport } from './report.js';
+export type { LongTailResult } from './long-tail.js';
+export type { TrialCurves } from './curves.js';
+export { applyOverride, parsePath } from './config-path.js';

@@ -1,0 +1,137 @@
+import { LIBRARY_VERSION } from '../artifact/bundle.js';
+import type { Executor, SessionOptions } from '../runtime/executor.js';
+import { nodeExecutor } from '../runtime/node.js';
+import { fitRun } from '../train/pipeline.js';
+import { parseRunConfig } from '../train/run-config.js';
+import type { Metrics } from '../train/trainer.js';
+import { scoreRows, trialCurves, type TrialCurves } from './curves.js';
+import { analyseLongTail, type LongTailResult } from './long-tail.js';
+import type { TrialSpec } from './suite.js';
+
+export const RESULTS_FORMAT = 1;
+
+export interface EpochSummary {
+  readonly epoch: number;
+  readonly step: number;
+  readonly trainLoss: number;
+  readonly rowsPerSec: number;
+  readonly seconds: number;
+  readonly validation: Metrics | null;
+}
+
+/** One line of a results file: everything about one finished (or failed) trial. */
+export interface TrialRecord {
+  readonly format: number;
+  readonly status: 'ok' | 'failed';
+  readonly suite: string;
+  readonly variant: string;
+  readonly variantIndex: number;
+  readonly baseline: string;
+  readonly metric: string;
+  readonly key: string;
+  readonly seed: number;
+  readonly overrides: Readonly<Record<string, unknown>>;
+  readonly configHash: string;
+  readonly config: Record<string, unknown>;
+  readonly objective: string | null;
+  readonly history: readonly EpochSummary[];
+  readonly validation: Metrics | null;
+  readonly test: Metrics | null;
+  readonly curves: TrialCurves | null;
+  readonly longTail: LongTailResult | null;
+  /** Wall time of the whole trial (data, fit, evaluation, analysis). */
+  readonly seconds: number;
+  /** Training rows per second over all epochs. */
+  readonly rowsPerSec: number | null;
+  /** Peak resident memory of the process that ran the trial. */
+  readonly peakRssMB: number;
+  readonly threads: number;
+  readonly library: { readonly name: 'widedeep'; readonly version: string };
+  readonly node: string;
+  readonly dataFingerprint: Record<string, unknown> | null;
+  readonly error: string | null;
+}
+
+/** nodeExecutor with a fixed number of intra-op threads. */
+export function executorWithThreads(threads: number): Executor {
+  return { ...nodeExecutor, createSession: (model: Uint8Array, options: SessionOptions = {}) => nodeExecutor.createSession(model, { ...options, threads }) };
+}
+
+function baseRecord(trial: TrialSpec, threads: number) {
+  return {
+    format: RESULTS_FORMAT,
+    suite: trial.suite,
+    variant: trial.variant,
+    variantIndex: trial.variantIndex,
+    baseline: trial.baseline,
+    metric: trial.metric,
+    key: trial.key,
+    seed: trial.seed,
+    overrides: trial.overrides,
+    configHash: trial.configHash,
+    config: trial.config,
+    threads,
+    library: { name: 'widedeep' as const, version: LIBRARY_VERSION },
+    node: process.version,
+  };
+}
+
+function peakRssMB(): number {
+  return Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
+/** Trains and evaluates one trial; failures become a `failed` record rather than an exception. */
+export async function runTrial(trial: TrialSpec, options: { threads: number }): Promise<TrialRecord> {
+  const t0 = performance.now();
+  try {
+    const config = parseRunConfig(trial.config, `${trial.suite}: ${trial.variant}, seed ${trial.seed}`);
+    const out = await fitRun(config, { executor: executorWithThreads(options.threads) });
+    try {
+      const single = out.model.outputs === 1;
+      const scored = single ? await scoreRows(out.model, out.spec, out.data.test) : null;
+      const binary = out.model.sizes.objective === 'binary';
+      const longTail = trial.analysis.longTail && scored ? await analyseLongTail(out.model, out.spec, config, out.data.test, scored, trial.analysis.longTail) : null;
+      const history = out.result.history.map((h) => ({ epoch: h.epoch, step: h.step, trainLoss: h.trainLoss, rowsPerSec: h.rowsPerSec, seconds: h.seconds, validation: h.validation }));
+      const trainSeconds = history.reduce((s, h) => s + h.seconds, 0);
+      const trainRows = history.reduce((s, h) => s + h.rowsPerSec * h.seconds, 0);
+      return {
+        ...baseRecord(trial, options.threads),
+        status: 'ok',
+        objective: out.model.sizes.objective,
+        history,
+        validation: out.validation,
+        test: out.test,
+        curves: binary && scored ? trialCurves(scored) : null,
+        longTail,
+        seconds: (performance.now() - t0) / 1000,
+        rowsPerSec: trainSeconds > 0 ? trainRows / trainSeconds : null,
+        peakRssMB: peakRssMB(),
+        dataFingerprint: out.data.fingerprint,
+        error: null,
+      };
+    } finally {
+      await out.model.release();
+    }
+  } catch (err) {
+    return failedRecord(trial, options.threads, err, (performance.now() - t0) / 1000);
+  }
+}
+
+/** The record of a trial that did not finish: its error message instead of metrics. */
+export function failedRecord(trial: TrialSpec, threads: number, err: unknown, seconds: number): TrialRecord {
+  return {
+    ...baseRecord(trial, threads),
+    status: 'failed',
+    objective: null,
+    history: [],
+    validation: null,
+    test: null,
+    curves: null,
+    longTail: null,
+    seconds,
+    rowsPerSec: null,
+    peakRssMB: peakRssMB(),
+    dataFingerprint: null,
+    error: err instanceof Error ? err.message : String(err),
+  };
+}
