@@ -111,6 +111,18 @@ function transposed2(g: Graph, n: Node, dys: readonly (Value | null)[]): (Value 
 
 const none: GradRule = (_g, n) => n.inputs.map(() => null);
 
+/** Max / Min: the gradient goes to the input that was picked (`wins(a, b)`), ties to b. */
+function pick(wins: (g: Graph, a: Value, b: Value) => Value): GradRule {
+  return (g, n, dys) => {
+    const dy = dyOf(g, n, dys);
+    const a = input(n, 0);
+    const b = input(n, 1);
+    const zero = g.scalar(0, ftype(dy));
+    const aWins = wins(g, a, b);
+    return [sumTo(g, op.where(g, aWins, dy, zero), a.shape), sumTo(g, op.where(g, aWins, zero, dy), b.shape)];
+  };
+}
+
 export const gradRules: Readonly<Record<string, GradRule>> = {
   Identity: unaryRule((_g, _x, _y, dy) => dy),
   Add: linear(1, 1),
@@ -129,22 +141,8 @@ export const gradRules: Readonly<Record<string, GradRule>> = {
     const db = op.neg(g, op.div(g, op.mul(g, dy, out(n)), b));
     return [sumTo(g, da, a.shape), sumTo(g, db, b.shape)];
   },
-  Max: (g, n, dys) => {
-    const dy = dyOf(g, n, dys);
-    const a = input(n, 0);
-    const b = input(n, 1);
-    const zero = g.scalar(0, ftype(dy));
-    const aWins = op.greater(g, a, b);
-    return [sumTo(g, op.where(g, aWins, dy, zero), a.shape), sumTo(g, op.where(g, aWins, zero, dy), b.shape)];
-  },
-  Min: (g, n, dys) => {
-    const dy = dyOf(g, n, dys);
-    const a = input(n, 0);
-    const b = input(n, 1);
-    const zero = g.scalar(0, ftype(dy));
-    const aWins = op.less(g, a, b);
-    return [sumTo(g, op.where(g, aWins, dy, zero), a.shape), sumTo(g, op.where(g, aWins, zero, dy), b.shape)];
-  },
+  Max: pick(op.greater),
+  Min: pick(op.less),
   Relu: unaryRule((g, _x, y, dy) => op.where(g, op.greater(g, y, g.scalar(0, ftype(y))), dy, g.scalar(0, ftype(y)))),
   Sigmoid: unaryRule((g, _x, y, dy) => op.mul(g, dy, op.mul(g, y, op.sub(g, g.scalar(1, ftype(y)), y)))),
   Tanh: unaryRule((g, _x, y, dy) => op.mul(g, dy, op.sub(g, g.scalar(1, ftype(y)), op.mul(g, y, y)))),
