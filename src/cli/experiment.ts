@@ -8,12 +8,15 @@ const EXPERIMENT_OPTIONS = {
   workers: { type: 'string' },
   threads: { type: 'string' },
   markdown: { type: 'boolean', default: false },
+  'data-dir': { type: 'string' },
 } as const;
 
 /** Runs a suite (base config x grid of overrides x seeds), resumable, and prints the results table. */
 export async function experiment(argv: string[]): Promise<number> {
   const { values } = flags('experiment', argv, EXPERIMENT_OPTIONS);
   const suite = loadSuite(required('experiment', values.suite, 'suite'));
+  // Trials run in worker processes, which read the data directory from the environment.
+  if (values['data-dir'] !== undefined) process.env.WIDEDEEP_DATA_DIR = resolve(values['data-dir']);
   const resultsFile = resolve(values.out ?? `runs/experiments/${suite.name}.jsonl`);
   const threads = intFlag(values.threads, 'threads');
   const run = await runSuite(suite, {

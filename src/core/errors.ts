@@ -28,11 +28,14 @@ export class WideDeepError extends Error {
   override readonly name = 'WideDeepError';
   readonly code: ErrorCode;
   readonly details: ErrorDetails;
+  /** The message without the file/row/field prefix and the fix (to re-raise with more details). */
+  readonly reason: string;
 
   constructor(code: ErrorCode, message: string, details: ErrorDetails = {}, options?: { cause?: unknown }) {
     super(formatMessage(message, details), options);
     this.code = code;
     this.details = details;
+    this.reason = message;
   }
 }
 

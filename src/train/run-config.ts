@@ -89,7 +89,7 @@ export function parseRunConfig(raw: unknown, file?: string): RunConfig {
       return f();
     } catch (err) {
       if (err instanceof WideDeepError && file !== undefined && err.details.file === undefined) {
-        throw new WideDeepError(err.code, err.message, { ...err.details, file }, { cause: err });
+        throw new WideDeepError(err.code, err.reason, { ...err.details, file }, { cause: err });
       }
       throw err;
     }

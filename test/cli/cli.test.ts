@@ -66,6 +66,13 @@ describe('widedeep CLI', () => {
     const [, path2] = writeConfig(cfg);
     const deep = await runCli(['fit', '--config', path2]);
     expect(deep.stderr).toMatch(/hiden/);
+    const cfg3 = smallConfig() as { model: { optimizers: Record<string, unknown> } };
+    cfg3.model.optimizers.wide = { type: 'adagrad', lr: 0.01, alpha: 1 };
+    const [, path3] = writeConfig(cfg3);
+    const wide = await runCli(['fit', '--config', path3]);
+    expect(wide.code).toBe(2);
+    expect(wide.stderr).toMatch(/run\.yaml.*alpha/);
+    expect(wide.stderr.match(/\(fix:/g)).toHaveLength(1);
     const missing = await runCli(['fit', '--config', join(dir, 'nope.yaml')]);
     expect(missing.stderr).toMatch(/nope\.yaml.*check the --config path/);
     const cmd = await runCli(['fitt']);
