@@ -60,3 +60,38 @@ export function modelBatchOf(fb: FeatureBatch): ModelBatch {
     ...(fb.weights ? { weights: fb.weights } : {}),
   };
 }
+
+function sliceSparse(b: SparseBatch, start: number, end: number): SparseBatch {
+  const n = end - start;
+  const nf = b.keys.length;
+  const offsets = new Int32Array(nf * n + 1);
+  let total = 0;
+  for (let f = 0; f < nf; f++) total += (b.offsets[f * b.batchSize + end] as number) - (b.offsets[f * b.batchSize + start] as number);
+  const ids = new Int32Array(total);
+  const weights = b.weights ? new Float32Array(total) : undefined;
+  let at = 0;
+  let k = 0;
+  for (let f = 0; f < nf; f++) {
+    const lo = b.offsets[f * b.batchSize + start] as number;
+    const hi = b.offsets[f * b.batchSize + end] as number;
+    ids.set(b.ids.subarray(lo, hi), at);
+    if (weights && b.weights) weights.set(b.weights.subarray(lo, hi), at);
+    for (let i = 0; i < n; i++) offsets[++k] = at + (b.offsets[f * b.batchSize + start + i + 1] as number) - lo;
+    at += hi - lo;
+  }
+  return weights ? { keys: b.keys, batchSize: n, ids, offsets, weights } : { keys: b.keys, batchSize: n, ids, offsets };
+}
+
+/** Rows [start, end) of a model batch, as a batch of their own (same keys, copied arrays). */
+export function sliceModelBatch(b: ModelBatch, start: number, end: number): ModelBatch {
+  const n = end - start;
+  const width = b.dense && b.size > 0 ? b.dense.length / b.size : 0;
+  return {
+    size: n,
+    ...(b.wide ? { wide: sliceSparse(b.wide, start, end) } : {}),
+    ...(b.deep ? { deep: sliceSparse(b.deep, start, end) } : {}),
+    ...(b.dense ? { dense: b.dense.slice(start * width, end * width) } : {}),
+    ...(b.labels ? { labels: b.labels.slice(start, end) } : {}),
+    ...(b.weights ? { weights: b.weights.slice(start, end) } : {}),
+  };
+}
