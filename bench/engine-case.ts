@@ -292,7 +292,7 @@ async function main(): Promise<void> {
       warmup: { type: 'string' },
       repeats: { type: 'string' },
       seed: { type: 'string', default: '1' },
-      pool: { type: 'string', default: '64' },
+      pool: { type: 'string', default: '256' },
       wide: { type: 'string', default: 'adagrad' },
     },
   });
