@@ -8,7 +8,7 @@ Run with Debian's interpreter, which has python3-torch 1.13 (the pyenv python3 o
 Prints ONE JSON line on stdout (progress and warnings go to stderr). Cases and the exact work of each are
 documented in bench/README.md; the TypeScript benchmark must do the same work.
 
-PyTorch is set up at its best: 2 intra-op threads, OpenBLAS for GEMM (see _select_blas: Debian's torch
+PyTorch is set up at its best: 2 intra-op threads, OpenBLAS for GEMM (see bench/torch_blas.py: Debian's torch
 links libblas.so.3, which on a machine without OpenBLAS is the reference BLAS, ~50x slower), sparse
 embedding gradients with SparseAdam / Adagrad, Adam for dense parameters, zero_grad(set_to_none=True),
 eval + inference_mode for scoring (TorchScript trace + freeze, and eager for reference), pre-generated
@@ -16,18 +16,13 @@ inputs, warm-up excluded, time.perf_counter timing.
 """
 
 import argparse
-import ctypes
-import glob
 import json
 import os
 import resource
 import statistics
-import subprocess
 import sys
 import time
 
-ARCH_LIB = "/usr/lib/x86_64-linux-gnu"
-OPENBLAS_DEB_GLOB = "/var/cache/apt/archives/libopenblas0-pthread_*_amd64.deb"
 
 # Default steps per repeat, measured so each case takes roughly 10-20 s on the 2-vCPU machine.
 CASE_DEFAULTS = {
@@ -46,78 +41,9 @@ CASE_DEFAULTS = {
 # liblapack.so.3 with RTLD_GLOBAL makes the dynamic linker bind torch's (and numpy's) libblas.so.3
 # dependency to it, whatever /etc/alternatives says. Nothing on the system is changed.
 # ----------------------------------------------------------------------------------------------------------
+import torch_blas  # noqa: E402  (bench/torch_blas.py: OpenBLAS selection, before numpy / torch)
 
-def _is_openblas_dir(d):
-    return d and os.path.exists(os.path.join(d, "libblas.so.3")) and glob.glob(os.path.join(d, "libopenblas*"))
-
-
-def _extract_openblas_deb():
-    """Unpack the cached Debian OpenBLAS package into a private cache dir (no install, no root)."""
-    debs = sorted(glob.glob(OPENBLAS_DEB_GLOB))
-    if not debs:
-        return None
-    cache = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "widedeep-bench",
-                         os.path.basename(debs[-1])[:-4])
-    libdir = os.path.join(cache, ARCH_LIB.lstrip("/"), "openblas-pthread")
-    if not _is_openblas_dir(libdir):
-        os.makedirs(cache, exist_ok=True)
-        subprocess.run(["dpkg-deb", "-x", debs[-1], cache], check=True)
-    return libdir if _is_openblas_dir(libdir) else None
-
-
-def _select_blas(choice):
-    """Returns (directory to preload from or None, how it was found)."""
-    if choice == "system":
-        return None, "system"
-    if choice not in ("auto",):
-        if not _is_openblas_dir(choice):
-            sys.exit(f"--blas {choice}: no libblas.so.3 + libopenblas* in that directory")
-        return choice, "explicit"
-    env_dir = os.environ.get("WIDEDEEP_OPENBLAS_DIR")
-    if env_dir:
-        if not _is_openblas_dir(env_dir):
-            sys.exit(f"WIDEDEEP_OPENBLAS_DIR={env_dir}: no libblas.so.3 + libopenblas* there")
-        return env_dir, "env"
-    system_blas = os.path.realpath(os.path.join(ARCH_LIB, "libblas.so.3"))
-    if "openblas" in system_blas:
-        return None, "system"
-    for d in ("openblas-pthread", "openblas-openmp", "openblas64-pthread"):
-        if _is_openblas_dir(os.path.join(ARCH_LIB, d)):
-            return os.path.join(ARCH_LIB, d), "installed"
-    try:
-        d = _extract_openblas_deb()
-    except (OSError, subprocess.CalledProcessError) as e:
-        print(f"[torch_engine] could not unpack cached OpenBLAS: {e}", file=sys.stderr)
-        d = None
-    return (d, "apt-cache-extract") if d else (None, "system")
-
-
-def _preload_blas(d):
-    if d is None:
-        return
-    ctypes.CDLL(os.path.join(d, "libblas.so.3"), mode=ctypes.RTLD_GLOBAL)
-    if os.path.exists(os.path.join(d, "liblapack.so.3")):
-        ctypes.CDLL(os.path.join(d, "liblapack.so.3"), mode=ctypes.RTLD_GLOBAL)
-
-
-def _loaded_blas():
-    libs = set()
-    with open("/proc/self/maps") as f:
-        for line in f:
-            p = line.split()[-1]
-            if "blas" in os.path.basename(p):
-                libs.add(p)
-    kind = "openblas" if any("openblas" in p for p in libs) else ("reference" if libs else "none")
-    core = None
-    for p in libs:
-        if "libopenblas" in os.path.basename(p):
-            try:
-                lib = ctypes.CDLL(p)
-                lib.openblas_get_corename.restype = ctypes.c_char_p
-                core = lib.openblas_get_corename().decode()
-            except (OSError, AttributeError):
-                pass
-    return kind, sorted(libs), core
+torch_blas.TAG = "[torch_engine]"
 
 
 def parse_args(argv):
@@ -144,8 +70,8 @@ def parse_args(argv):
 ARGS = parse_args(sys.argv[1:])
 if ARGS.threads:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", str(ARGS.threads))
-BLAS_DIR, BLAS_SOURCE = _select_blas(ARGS.blas)
-_preload_blas(BLAS_DIR)
+BLAS_DIR, BLAS_SOURCE = torch_blas.select_blas(ARGS.blas)
+torch_blas.preload_blas(BLAS_DIR)
 
 import numpy as np  # noqa: E402  (after the BLAS preload on purpose)
 
@@ -157,7 +83,7 @@ import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 torch.set_num_threads(ARGS.threads)
-BLAS_KIND, BLAS_LIBS, BLAS_CORE = _loaded_blas()
+BLAS_KIND, BLAS_LIBS, BLAS_CORE = torch_blas.loaded_blas()
 if BLAS_KIND != "openblas":
     print("[torch_engine] WARNING: torch is running on the reference BLAS (libblas3), ~50x slower GEMM than "
           "OpenBLAS. Install libopenblas0-pthread or pass --blas DIR: these figures are NOT PyTorch at its best.",

@@ -31,7 +31,7 @@ code) and the hashed crosses get exact vocabularies here (no collisions; fitted 
 values -> id 0, as widedeep's vocabularies).
 
 PyTorch at its best: 2 threads (torch.set_num_threads, OPENBLAS_NUM_THREADS), OpenBLAS preloaded the way
-bench/torch_engine.py does it (_select_blas: Debian's torch links libblas.so.3, the ~50x slower reference
+bench/torch_engine.py does it (bench/torch_blas.py: Debian's torch links libblas.so.3, the ~50x slower reference
 BLAS unless OpenBLAS is there), sparse embedding gradients, one fused embedding table per embedding width,
 padded id matrices sliced per batch (no Python loop over rows), zero_grad(set_to_none=True), inference_mode
 for scoring.
@@ -43,82 +43,21 @@ T_START = time.perf_counter()
 
 import argparse  # noqa: E402
 import csv  # noqa: E402
-import ctypes  # noqa: E402
-import glob  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402
 import os  # noqa: E402
 import re  # noqa: E402
 import resource  # noqa: E402
-import subprocess  # noqa: E402
 import sys  # noqa: E402
 
-ARCH_LIB = "/usr/lib/x86_64-linux-gnu"
-OPENBLAS_DEB_GLOB = "/var/cache/apt/archives/libopenblas0-pthread_*_amd64.deb"
 
 
 # ----------------------------------------------------------------------------------------------------------
 # BLAS selection, as in bench/torch_engine.py (see bench/README.md, "BLAS"). Runs before numpy / torch load.
 # ----------------------------------------------------------------------------------------------------------
+import torch_blas  # noqa: E402  (bench/torch_blas.py: OpenBLAS selection, before numpy / torch)
 
-def _is_openblas_dir(d):
-    return d and os.path.exists(os.path.join(d, "libblas.so.3")) and glob.glob(os.path.join(d, "libopenblas*"))
-
-
-def _extract_openblas_deb():
-    debs = sorted(glob.glob(OPENBLAS_DEB_GLOB))
-    if not debs:
-        return None
-    cache = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "widedeep-bench",
-                         os.path.basename(debs[-1])[:-4])
-    libdir = os.path.join(cache, ARCH_LIB.lstrip("/"), "openblas-pthread")
-    if not _is_openblas_dir(libdir):
-        os.makedirs(cache, exist_ok=True)
-        subprocess.run(["dpkg-deb", "-x", debs[-1], cache], check=True)
-    return libdir if _is_openblas_dir(libdir) else None
-
-
-def _select_blas(choice):
-    if choice == "system":
-        return None, "system"
-    if choice != "auto":
-        if not _is_openblas_dir(choice):
-            sys.exit(f"--blas {choice}: no libblas.so.3 + libopenblas* in that directory")
-        return choice, "explicit"
-    env_dir = os.environ.get("WIDEDEEP_OPENBLAS_DIR")
-    if env_dir:
-        if not _is_openblas_dir(env_dir):
-            sys.exit(f"WIDEDEEP_OPENBLAS_DIR={env_dir}: no libblas.so.3 + libopenblas* there")
-        return env_dir, "env"
-    if "openblas" in os.path.realpath(os.path.join(ARCH_LIB, "libblas.so.3")):
-        return None, "system"
-    for d in ("openblas-pthread", "openblas-openmp", "openblas64-pthread"):
-        if _is_openblas_dir(os.path.join(ARCH_LIB, d)):
-            return os.path.join(ARCH_LIB, d), "installed"
-    try:
-        d = _extract_openblas_deb()
-    except (OSError, subprocess.CalledProcessError) as e:
-        print(f"[torch_fit] could not unpack cached OpenBLAS: {e}", file=sys.stderr)
-        d = None
-    return (d, "apt-cache-extract") if d else (None, "system")
-
-
-def _preload_blas(d):
-    if d is None:
-        return
-    ctypes.CDLL(os.path.join(d, "libblas.so.3"), mode=ctypes.RTLD_GLOBAL)
-    if os.path.exists(os.path.join(d, "liblapack.so.3")):
-        ctypes.CDLL(os.path.join(d, "liblapack.so.3"), mode=ctypes.RTLD_GLOBAL)
-
-
-def _loaded_blas():
-    libs = set()
-    with open("/proc/self/maps") as f:
-        for line in f:
-            p = line.split()[-1]
-            if "blas" in os.path.basename(p):
-                libs.add(p)
-    return "openblas" if any("openblas" in p for p in libs) else ("reference" if libs else "none")
+torch_blas.TAG = "[torch_fit]"
 
 
 def parse_args(argv):
@@ -142,8 +81,8 @@ def parse_args(argv):
 
 ARGS = parse_args(sys.argv[1:])
 os.environ.setdefault("OPENBLAS_NUM_THREADS", str(ARGS.threads))
-BLAS_DIR, BLAS_SOURCE = _select_blas(ARGS.blas)
-_preload_blas(BLAS_DIR)
+BLAS_DIR, BLAS_SOURCE = torch_blas.select_blas(ARGS.blas)
+torch_blas.preload_blas(BLAS_DIR)
 
 import numpy as np  # noqa: E402  (after the BLAS preload on purpose)
 
@@ -155,7 +94,7 @@ import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 torch.set_num_threads(ARGS.threads)
-BLAS_KIND = _loaded_blas()
+BLAS_KIND = torch_blas.loaded_blas()[0]
 if BLAS_KIND != "openblas":
     print("[torch_fit] WARNING: torch runs on the reference BLAS: these figures are NOT PyTorch at its best",
           file=sys.stderr)
