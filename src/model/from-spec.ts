@@ -82,6 +82,134 @@ function sliceSparse(b: SparseBatch, start: number, end: number): SparseBatch {
   return weights ? { keys: b.keys, batchSize: n, ids, offsets, weights } : { keys: b.keys, batchSize: n, ids, offsets };
 }
 
+/**
+ * How `takeSparse` reads a batch it gathers from many times (the whole training set): the features whose
+ * every bag holds exactly one id, and their ids copied example-major ([batchSize, numSingle]), so that one
+ * example's ids sit in one cache line instead of one per feature.
+ */
+interface GatherLayout {
+  /** Per feature: its column in `rowMajor`, or -1 when its bags vary in size. */
+  readonly column: Int32Array;
+  readonly numSingle: number;
+  readonly rowMajor: Int32Array;
+  readonly rowMajorWeights: Float32Array | undefined;
+}
+
+const gatherLayouts = new WeakMap<SparseBatch, GatherLayout>();
+
+function gatherLayout(b: SparseBatch): GatherLayout {
+  let layout = gatherLayouts.get(b);
+  if (layout !== undefined) return layout;
+  const B = b.batchSize;
+  const column = new Int32Array(b.keys.length).fill(-1);
+  let numSingle = 0;
+  for (let f = 0; f < b.keys.length; f++) {
+    const base = f * B;
+    let single = true;
+    for (let i = 0; i < B && single; i++) single = (b.offsets[base + i + 1] as number) - (b.offsets[base + i] as number) === 1;
+    if (single) column[f] = numSingle++;
+  }
+  const rowMajor = new Int32Array(B * numSingle);
+  const rowMajorWeights = b.weights ? new Float32Array(B * numSingle) : undefined;
+  for (let f = 0; f < b.keys.length; f++) {
+    const c = column[f] as number;
+    if (c < 0) continue;
+    const first = b.offsets[f * B] as number;
+    for (let i = 0; i < B; i++) {
+      rowMajor[i * numSingle + c] = b.ids[first + i] as number;
+      if (rowMajorWeights) rowMajorWeights[i * numSingle + c] = b.weights![first + i] as number;
+    }
+  }
+  layout = { column, numSingle, rowMajor, rowMajorWeights };
+  gatherLayouts.set(b, layout);
+  return layout;
+}
+
+function takeSparse(b: SparseBatch, rows: Int32Array): SparseBatch {
+  const n = rows.length;
+  const nf = b.keys.length;
+  const B = b.batchSize;
+  const src = b.offsets;
+  const { column, numSingle, rowMajor, rowMajorWeights } = gatherLayout(b);
+  // Where each feature's ids start in the output.
+  const start = new Int32Array(nf + 1);
+  for (let f = 0; f < nf; f++) {
+    let count = n;
+    if ((column[f] as number) < 0) {
+      const base = f * B;
+      count = 0;
+      for (let i = 0; i < n; i++) count += (src[base + rows[i]! + 1] as number) - (src[base + rows[i]!] as number);
+    }
+    start[f + 1] = (start[f] as number) + count;
+  }
+  const total = start[nf] as number;
+  const ids = new Int32Array(total);
+  const weights = b.weights ? new Float32Array(total) : undefined;
+  const offsets = new Int32Array(nf * n + 1);
+  if (numSingle > 0) {
+    const outAt = new Int32Array(numSingle);
+    for (let f = 0; f < nf; f++) if ((column[f] as number) >= 0) outAt[column[f] as number] = start[f] as number;
+    for (let i = 0; i < n; i++) {
+      const r = rows[i]! * numSingle;
+      for (let c = 0; c < numSingle; c++) {
+        ids[(outAt[c] as number) + i] = rowMajor[r + c] as number;
+        if (weights) weights[(outAt[c] as number) + i] = rowMajorWeights![r + c] as number;
+      }
+    }
+  }
+  for (let f = 0; f < nf; f++) {
+    let at = start[f] as number;
+    const o = f * n;
+    if ((column[f] as number) >= 0) {
+      for (let i = 0; i < n; i++) offsets[o + i + 1] = ++at;
+      continue;
+    }
+    const base = f * B;
+    for (let i = 0; i < n; i++) {
+      const lo = src[base + rows[i]!] as number;
+      const hi = src[base + rows[i]! + 1] as number;
+      for (let j = lo; j < hi; j++) {
+        ids[at] = b.ids[j] as number;
+        if (weights) weights[at] = b.weights![j] as number;
+        at++;
+      }
+      offsets[o + i + 1] = at;
+    }
+  }
+  return weights ? { keys: b.keys, batchSize: n, ids, offsets, weights } : { keys: b.keys, batchSize: n, ids, offsets };
+}
+
+/**
+ * The examples at `rows` of a model batch, in that order, as a batch of their own (same keys, copied arrays):
+ * how a training set transformed once is reshuffled every epoch.
+ */
+export function takeModelBatch(b: ModelBatch, rows: Int32Array): ModelBatch {
+  const n = rows.length;
+  const width = b.dense && b.size > 0 ? b.dense.length / b.size : 0;
+  let dense: Float32Array | undefined;
+  if (b.dense) {
+    dense = new Float32Array(n * width);
+    const src = b.dense;
+    for (let i = 0; i < n; i++) {
+      const from = rows[i]! * width;
+      for (let j = 0; j < width; j++) dense[i * width + j] = src[from + j] as number;
+    }
+  }
+  const pick = (v: Float32Array): Float32Array => {
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = v[rows[i]!] as number;
+    return out;
+  };
+  return {
+    size: n,
+    ...(b.wide ? { wide: takeSparse(b.wide, rows) } : {}),
+    ...(b.deep ? { deep: takeSparse(b.deep, rows) } : {}),
+    ...(dense ? { dense } : {}),
+    ...(b.labels ? { labels: pick(b.labels) } : {}),
+    ...(b.weights ? { weights: pick(b.weights) } : {}),
+  };
+}
+
 /** Rows [start, end) of a model batch, as a batch of their own (same keys, copied arrays). */
 export function sliceModelBatch(b: ModelBatch, start: number, end: number): ModelBatch {
   const n = end - start;

@@ -1,5 +1,5 @@
 import { Rng } from '../core/rng.js';
-import { type ReadOptions, getColumn, permuteChunk, readAll, sliceRows } from '../data/index.js';
+import { type ReadOptions, getColumn, permutation, readAll, sliceRows } from '../data/index.js';
 import { loadAdult } from '../data/datasets/adult.js';
 import { loadCriteo } from '../data/datasets/criteo.js';
 import { loadMovieLens100k } from '../data/datasets/movielens.js';
@@ -9,7 +9,7 @@ import type { RowChunk } from '../data/types.js';
 import { fitResolved } from '../features/fit.js';
 import type { FittedSpec } from '../features/fitted-spec.js';
 import { transform } from '../features/transform.js';
-import { modelBatchOf, modelSizesOf, sliceModelBatch } from '../model/from-spec.js';
+import { modelBatchOf, modelSizesOf, takeModelBatch } from '../model/from-spec.js';
 import type { ModelBatch } from '../model/sizes.js';
 import { WideDeepModel, type ModelState } from '../model/wide-deep.js';
 import type { Executor } from '../runtime/executor.js';
@@ -80,24 +80,23 @@ export function evalSetOf(spec: FittedSpec, rows: RowChunk, userColumn: string |
   return { batches, users };
 }
 
-/** Rows transformed per call while an epoch streams (transform's per-call cost is paid once per block). */
-const TRANSFORM_BLOCK = 8192;
-
 /**
- * In-memory rows as a TrainSource: epoch e sees a seeded permutation that depends only on (seed, e). Rows are
- * transformed in blocks of TRANSFORM_BLOCK and cut into batches, which gives the same batches as
- * transforming each batch on its own.
+ * In-memory rows as a TrainSource. The rows are transformed once (the transform is row by row and the spec
+ * is fixed, so every epoch would compute the same ids); epoch e then takes the examples in a seeded
+ * permutation that depends only on (seed, e), cut into batches. Rows left out under onBadRow: 'skip' are
+ * dropped once, before the permutation.
  */
 export function memorySource(spec: FittedSpec, rows: RowChunk, batchSize: number, seed: number): TrainSource {
-  const block = Math.max(batchSize, Math.floor(TRANSFORM_BLOCK / batchSize) * batchSize);
+  let all: ModelBatch | undefined;
+  const encoded = (): ModelBatch => (all ??= modelBatchOf(transform(spec, rows)));
   return {
-    rows: rows.numRows,
+    get rows() {
+      return all?.size ?? rows.numRows;
+    },
     async *batches(epoch: number) {
-      const shuffled = permuteChunk(rows, new Rng(seed).fork(`epoch-${epoch}`));
-      for (let b0 = 0; b0 < shuffled.numRows; b0 += block) {
-        const fb = modelBatchOf(transform(spec, sliceRows(shuffled, b0, Math.min(shuffled.numRows, b0 + block))));
-        for (let s = 0; s < fb.size; s += batchSize) yield sliceModelBatch(fb, s, Math.min(fb.size, s + batchSize));
-      }
+      const batch = encoded();
+      const order = permutation(batch.size, new Rng(seed).fork(`epoch-${epoch}`));
+      for (let s = 0; s < batch.size; s += batchSize) yield takeModelBatch(batch, order.subarray(s, Math.min(batch.size, s + batchSize)));
     },
   };
 }

@@ -80,7 +80,7 @@ export async function evaluateModel(model: WideDeepModel, set: EvalSet, k = 10):
       predictions: p.prediction,
       labels: kind === 'multiclass' ? Int32Array.from(labels) : labels,
       ...(b.weights ? { weights: b.weights } : {}),
-      ...(set.users ? { users: set.users.subarray(at, at + b.size) } : {}),
+      ...(set.users && kind === 'binary' ? { users: set.users.subarray(at, at + b.size) } : {}),
     });
     at += b.size;
   }

@@ -17,6 +17,15 @@ describe('training runs', () => {
     for (const r of [a, b, c]) await r.model.release();
   });
 
+  it('a regression run on data with users evaluates (ranking metrics are for binary objectives only)', async () => {
+    const raw = smallConfig({ epochs: 1 });
+    const features = raw.features as Record<string, unknown>;
+    const r = await fitRun(parseRunConfig({ ...raw, features: { ...features, label: { kind: 'regression', column: 'age' } } }));
+    expect(Number.isFinite(r.test.rmse)).toBe(true);
+    expect(Object.keys(r.test).some((k) => k.startsWith('ndcg'))).toBe(false);
+    await r.model.release();
+  });
+
   it('a run killed after epoch 2 and resumed from its checkpoint ends exactly like an uninterrupted one', async () => {
     const config = parseRunConfig(smallConfig({ epochs: 4, earlyStopping: true }));
     const whole = await fitRun(config);
