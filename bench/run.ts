@@ -43,6 +43,8 @@ const CASES: Case[] = [
   { suite: 'features', name: 'criteo_transform', metric: 'read+transform rows/s', ours: tsx('bench/features-case.ts', '--case', 'criteo_transform'), reference: tsx('bench/features-case.ts', '--case', 'criteo_transform', '--duckdb'), referenceName: 'DuckDB parse', figure: samples },
   // Figure: peak RSS (lower is better); the reference is the same stream over 1M rows, so ratio ~1 = bounded.
   { suite: 'features', name: 'criteo_stream_memory', metric: 'peak RSS MB @10M rows', ours: tsx('bench/features-case.ts', '--case', 'criteo_stream_memory', '--rows', '10000000'), reference: tsx('bench/features-case.ts', '--case', 'criteo_stream_memory', '--rows', '1000000'), referenceName: '1M rows', figure: (j) => j.peak_rss_mb as number },
+  // Stream-mode training (data.stream), one epoch of a small Wide & Deep; figure: peak RSS, the reference is the same run over 1M rows (ratio ~1 = bounded).
+  { suite: 'train', name: 'stream_fit_memory', metric: 'peak RSS MB @5M rows', ours: tsx('bench/stream-fit-case.ts', '--rows', '5000000'), reference: tsx('bench/stream-fit-case.ts', '--rows', '1000000'), referenceName: '1M rows', figure: (j) => j.peak_rss_mb as number },
 ];
 
 function run(cmd: readonly string[]): Promise<Json> {

@@ -48,6 +48,7 @@ export async function fitCommand(config: RunConfig, o: { outDir: string; json: b
   let spec: FittedSpec | undefined;
   const bundleBase = { config: config.raw, model: config.model, seed: config.seed };
   const outcome = await fitRun(config, {
+    log,
     ...(resume ? { resume } : {}),
     ...(previous
       ? {

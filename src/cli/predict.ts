@@ -5,7 +5,7 @@ import { readChunks } from '../data/index.js';
 import type { RowChunk } from '../data/types.js';
 import { rowsToChunk } from '../features/rows.js';
 import { transform } from '../features/transform.js';
-import { explainBatch } from '../model/explain.js';
+import { explainBatch, explainMulticlassBatch } from '../model/explain.js';
 import { modelBatchOf } from '../model/from-spec.js';
 import type { WideDeepModel } from '../model/wide-deep.js';
 import type { FittedSpec } from '../features/fitted-spec.js';
@@ -47,8 +47,8 @@ export async function predictRows(model: WideDeepModel, spec: FittedSpec, chunks
   for await (const chunk of chunks) {
     const fb = transform(spec, chunk, { mode: 'serve' });
     const batch = modelBatchOf(fb);
-    if (o.explain && model.outputs === 1) {
-      const ex = await explainBatch(model, spec, batch, o.topK);
+    if (o.explain) {
+      const ex = model.outputs === 1 ? await explainBatch(model, spec, batch, o.topK) : await explainMulticlassBatch(model, spec, batch, o.topK);
       ex.forEach((e, i) => out(JSON.stringify({ row: fb.rowNumbers[i], ...e })));
     } else {
       const p = await model.predict(batch);

@@ -1,6 +1,7 @@
 import type { ColumnKind, ColumnSchema, ColumnValues, RowChunk } from './types.js';
 import { checkColumnName, configError } from './data-errors.js';
 import { WideDeepError } from '../core/errors.js';
+import { Utf8Builder, Utf8Values } from './utf8-values.js';
 
 /** Collects a stream into one chunk (small data). */
 export async function collect(chunks: ChunkStream): Promise<RowChunk> {
@@ -15,6 +16,7 @@ export type ChunkStream = AsyncIterable<RowChunk> | Iterable<RowChunk>;
 /** Column kind of a values array: Float64Array is numeric, an array whose first non-null entry is an array is a list. */
 export function columnKindOf(values: ColumnValues): ColumnKind {
   if (values instanceof Float64Array) return 'numeric';
+  if (values instanceof Utf8Values) return 'categorical';
   for (const v of values) {
     if (v !== null) return Array.isArray(v) ? 'list' : 'categorical';
   }
@@ -27,19 +29,35 @@ export function schemaOf(chunk: RowChunk): ColumnSchema[] {
 }
 
 /** An empty values array of a kind with room for `n` entries (numeric filled with NaN, others with null). */
-export function allocColumn(kind: ColumnKind, n: number): ColumnValues {
+export function allocColumn(kind: ColumnKind, n: number): WritableValues {
   if (kind === 'numeric') return new Float64Array(n).fill(NaN);
   return new Array<null>(n).fill(null);
 }
 
-/** A values array of the same kind as `like`, with room for `n` entries. */
-export function allocLike(like: ColumnValues, n: number): ColumnValues {
+/** A values array of the same kind as `like`, with room for `n` entries (a Utf8Values kind gets a string array). */
+export function allocLike(like: ColumnValues, n: number): WritableValues {
   return like instanceof Float64Array ? new Float64Array(n).fill(NaN) : new Array<null>(n).fill(null);
 }
 
-/** Copies entry `from` of `src` to entry `to` of `dst` (same kind). */
-export function copyEntry(dst: ColumnValues, to: number, src: ColumnValues, from: number): void {
-  (dst as unknown[])[to] = (src as unknown[])[from];
+/** Values arrays that take entries one at a time, in any order (Utf8Values only grow at the end). */
+export type WritableValues = Exclude<ColumnValues, Utf8Values>;
+
+/** Copies entry `from` of `src` to entry `to` of `dst` (same kind; a Utf8Values entry arrives as a string). */
+export function copyEntry(dst: WritableValues, to: number, src: ColumnValues, from: number): void {
+  (dst as unknown[])[to] = src instanceof Utf8Values ? src.get(from) : src[from];
+}
+
+/** Entry i of a values array (a Utf8Values entry as a string). */
+export function entryAt(values: ColumnValues, i: number): number | string | readonly string[] | null | undefined {
+  return values instanceof Utf8Values ? values.get(i) : values[i];
+}
+
+/**
+ * The values of a column as a plain JS array, for code that indexes entries: a Utf8Values column decoded to
+ * strings (once, cached), any other as it is.
+ */
+export function valuesArray(values: ColumnValues): Float64Array | readonly (string | null)[] | readonly (readonly string[] | null)[] {
+  return values instanceof Utf8Values ? values.strings() : values;
 }
 
 /** Builds a RowChunk from columns, checking every column has the same length. Row numbers default to 1..n. */
@@ -69,6 +87,10 @@ export function takeRows(chunk: RowChunk, indices: ArrayLike<number>): RowChunk 
   const n = indices.length;
   const columns = new Map<string, ColumnValues>();
   for (const [name, values] of chunk.columns) {
+    if (values instanceof Utf8Values) {
+      columns.set(name, values.take(indices));
+      continue;
+    }
     const out = allocLike(values, n);
     for (let i = 0; i < n; i++) copyEntry(out, i, values, indices[i] as number);
     columns.set(name, out);
@@ -90,23 +112,39 @@ export function concatChunks(chunks: readonly RowChunk[]): RowChunk {
   const first = chunks[0];
   if (first === undefined) return chunkFromColumns({}, { source: 'empty' });
   const total = chunks.reduce((s, c) => s + c.numRows, 0);
-  const columns = new Map<string, ColumnValues>();
-  for (const [name, values] of first.columns) columns.set(name, allocLike(values, total));
-  const rowNumbers = new Int32Array(total);
-  let at = 0;
+  const names = [...first.columns.keys()];
   for (const chunk of chunks) {
-    for (const [name, out] of columns) {
-      const values = chunk.columns.get(name);
-      if (values === undefined || chunk.columns.size !== columns.size) {
+    for (const name of names) {
+      if (!chunk.columns.has(name) || chunk.columns.size !== names.length) {
         throw new WideDeepError('DATA', `cannot concatenate chunks with different columns`, {
           file: chunk.source,
           field: name,
-          fix: `read every part with the same columns (first part has: ${[...columns.keys()].join(', ')})`,
+          fix: `read every part with the same columns (first part has: ${names.join(', ')})`,
         });
       }
-      if (out instanceof Float64Array && values instanceof Float64Array) out.set(values, at);
-      else for (let i = 0; i < chunk.numRows; i++) copyEntry(out, at + i, values, i);
     }
+  }
+  const columns = new Map<string, ColumnValues>();
+  for (const name of names) {
+    const parts = chunks.map((c) => c.columns.get(name) as ColumnValues);
+    if (parts.every((p) => p instanceof Utf8Values)) {
+      columns.set(name, Utf8Values.concat(parts as Utf8Values[]));
+      continue;
+    }
+    // Mixed forms of a string column come out as strings.
+    const out = allocLike(parts.find((p) => !(p instanceof Utf8Values)) as ColumnValues, total);
+    let at = 0;
+    parts.forEach((values, k) => {
+      const rows = (chunks[k] as RowChunk).numRows;
+      if (out instanceof Float64Array && values instanceof Float64Array) out.set(values, at);
+      else for (let i = 0; i < rows; i++) copyEntry(out, at + i, values, i);
+      at += rows;
+    });
+    columns.set(name, out);
+  }
+  const rowNumbers = new Int32Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
     rowNumbers.set(chunk.rowNumbers, at);
     at += chunk.numRows;
   }
@@ -147,11 +185,25 @@ export function numericColumn(chunk: RowChunk, name: string, field = 'column'): 
   return values;
 }
 
+/** A string column as strings (null = missing), whichever form it has; numeric and list columns are CONFIG errors. */
+export function stringColumn(chunk: RowChunk, name: string, field = 'column'): readonly (string | null)[] {
+  const values = getColumn(chunk, name, field);
+  const kind = columnKindOf(values);
+  if (kind !== 'categorical') {
+    throw configError(`column ${name} is ${kind}, expected categorical`, {
+      file: chunk.source,
+      field,
+      fix: `read it as categorical (columns: { ${name}: 'categorical' }) or pick a string column`,
+    });
+  }
+  return valuesArray(values) as readonly (string | null)[];
+}
+
 /** One row as a plain object (for tests, debugging and error messages). */
 export function rowObject(chunk: RowChunk, i: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, values] of chunk.columns) {
-    const v = values[i];
+    const v = entryAt(values, i);
     out[name] = v instanceof Array ? [...v] : v;
   }
   return out;
@@ -159,10 +211,13 @@ export function rowObject(chunk: RowChunk, i: number): Record<string, unknown> {
 
 /**
  * Accumulates rows into fixed-capacity columns and hands out RowChunks. Used by readers (DuckDB chunks of 2048
- * rows -> chunks of the caller's size), the shuffle buffer and the synthetic generator.
+ * rows -> chunks of the caller's size), the shuffle buffer and the synthetic generator. A string column takes
+ * the form of the first values appended to it: Utf8Values in, Utf8Values out (readers), strings in, strings
+ * out (generators, the shuffle buffer); values of the other form are converted.
  */
 export class ChunkBuilder {
-  private columns: ColumnValues[] = [];
+  /** Per schema column; null: a string column nothing was appended to yet. */
+  private columns: (WritableValues | Utf8Builder | null)[] = [];
   private rowNumbers: Int32Array;
   private n = 0;
 
@@ -175,7 +230,7 @@ export class ChunkBuilder {
       throw configError(`chunkSize must be a positive integer, got ${capacity}`, { field: 'chunkSize', fix: 'use e.g. 8192 rows' });
     }
     this.rowNumbers = new Int32Array(capacity);
-    this.reset();
+    this.columns = this.schema.map((s) => (s.kind === 'categorical' ? null : allocColumn(s.kind, this.capacity)));
   }
 
   get length(): number {
@@ -189,7 +244,13 @@ export class ChunkBuilder {
   /** Appends row `i` of `values` (one array per schema column, schema order). */
   append(values: readonly ColumnValues[], i: number, rowNumber: number): void {
     const at = this.n;
-    for (let c = 0; c < this.columns.length; c++) copyEntry(this.columns[c] as ColumnValues, at, values[c] as ColumnValues, i);
+    for (let c = 0; c < this.columns.length; c++) {
+      const src = values[c] as ColumnValues;
+      const dst = this.sink(c, src instanceof Utf8Values);
+      if (!(dst instanceof Utf8Builder)) copyEntry(dst, at, src, i);
+      else if (src instanceof Utf8Values) dst.appendFrom(src, i);
+      else dst.appendString(asString(src[i]));
+    }
     this.rowNumbers[at] = rowNumber;
     this.n = at + 1;
   }
@@ -203,10 +264,13 @@ export class ChunkBuilder {
   appendRange(values: readonly ColumnValues[], from: number, to: number, rowNumber: () => number): void {
     const at = this.n;
     for (let c = 0; c < this.columns.length; c++) {
-      const dst = this.columns[c] as ColumnValues;
       const src = values[c] as ColumnValues;
-      if (dst instanceof Float64Array && src instanceof Float64Array) dst.set(src.subarray(from, to), at);
-      else for (let i = from; i < to; i++) (dst as unknown[])[at + i - from] = src[i];
+      const dst = this.sink(c, src instanceof Utf8Values);
+      if (dst instanceof Utf8Builder) {
+        if (src instanceof Utf8Values) dst.appendRange(src, from, to);
+        else for (let i = from; i < to; i++) dst.appendString(asString(src[i]));
+      } else if (dst instanceof Float64Array && src instanceof Float64Array) dst.set(src.subarray(from, to), at);
+      else for (let i = from; i < to; i++) copyEntry(dst, at + i - from, src, i);
     }
     for (let i = 0; i < to - from; i++) this.rowNumbers[at + i] = rowNumber();
     this.n = at + to - from;
@@ -215,7 +279,11 @@ export class ChunkBuilder {
   /** Appends one row given as values per column (schema order). */
   appendValues(values: readonly unknown[], rowNumber: number): void {
     const at = this.n;
-    for (let c = 0; c < this.columns.length; c++) (this.columns[c] as unknown[])[at] = values[c];
+    for (let c = 0; c < this.columns.length; c++) {
+      const dst = this.sink(c, false);
+      if (dst instanceof Utf8Builder) dst.appendString(asString(values[c]));
+      else (dst as unknown[])[at] = values[c];
+    }
     this.rowNumbers[at] = rowNumber;
     this.n = at + 1;
   }
@@ -226,17 +294,32 @@ export class ChunkBuilder {
     const trim = n < this.capacity;
     const columns = new Map<string, ColumnValues>();
     this.schema.forEach((s, c) => {
-      const values = this.columns[c] as ColumnValues;
-      columns.set(s.name, trim ? (values.slice(0, n) as ColumnValues) : values);
+      const values = this.columns[c] ?? null;
+      if (values instanceof Utf8Builder) columns.set(s.name, values.build());
+      else if (values === null) columns.set(s.name, allocColumn(s.kind, n));
+      else {
+        columns.set(s.name, trim ? (values.slice(0, n) as WritableValues) : values);
+        this.columns[c] = allocColumn(s.kind, this.capacity);
+      }
     });
     const rowNumbers = trim ? this.rowNumbers.slice(0, n) : this.rowNumbers;
     this.rowNumbers = new Int32Array(this.capacity);
-    this.reset();
+    this.n = 0;
     return { numRows: n, columns, source: this.source, rowNumbers };
   }
 
-  private reset(): void {
-    this.columns = this.schema.map((s) => allocColumn(s.kind, this.capacity));
-    this.n = 0;
+  /** Column c, given its form (Utf8Values or arrays) by the first values appended to it. */
+  private sink(c: number, utf8: boolean): WritableValues | Utf8Builder {
+    let dst = this.columns[c] ?? null;
+    if (dst === null) {
+      dst = utf8 ? new Utf8Builder(this.capacity) : allocColumn('categorical', this.capacity);
+      this.columns[c] = dst;
+    }
+    return dst;
   }
+}
+
+/** A value appended to a Utf8Values column: strings as they are, null/undefined missing, others as text. */
+function asString(v: unknown): string | null {
+  return typeof v === 'string' ? v : v === null || v === undefined ? null : String(v);
 }

@@ -14,9 +14,12 @@ export {
   schemaOf,
   selectColumns,
   sliceRows,
+  stringColumn,
   takeRows,
+  valuesArray,
   type ChunkStream,
 } from './chunk.js';
+export { Utf8Values } from './utf8-values.js';
 export { permutation, permuteChunk, rechunk, shuffleBuffer, type ShuffleBufferOptions } from './shuffle.js';
 export {
   fractionCount,

@@ -3,7 +3,7 @@ import type { ColumnValues, RowChunk } from './types.js';
 import type { BadRowPolicy } from './options.js';
 import type { BadRow } from './source.js';
 import { checkKeys, checkOptions, configError, dataError } from './data-errors.js';
-import { getColumn, numericColumn, takeRows } from './chunk.js';
+import { entryAt, getColumn, numericColumn, takeRows } from './chunk.js';
 
 /** A test on one label value. Numbers compare numerically; `contains` looks at the value's text. */
 export type LabelRule =
@@ -147,7 +147,7 @@ function matches(r: LabelRule, values: ColumnValues, i: number, text: string): b
 }
 
 function textOf(values: ColumnValues, i: number): string | null {
-  const v = values[i];
+  const v = entryAt(values, i);
   if (v === null || v === undefined) return null;
   if (typeof v === 'number') return Number.isNaN(v) ? null : String(v);
   if (typeof v === 'string') return v;

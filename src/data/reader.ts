@@ -5,7 +5,7 @@ import type { BadRow, ReadSummary, ScanSetup, Source } from './source.js';
 import { WideDeepError } from '../core/errors.js';
 import { ChunkBuilder, concatChunks } from './chunk.js';
 import { checkKeys, dataError } from './data-errors.js';
-import { decodeChunk } from './decode.js';
+import { DecodeBuffers, decodeChunk } from './decode.js';
 import { duckdbInstance, withConnection } from './duckdb.js';
 import { RowMapper } from './line-scan.js';
 import { DEFAULT_CHUNK_SIZE, validateReadOptions } from './options.js';
@@ -98,6 +98,7 @@ class DuckDBTableReader implements TableReader {
     const summary = emptySummary(planned.file);
     this.summary = summary;
     const builder = new ChunkBuilder(planned.schema, options.chunkSize ?? this.chunkSize, planned.file);
+    const buffers = new DecodeBuffers();
     const con = await (await duckdbInstance()).connect();
     let pending: Promise<DuckDBDataChunk | null> | undefined;
     try {
@@ -113,7 +114,7 @@ class DuckDBTableReader implements TableReader {
         const chunk = await pending;
         if (chunk === null) break;
         pending = nextChunk(result, setup);
-        const block = decodeChunk(chunk, planned.schema, planned.layout);
+        const block = decodeChunk(chunk, planned.schema, planned.layout, buffers);
         const problems = block.problems;
         const next = (): number => mapper.next();
         let r = 0;

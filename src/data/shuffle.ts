@@ -1,8 +1,9 @@
 import type { ColumnSchema, ColumnValues, RowChunk } from './types.js';
 import { Rng } from '../core/rng.js';
-import { ChunkBuilder, allocColumn, copyEntry, schemaOf, takeRows, type ChunkStream } from './chunk.js';
+import { ChunkBuilder, allocColumn, copyEntry, schemaOf, takeRows, type ChunkStream, type WritableValues } from './chunk.js';
 import { checkKeys, configError, dataError } from './data-errors.js';
 import { DEFAULT_CHUNK_SIZE } from './options.js';
+import { Utf8Values } from './utf8-values.js';
 
 /** A seeded random permutation of 0..n-1. */
 export function permutation(n: number, rng: Rng): Int32Array {
@@ -39,7 +40,8 @@ export async function* shuffleBuffer(chunks: ChunkStream, options: ShuffleBuffer
   }
   const rng = new Rng(seed);
   let schema: ColumnSchema[] | undefined;
-  let store: ColumnValues[] = [];
+  // Rows land in random slots, so string columns are held as strings here (the output chunks hold strings).
+  let store: WritableValues[] = [];
   const storeRows = new Int32Array(bufferSize);
   let out: ChunkBuilder | undefined;
   let filled = 0;
@@ -50,6 +52,8 @@ export async function* shuffleBuffer(chunks: ChunkStream, options: ShuffleBuffer
       out = new ChunkBuilder(schema, chunkSize, chunk.source);
     }
     const cols = columnsInOrder(chunk, schema);
+    // Decode Utf8Values columns in one pass (copyEntry then reads the cached strings).
+    for (const col of cols) if (col instanceof Utf8Values) col.strings();
     const builder = out as ChunkBuilder;
     for (let i = 0; i < chunk.numRows; i++) {
       let slot = filled;
@@ -59,7 +63,7 @@ export async function* shuffleBuffer(chunks: ChunkStream, options: ShuffleBuffer
         builder.append(store, slot, storeRows[slot] as number);
         if (builder.full) yield builder.build();
       }
-      for (let c = 0; c < cols.length; c++) copyEntry(store[c] as ColumnValues, slot, cols[c] as ColumnValues, i);
+      for (let c = 0; c < cols.length; c++) copyEntry(store[c] as WritableValues, slot, cols[c] as ColumnValues, i);
       storeRows[slot] = chunk.rowNumbers[i] as number;
     }
   }

@@ -2,7 +2,7 @@ import type { ColumnSchema, ColumnValues, RowChunk } from './types.js';
 import type { ReadOptions } from './options.js';
 import type { ReadSummary } from './source.js';
 import { Rng } from '../core/rng.js';
-import { getColumn, numericColumn, takeRows, type ChunkStream } from './chunk.js';
+import { getColumn, numericColumn, takeRows, valuesArray, type ChunkStream } from './chunk.js';
 import { checkKeys, configError } from './data-errors.js';
 import { permutation } from './shuffle.js';
 import { openTable } from './reader.js';
@@ -150,7 +150,7 @@ export function perUserSplit(data: RowChunk, options: PerUserSplitOptions): Trai
   if (options.last !== undefined && !(Number.isInteger(options.last) && options.last >= 0)) {
     throw configError(`last must be a non-negative integer, got ${options.last}`, { field: 'last', fix: 'e.g. 1' });
   }
-  const users = getColumn(data, options.userColumn, 'userColumn');
+  const users = valuesArray(getColumn(data, options.userColumn, 'userColumn'));
   const time = numericColumn(data, options.timeColumn, 'timeColumn');
   checkNoMissing(data, time, options.timeColumn);
   const itemKey = itemComparer(getColumn(data, options.itemColumn, 'itemColumn'));
@@ -173,7 +173,7 @@ export function perUserSplit(data: RowChunk, options: PerUserSplitOptions): Trai
 
 function itemComparer(items: ColumnValues): (a: number, b: number) => number {
   if (items instanceof Float64Array) return (a, b) => (items[a] as number) - (items[b] as number);
-  const strings = items as readonly (string | null)[];
+  const strings = valuesArray(items) as readonly (string | null)[];
   const nums = Float64Array.from(strings, (s) => (s !== null && /^-?\d+(\.\d+)?$/.test(s) ? Number(s) : NaN));
   return (a, b) => {
     const x = nums[a] as number;

@@ -1,9 +1,14 @@
+import type { Utf8Values } from './utf8-values.js';
+
 /**
  * What readers produce: a columnar chunk of rows. Numeric columns are Float64Array with NaN for missing;
- * categorical/string columns are arrays of strings with null for missing; list columns (multi-valued fields
- * such as genres, and ordered sequences such as a user's history) are arrays of string arrays.
+ * categorical/string columns are arrays of strings with null for missing, or the same values as UTF-8 bytes
+ * (Utf8Values: what readers give, so that feature transforms never build the strings); list columns
+ * (multi-valued fields such as genres, and ordered sequences such as a user's history) are arrays of string
+ * arrays. Code that needs strings from either form of a string column calls `stringColumn` or `valuesArray`
+ * (chunk.ts).
  */
-export type ColumnValues = Float64Array | (string | null)[] | (readonly string[] | null)[];
+export type ColumnValues = Float64Array | Utf8Values | (string | null)[] | (readonly string[] | null)[];
 
 export interface RowChunk {
   /** Number of rows in the chunk. */
@@ -17,8 +22,8 @@ export interface RowChunk {
 }
 
 /**
- * How a reader decodes a column: `numeric` -> Float64Array (NaN = missing), `categorical` -> string | null,
- * `list` -> string[] | null (multi-valued fields and ordered sequences).
+ * How a reader decodes a column: `numeric` -> Float64Array (NaN = missing), `categorical` -> Utf8Values
+ * (strings, null = missing), `list` -> string[] | null (multi-valued fields and ordered sequences).
  */
 export type ColumnKind = 'numeric' | 'categorical' | 'list';
 

@@ -1,6 +1,6 @@
 import { Rng } from '../core/rng.js';
 import { WideDeepError } from '../core/errors.js';
-import { chunkFromColumns, createSyntheticWorld, getColumn, takeRows, trueLogit, type RowChunk, type SyntheticWorld } from '../data/index.js';
+import { chunkFromColumns, createSyntheticWorld, getColumn, stringColumn, takeRows, trueLogit, type RowChunk, type SyntheticWorld } from '../data/index.js';
 import type { FittedSpec } from '../features/fitted-spec.js';
 import { auc } from '../metrics/index.js';
 import type { WideDeepModel } from '../model/wide-deep.js';
@@ -114,9 +114,9 @@ export async function analyseLongTail(
 
 async function testRowAnalysis(model: WideDeepModel, spec: FittedSpec, world: SyntheticWorld, test: RowChunk, scored: Scored) {
   const { truth } = world;
-  const users = getColumn(test, 'user_id') as (string | null)[];
-  const apps = getColumn(test, 'app_id') as (string | null)[];
-  const devices = getColumn(test, 'device') as (string | null)[];
+  const users = stringColumn(test, 'user_id');
+  const apps = stringColumn(test, 'app_id');
+  const devices = stringColumn(test, 'device');
   const installed = getColumn(test, 'installed_apps') as (readonly string[] | null)[];
   const n = test.numRows;
   const trueZ = new Float64Array(n);

@@ -1,4 +1,5 @@
 import type { RowChunk } from '../data/types.js';
+import { Utf8Values } from '../data/utf8-values.js';
 import { BadRows, listColumn, listItems, numericColumn, requireColumns, rowError, scalarColumn, showValue } from './chunk-access.js';
 import type { FittedColumn } from './fitted-spec.js';
 import type { MissingStrategy, ResolvedColumn } from './resolved.js';
@@ -52,10 +53,12 @@ function checkNumeric(
   bad: BadRows,
 ): void {
   const v = numericColumn(chunk, source, name);
+  // A clip whose minimum is above -1 already keeps log1p's input in range.
+  const checkLog1p = log1p && !(clip !== null && clip.min > -1);
   for (let i = 0; i < v.length; i++) {
     const x = v[i]!;
     if (x - x === 0) {
-      if (log1p && (clip !== null ? Math.min(Math.max(x, clip.min), clip.max) : x) <= -1) {
+      if (checkLog1p && (clip !== null ? Math.min(Math.max(x, clip.min), clip.max) : x) <= -1) {
         bad.mark(i, () => rowError(chunk, i, source, `log1p needs values above -1, got ${x}`, `clip the column (clip: { min: 0, max: ... }) or drop log1p`, name));
       }
     } else if (x !== x) {
@@ -80,8 +83,9 @@ function checkScalar(chunk: RowChunk, name: string, source: string, identity: bo
       else if (identity && !Number.isInteger(x)) bad.mark(i, () => rowError(chunk, i, source, `identity ids must be integers, got ${x}`, 'fix the value, or use a vocabulary or hashBuckets', name));
     }
   } else if (identity) {
-    for (let i = 0; i < v.length; i++) {
-      const s = v[i];
+    const strings = v instanceof Utf8Values ? v.strings() : v;
+    for (let i = 0; i < strings.length; i++) {
+      const s = strings[i];
       if (s !== null && s !== undefined && !INTEGER.test(s)) {
         bad.mark(i, () => rowError(chunk, i, source, `identity ids must be integers, got ${showValue(s)}`, 'fix the value, or use a vocabulary or hashBuckets', name));
       }

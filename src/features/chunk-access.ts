@@ -1,5 +1,6 @@
 import { WideDeepError } from '../core/errors.js';
 import type { ColumnValues, RowChunk } from '../data/types.js';
+import { Utf8Values } from '../data/utf8-values.js';
 import type { BadRowPolicy } from './resolved.js';
 
 /**
@@ -7,8 +8,8 @@ import type { BadRowPolicy } from './resolved.js';
  * bad-row sink that applies the `onBadRow` policy. Shared by fit and transform so both judge rows alike.
  */
 
-export type StringValues = (string | null)[];
-export type ListValues = (readonly string[] | string | null)[];
+export type StringValues = readonly (string | null)[];
+export type ListValues = readonly (readonly string[] | string | null)[];
 
 /**
  * An error about one value: names the source file, its 1-based row, the data column (`field`) and the value,
@@ -62,8 +63,9 @@ const allMissingCache = new WeakMap<ColumnValues, Float64Array>();
  * value, except a column of nulls only (a single serving row with a missing value), which reads as all NaN.
  */
 export function numericColumn(chunk: RowChunk, source: string, column: string): Float64Array {
-  const v = get(chunk, source);
-  if (v instanceof Float64Array) return v;
+  const values = get(chunk, source);
+  if (values instanceof Float64Array) return values;
+  const v = values instanceof Utf8Values ? values.strings() : values;
   const first = firstNonNull(v);
   if (first >= 0) {
     const notNumber = v.findIndex((x) => x !== null && x !== undefined && (typeof x !== 'string' || x.trim() === '' || !Number.isFinite(Number(x))));
@@ -71,18 +73,21 @@ export function numericColumn(chunk: RowChunk, source: string, column: string): 
     const what = typeof v[i] === 'string' ? 'the string' : 'the list';
     throw rowError(chunk, i, source, `expected a number, got ${what} ${showValue(v[i])} (the data column is not numeric)`, `make '${source}' a numeric column in the data (missing values as NaN/null), or use a categorical column for it`, column);
   }
-  let nan = allMissingCache.get(v);
+  let nan = allMissingCache.get(values);
   if (nan === undefined) {
     nan = new Float64Array(v.length).fill(NaN);
-    allMissingCache.set(v, nan);
+    allMissingCache.set(values, nan);
   }
   return nan;
 }
 
-/** A single-valued categorical column: strings (null = missing) or numbers (NaN = missing). Lists are an error. */
-export function scalarColumn(chunk: RowChunk, source: string, column: string): StringValues | Float64Array {
+/**
+ * A single-valued categorical column: strings (null = missing), the same as UTF-8 bytes, or numbers (NaN =
+ * missing). Lists are an error.
+ */
+export function scalarColumn(chunk: RowChunk, source: string, column: string): StringValues | Utf8Values | Float64Array {
   const v = get(chunk, source);
-  if (v instanceof Float64Array) return v;
+  if (v instanceof Float64Array || v instanceof Utf8Values) return v;
   const i = firstNonNull(v);
   if (i >= 0 && typeof v[i] !== 'string') {
     throw rowError(chunk, i, source, `expected a single value, got the list ${showValue(v[i])}`, `use a multi-valued column for list data column '${source}'`, column);
@@ -95,7 +100,8 @@ export function scalarColumn(chunk: RowChunk, source: string, column: string): S
  * Numbers, and strings without a separator, are an error.
  */
 export function listColumn(chunk: RowChunk, source: string, column: string, separator: string | null): ListValues {
-  const v = get(chunk, source);
+  const values = get(chunk, source);
+  const v = values instanceof Utf8Values ? values.strings() : values;
   if (v instanceof Float64Array) {
     throw rowError(chunk, 0, source, `expected a list of values, got the number ${showValue(v[0])}`, `use a categorical column for numeric data column '${source}'`, column);
   }

@@ -1,13 +1,17 @@
 import type { RowChunk } from '../data/types.js';
+import { decodeUtf8, Utf8Values } from '../data/utf8-values.js';
 import { listColumn, listItems, numericColumn, scalarColumn } from './chunk-access.js';
-import type { FittedIdEncoding } from './fitted-spec.js';
-import { hashBucket, murmur3String } from './hash.js';
+import { murmur3String } from './hash.js';
+import type { IdFunction } from './id-function.js';
+import { ByteSlotTable } from './slot-table.js';
 import { countAtOrBelow } from './stats.js';
+
+export { idFunction, NO_ID, type IdFunction } from './id-function.js';
 
 /**
  * Value -> id encoders for categorical-like columns, built for the transform hot path: every distinct value
- * gets a slot once (one Map lookup per row after that), and the slot holds the value's id, its murmur3 hash
- * and its token string, which crossed columns read. Nothing is allocated per row.
+ * gets a slot once (one hash-table lookup per row after that), and the slot holds the value's id, its murmur3
+ * hash and its token string, which crossed columns read. Nothing is allocated per row.
  */
 
 /**
@@ -26,28 +30,8 @@ export interface SlotCodes {
   encode(chunk: RowChunk, rows: Int32Array | null, n: number): SlotBatch;
   /** murmur3String(token) of each slot. */
   readonly slotHash: readonly number[];
-  /** The value a slot stands for, as crossed vocabularies store it. */
-  readonly slotToken: readonly string[];
-}
-
-const INTEGER = /^-?\d+$/;
-
-/** The id of one token under a fitted encoding (0 = out of vocabulary or out of range). */
-export function idFunction(e: FittedIdEncoding): (token: string) => number {
-  switch (e.kind) {
-    case 'vocabulary': {
-      const map = new Map(e.values.map((v, i) => [v, i + 1]));
-      return (t) => map.get(t) ?? 0;
-    }
-    case 'hash':
-      return (t) => hashBucket(murmur3String(t), e.numBuckets);
-    case 'identity':
-      return (t) => {
-        if (!INTEGER.test(t)) return 0;
-        const v = Number(t);
-        return v >= 0 && v < e.numBuckets ? v + 1 : 0;
-      };
-  }
+  /** The value slot `slot` stands for, as crossed vocabularies store it. */
+  tokenOf(slot: number): string;
 }
 
 /**
@@ -57,24 +41,33 @@ export function idFunction(e: FittedIdEncoding): (token: string) => number {
  */
 export const SLOT_CACHE_LIMIT = 1 << 16;
 
-/** Slots of the values of a categorical column: strings as they are, numbers as `String(x)`. */
+/**
+ * Slots of the values of a categorical column: strings as they are, numbers as `String(x)`, UTF-8 bytes
+ * (Utf8Values) as the string they decode to. Each form has its own index (`byString`, `byNumber`, `byBytes`).
+ * A value met as bytes is not decoded unless its id needs the string (`idOf` without `ofBytes`) or its token
+ * is asked for; a value met in two forms may then have two slots, which give the same id, hash and token (fit
+ * merges their counts by token).
+ */
 export class CategoricalCodes implements SlotCodes {
   private readonly byString = new Map<string, number>();
   private readonly byNumber = new Map<number, number>();
+  private readonly byBytes = new ByteSlotTable();
   readonly slotId: number[] = [];
   readonly slotHash: number[] = [];
-  readonly slotToken: string[] = [];
+  /** Token of each slot; undefined for a slot made from bytes until `tokenOf` decodes it. */
+  private readonly slotToken: (string | undefined)[] = [];
 
   constructor(
     private readonly source: string,
     private readonly column: string,
-    private readonly idOf: (token: string) => number,
+    private readonly idOf: IdFunction,
   ) {}
 
   slotOfString(s: string): number {
     let k = this.byString.get(s);
     if (k === undefined) {
-      k = this.add(s);
+      const h = murmur3String(s);
+      k = this.add(this.idOf(s, h), h, s);
       this.byString.set(s, k);
     }
     return k;
@@ -83,15 +76,49 @@ export class CategoricalCodes implements SlotCodes {
   slotOfNumber(x: number): number {
     let k = this.byNumber.get(x);
     if (k === undefined) {
-      k = this.add(String(x));
+      const token = String(x);
+      const h = murmur3String(token);
+      k = this.add(this.idOf(token, h), h, token);
       this.byNumber.set(x, k);
     }
     return k;
   }
 
-  private add(token: string): number {
-    this.slotId.push(this.idOf(token));
-    this.slotHash.push(murmur3String(token));
+  /** The slot of the value `data[start, end)` (UTF-8), made on its first appearance. */
+  slotOfBytes(data: Uint8Array, start: number, end: number): number {
+    const table = this.byBytes;
+    const found = table.lookup(data, start, end);
+    if (found >= 0) return found;
+    const h = table.lastMissHash;
+    const ofBytes = this.idOf.ofBytes;
+    const token = ofBytes === undefined ? decodeUtf8(data, start, end) : undefined;
+    const id = ofBytes !== undefined ? ofBytes(data, start, end, h) : this.idOf(token as string, h);
+    const k = table.insert(data, start, end, id);
+    this.slotId.push(id);
+    this.slotHash.push(h);
+    this.slotToken.push(token);
+    return k;
+  }
+
+  tokenOf(slot: number): string {
+    let t = this.slotToken[slot];
+    if (t === undefined) {
+      t = this.byBytes.keyString(slot);
+      this.slotToken[slot] = t;
+    }
+    return t;
+  }
+
+  /** The token of every slot, in slot order. */
+  tokens(): string[] {
+    return this.slotId.map((_, k) => this.tokenOf(k));
+  }
+
+  /** A slot made from a string or a number (its slot number is also taken in `byBytes`, whose slots are these). */
+  private add(id: number, hash: number, token: string): number {
+    this.byBytes.skip();
+    this.slotId.push(id);
+    this.slotHash.push(hash);
     this.slotToken.push(token);
     return this.slotId.length - 1;
   }
@@ -101,6 +128,7 @@ export class CategoricalCodes implements SlotCodes {
     if (this.slotId.length <= SLOT_CACHE_LIMIT) return;
     this.byString.clear();
     this.byNumber.clear();
+    this.byBytes.clear();
     this.slotId.length = 0;
     this.slotHash.length = 0;
     this.slotToken.length = 0;
@@ -117,6 +145,19 @@ export class CategoricalCodes implements SlotCodes {
         const k = x !== x ? -1 : this.slotOfNumber(x);
         slots[i] = k;
         ids[i] = k < 0 ? 0 : slotId[k]!;
+      }
+    } else if (values instanceof Utf8Values) {
+      const { data, offsets, valid } = values;
+      const table = this.byBytes;
+      for (let i = 0; i < n; i++) {
+        const r = rows === null ? i : rows[i]!;
+        if (valid !== null && valid[r] === 0) {
+          slots[i] = -1;
+          continue;
+        }
+        const k = this.slotOfBytes(data, offsets[r]!, offsets[r + 1]!);
+        slots[i] = k;
+        ids[i] = table.idAt(k);
       }
     } else {
       for (let i = 0; i < n; i++) {
@@ -144,6 +185,10 @@ export class BucketCodes implements SlotCodes {
     this.boundaries = Float64Array.from(boundaries);
     this.slotToken = Array.from({ length: boundaries.length + 1 }, (_, j) => String(j + 1));
     this.slotHash = this.slotToken.map((t) => murmur3String(t));
+  }
+
+  tokenOf(slot: number): string {
+    return this.slotToken[slot]!;
   }
 
   encode(chunk: RowChunk, rows: Int32Array | null, n: number): SlotBatch {
@@ -174,8 +219,8 @@ export class ListCodes implements SlotCodes {
     return this.codes.slotHash;
   }
 
-  get slotToken(): readonly string[] {
-    return this.codes.slotToken;
+  tokenOf(slot: number): string {
+    return this.codes.tokenOf(slot);
   }
 
   encode(chunk: RowChunk, rows: Int32Array | null, n: number): SlotBatch {
@@ -227,3 +272,4 @@ export function encodeSequences(
   }
   return { ids, lengths };
 }
+

@@ -1,5 +1,6 @@
 import { assert } from '../core/errors.js';
 import type { RowChunk } from '../data/types.js';
+import { readSource } from './derive.js';
 import { BucketCodes, CategoricalCodes, ListCodes, idFunction, type SlotBatch, type SlotCodes } from './codes.js';
 import { CrossEncoder } from './cross.js';
 import type { FittedColumn, FittedSpec } from './fitted-spec.js';
@@ -36,7 +37,7 @@ export function compile(spec: FittedSpec): Plan {
     byName.set(c.name, c);
     if (c.type === 'bucketized') buckets.set(c.name, new BucketCodes(c.source, c.name, c.boundaries));
     else if (c.type === 'categorical' || c.type === 'multi-valued' || c.type === 'sequence') {
-      const cc = new CategoricalCodes(c.source, c.name, idFunction(c.encoding));
+      const cc = new CategoricalCodes(c.type === 'categorical' ? readSource(c) : c.source, c.name, idFunction(c.encoding));
       codes.set(c.name, cc);
       if (c.type === 'multi-valued') lists.set(c.name, new ListCodes(cc, c.source, c.name, c.separator));
     }

@@ -165,7 +165,8 @@ function resolveColumn(c: ParsedColumn, at: string, byName: ReadonlyMap<string, 
   }
   switch (c.type) {
     case 'categorical':
-      return { type: c.type, name: c.name, source: c.source ?? c.name, feeds, embeddingDim, encoding: resolveIdEncoding(c, at, fail) };
+      if (c.prefix !== undefined && c.identity !== undefined) fail(`column '${c.name}' sets both prefix and identity`, `${at}.prefix`, 'identity reads whole integer ids: drop prefix, or use a vocabulary or hashBuckets');
+      return { type: c.type, name: c.name, source: c.source ?? c.name, prefix: c.prefix ?? null, feeds, embeddingDim, encoding: resolveIdEncoding(c, at, fail) };
     case 'numeric':
       return resolveNumeric(c, feeds, at, fail);
     case 'bucketized': {
@@ -266,7 +267,7 @@ function resolveLabel(raw: unknown, ctx: Ctx, fail: Fail): ResolvedLabel {
       if (l.positive !== undefined && l.negative?.some((v) => l.positive?.includes(v))) fail('a value is listed as both positive and negative', 'label.negative', 'list each value in one of the two');
       return { kind: 'binary', column: l.column, positive: l.positive ?? null, negative: l.negative ?? null, predicate: l.predicate ?? null, weight };
     case 'regression':
-      return { kind: 'regression', column: l.column, weight };
+      return { kind: 'regression', column: l.column, event: l.event ?? null, weight };
     case 'multiclass':
       if (l.classes !== undefined && new Set(l.classes).size !== l.classes.length) fail('label.classes lists a class twice', 'label.classes', 'list every class once');
       return { kind: 'multiclass', column: l.column, classes: l.classes ?? null, weight };

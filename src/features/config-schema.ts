@@ -32,6 +32,8 @@ export const categoricalSchema = z.strictObject({
   source: name.optional(),
   feeds: feeds.optional(),
   embeddingDim: positiveInt.optional(),
+  /** Keep only the first `prefix` characters of every value (e.g. a zip code's region: `prefix: 3`). */
+  prefix: positiveInt.optional(),
   ...idEncodingKeys,
 });
 
@@ -111,18 +113,25 @@ export const columnSchemas = {
 export type ColumnType = keyof typeof columnSchemas;
 export const COLUMN_TYPES = Object.keys(columnSchemas) as ColumnType[];
 
+const predicateSchema = z.strictObject({ op: z.enum(['>', '>=', '<', '<=', '==']), value: z.number() });
+
 export const binaryLabelSchema = z.strictObject({
   kind: z.literal('binary'),
   column: name,
   positive: z.array(z.string()).min(1).optional(),
   negative: z.array(z.string()).min(1).optional(),
-  predicate: z.strictObject({ op: z.enum(['>', '>=', '<', '<=', '==']), value: z.number() }).optional(),
+  predicate: predicateSchema.optional(),
   weight: name.optional(),
 });
 
 export const regressionLabelSchema = z.strictObject({
   kind: z.literal('regression'),
   column: name,
+  /**
+   * A binary event of the target (e.g. rating >= 4) that evaluation scores the predictions against: AUC and,
+   * on data with users, per-user ranking metrics, beside RMSE / MAE. Training is unchanged.
+   */
+  event: predicateSchema.optional(),
   weight: name.optional(),
 });
 

@@ -29,7 +29,7 @@ function rowTokens(slots: readonly Int32Array[], comps: readonly SlotCodes[], i:
   for (let c = 0; c < k; c++) {
     const s = slots[c]![i]!;
     if (s < 0) return false;
-    out[c] = comps[c]!.slotToken[s]!;
+    out[c] = comps[c]!.tokenOf(s);
   }
   if (commutative) out.sort(compareStrings);
   return true;
@@ -37,7 +37,7 @@ function rowTokens(slots: readonly Int32Array[], comps: readonly SlotCodes[], i:
 
 /** Tokens of the tuple at slot positions `pos` into `out`, sorted when commutative. */
 function tupleTokens(slots: readonly Int32Array[], comps: readonly SlotCodes[], pos: Int32Array, commutative: boolean, out: string[]): void {
-  for (let c = 0; c < out.length; c++) out[c] = comps[c]!.slotToken[slots[c]![pos[c]!]!]!;
+  for (let c = 0; c < out.length; c++) out[c] = comps[c]!.tokenOf(slots[c]![pos[c]!]!);
   if (commutative) out.sort(compareStrings);
 }
 

@@ -2,7 +2,8 @@ import { WideDeepError } from '../core/errors.js';
 import type { Rng } from '../core/rng.js';
 import type { RowChunk } from '../data/types.js';
 import { numericColumn } from './chunk-access.js';
-import { BucketCodes, CategoricalCodes, ListCodes, type SlotBatch, type SlotCodes } from './codes.js';
+import { readSource } from './derive.js';
+import { BucketCodes, CategoricalCodes, ListCodes, NO_ID, type SlotBatch, type SlotCodes } from './codes.js';
 import type { FittedColumn, FittedIdEncoding } from './fitted-spec.js';
 import { preNormalize } from './numeric.js';
 import type {
@@ -58,7 +59,7 @@ export function makeAccumulator(c: Exclude<ResolvedColumn, { type: 'crossed' }>,
 const base = { embeddingDim: null };
 
 function categoricalAccumulator(c: ResolvedCategorical, crossRead: boolean): SlotAccumulator {
-  const codes = new CategoricalCodes(c.source, c.name, () => 0);
+  const codes = new CategoricalCodes(readSource(c), c.name, NO_ID);
   const counts: number[] = [];
   const acc: SlotAccumulator = {
     codes,
@@ -68,13 +69,21 @@ function categoricalAccumulator(c: ResolvedCategorical, crossRead: boolean): Slo
       if (c.encoding.kind === 'vocabulary') for (const s of b.slots) if (s >= 0) counts[s] = (counts[s] ?? 0) + 1;
       return b;
     },
-    finish: () => ({ type: 'categorical', name: c.name, source: c.source, feeds: [...c.feeds], ...base, encoding: finishEncoding(c.encoding, codes.slotToken, counts) }),
+    finish: () => ({
+      type: 'categorical',
+      name: c.name,
+      source: c.source,
+      ...(c.prefix !== null ? { prefix: c.prefix } : {}),
+      feeds: [...c.feeds],
+      ...base,
+      encoding: finishEncoding(c.encoding, codes.tokens(), counts),
+    }),
   };
   return acc;
 }
 
 function listAccumulator(c: ResolvedMultiValued | ResolvedSequence, crossRead: boolean): SlotAccumulator {
-  const codes = new ListCodes(new CategoricalCodes(c.source, c.name, () => 0), c.source, c.name, c.separator);
+  const codes = new ListCodes(new CategoricalCodes(c.source, c.name, NO_ID), c.source, c.name, c.separator);
   const counts: number[] = [];
   return {
     codes,
@@ -85,7 +94,7 @@ function listAccumulator(c: ResolvedMultiValued | ResolvedSequence, crossRead: b
       return b;
     },
     finish: () => {
-      const encoding = finishEncoding(c.encoding, codes.slotToken, counts);
+      const encoding = finishEncoding(c.encoding, codes.codes.tokens(), counts);
       return c.type === 'sequence'
         ? { type: c.type, name: c.name, source: c.source, separator: c.separator, length: c.length, feeds: [...c.feeds], ...base, encoding }
         : { type: c.type, name: c.name, source: c.source, separator: c.separator, pooling: c.pooling, feeds: [...c.feeds], ...base, encoding };
@@ -178,8 +187,10 @@ function finishEncoding(e: IdEncodingConfig, tokens: readonly string[], counts: 
     case 'identity':
       return { kind: e.kind, numBuckets: e.numBuckets };
     case 'vocabulary': {
-      const pairs = tokens.map((t, i): [string, number] => [t, counts[i] ?? 0]);
-      return { kind: 'vocabulary', values: selectVocabulary(pairs, e.minCount, e.maxSize, compareStrings), fit: { minCount: e.minCount, maxSize: e.maxSize } };
+      // A value met both as a string and as UTF-8 bytes may have two slots (codes.ts): count it once.
+      const byToken = new Map<string, number>();
+      tokens.forEach((t, i) => byToken.set(t, (byToken.get(t) ?? 0) + (counts[i] ?? 0)));
+      return { kind: 'vocabulary', values: selectVocabulary(byToken, e.minCount, e.maxSize, compareStrings), fit: { minCount: e.minCount, maxSize: e.maxSize } };
     }
   }
 }

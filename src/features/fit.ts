@@ -3,6 +3,7 @@ import { Rng } from '../core/rng.js';
 import type { RowChunk } from '../data/types.js';
 import { BadRows, requireColumns } from './chunk-access.js';
 import { checkColumns, sourcesOf } from './checks.js';
+import { withDerivedColumns } from './derive.js';
 import type { SlotBatch } from './codes.js';
 import { parseFeatureConfig } from './config-parse.js';
 import type { FeatureConfig } from './config-schema.js';
@@ -44,9 +45,10 @@ export async function fitResolved(cfg: ResolvedConfig, data: AsyncIterable<RowCh
   let rows = 0;
   let skipped = 0;
 
-  for await (const chunk of data) {
-    if (chunk.numRows === 0) continue;
-    requireColumns(chunk, sources);
+  for await (const read of data) {
+    if (read.numRows === 0) continue;
+    requireColumns(read, sources);
+    const chunk = withDerivedColumns(read, cfg.columns);
     const bad = new BadRows(chunk.numRows, cfg.onBadRow);
     checkColumns(chunk, cfg.columns, bad);
     if (cfg.label !== null) checkLabel(chunk, cfg.label, bad);
@@ -118,7 +120,7 @@ function fitLabel(cfg: ResolvedConfig, classCounts: Map<string, number> | null):
         weight: l.weight,
       };
     case 'regression':
-      return { kind: 'regression', column: l.column, weight: l.weight };
+      return { kind: 'regression', column: l.column, ...(l.event !== null ? { event: { ...l.event } } : {}), weight: l.weight };
     case 'multiclass': {
       const classes = l.classes !== null ? [...l.classes] : orderClasses(classCounts?.keys() ?? []);
       if (classes.length < 2) {

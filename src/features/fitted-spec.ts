@@ -26,6 +26,8 @@ const categorical = z.strictObject({
   type: z.literal('categorical'),
   name,
   source: name,
+  /** Characters kept from the start of every value; absent: the whole value. */
+  prefix: count.optional(),
   feeds,
   embeddingDim: dim,
   encoding: idEncoding,
@@ -106,7 +108,13 @@ const label = z.discriminatedUnion('kind', [
     predicate: z.strictObject({ op: z.enum(['>', '>=', '<', '<=', '==']), value: z.number() }).nullable(),
     weight: name.nullable(),
   }),
-  z.strictObject({ kind: z.literal('regression'), column: name, weight: name.nullable() }),
+  z.strictObject({
+    kind: z.literal('regression'),
+    column: name,
+    /** The binary event evaluation scores the predictions against (absent: none). */
+    event: z.strictObject({ op: z.enum(['>', '>=', '<', '<=', '==']), value: z.number() }).optional(),
+    weight: name.nullable(),
+  }),
   z.strictObject({ kind: z.literal('multiclass'), column: name, classes: z.array(z.string()).min(1), weight: name.nullable() }),
 ]);
 

@@ -12,19 +12,22 @@
 const C1 = 0xcc9e2d51;
 const C2 = 0x1b873593;
 
-function mixK(k: number): number {
+// mixK, mixH and finalize are exported for hashers that keep the key's blocks as they go (slot-table.ts).
+
+/** murmur3's mixing of one 4-byte block. */
+export function mixK(k: number): number {
   k = Math.imul(k, C1);
   k = (k << 15) | (k >>> 17);
   return Math.imul(k, C2);
 }
 
-function mixH(h: number, k: number): number {
+export function mixH(h: number, k: number): number {
   h ^= mixK(k);
   h = (h << 13) | (h >>> 19);
   return (Math.imul(h, 5) + 0xe6546b64) | 0;
 }
 
-function finalize(h: number, length: number): number {
+export function finalize(h: number, length: number): number {
   h ^= length;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
@@ -36,10 +39,15 @@ function finalize(h: number, length: number): number {
 
 /** MurmurHash3 x86_32 of raw bytes (the reference form; `murmur3String` must agree with it on UTF-8). */
 export function murmur3Bytes(bytes: Uint8Array, seed = 0): number {
+  return murmur3Range(bytes, 0, bytes.length, seed);
+}
+
+/** MurmurHash3 x86_32 of `bytes[start, end)`, without allocating (equal to `murmur3String` of UTF-8 text). */
+export function murmur3Range(bytes: Uint8Array, start: number, end: number, seed = 0): number {
   let h = seed | 0;
-  const n = bytes.length;
-  const blocks = n & ~3;
-  let i = 0;
+  const n = end - start;
+  const blocks = start + (n & ~3);
+  let i = start;
   for (; i < blocks; i += 4) {
     const k = bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24);
     h = mixH(h, k);

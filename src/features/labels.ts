@@ -1,4 +1,5 @@
 import type { RowChunk } from '../data/types.js';
+import { Utf8Values } from '../data/utf8-values.js';
 import { type BadRows, numericColumn, rowError, scalarColumn, showValue } from './chunk-access.js';
 import type { FittedLabel } from './fitted-spec.js';
 import type { PredicateOp, ResolvedLabel } from './resolved.js';
@@ -23,6 +24,12 @@ const OPS: Record<PredicateOp, (x: number, v: number) => boolean> = {
   '<=': (x, v) => x <= v,
   '==': (x, v) => x === v,
 };
+
+/** The test of a predicate such as `>= 4` (a binary label's, or a regression label's evaluation event). */
+export function predicateTest(p: { readonly op: PredicateOp; readonly value: number }): (x: number) => boolean {
+  const op = OPS[p.op];
+  return (x) => op(x, p.value);
+}
 
 /** Maps one raw label value to 1, 0, or -1 when it is neither class; `expected` describes the valid values. */
 interface LabelDecoder {
@@ -75,12 +82,17 @@ function decoder(label: AnyLabel): LabelDecoder {
   return d;
 }
 
+/** Label values as strings or numbers (a Utf8Values label column is decoded once per chunk). */
+function stringsOrNumbers(values: Float64Array | Utf8Values | readonly (string | null)[]): Float64Array | readonly (string | null)[] {
+  return values instanceof Utf8Values ? values.strings() : values;
+}
+
 export function checkLabel(chunk: RowChunk, label: AnyLabel, bad: BadRows): void {
   const col = label.column;
   const d = decoder(label);
   const fix = `fix the label in the data, declare the missing label values in the label config, or set onBadRow: skip`;
   const numeric = label.kind === 'regression' || (label.kind === 'binary' && label.predicate !== null);
-  const values = numeric ? numericColumn(chunk, col, col) : scalarColumn(chunk, col, col);
+  const values = numeric ? numericColumn(chunk, col, col) : stringsOrNumbers(scalarColumn(chunk, col, col));
   if (values instanceof Float64Array) {
     for (let i = 0; i < values.length; i++) {
       const x = values[i]!;
@@ -110,7 +122,7 @@ export function encodeLabels(chunk: RowChunk, label: FittedLabel, rows: Int32Arr
   const d = decoder(label);
   const out = label.kind === 'multiclass' ? new Int32Array(n) : new Float32Array(n);
   const numeric = label.kind === 'regression' || (label.kind === 'binary' && label.predicate !== null);
-  const values = numeric ? numericColumn(chunk, label.column, label.column) : scalarColumn(chunk, label.column, label.column);
+  const values = numeric ? numericColumn(chunk, label.column, label.column) : stringsOrNumbers(scalarColumn(chunk, label.column, label.column));
   if (values instanceof Float64Array) {
     for (let i = 0; i < n; i++) out[i] = d.ofNumber(values[rows === null ? i : rows[i]!]!);
   } else {
@@ -129,7 +141,7 @@ export function encodeWeights(chunk: RowChunk, label: FittedLabel, rows: Int32Ar
 
 /** Adds the label values of the kept rows to `counts` (multi-class labels whose classes are fitted). */
 export function countClasses(chunk: RowChunk, label: ResolvedLabel, keep: (i: number) => boolean, counts: Map<string, number>): void {
-  const values = scalarColumn(chunk, label.column, label.column);
+  const values = stringsOrNumbers(scalarColumn(chunk, label.column, label.column));
   for (let i = 0; i < values.length; i++) {
     if (!keep(i)) continue;
     const v = values[i];

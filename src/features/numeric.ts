@@ -16,6 +16,17 @@ export function preNormalize(x: number, clip: { min: number; max: number } | nul
   return log1p ? Math.log1p(x) : x;
 }
 
+/**
+ * log1p of the integers 0..1023, which most count columns hold (Criteo's I1..I13): a table read instead of a
+ * Math.log1p call (~3 ns instead of ~13, 13 times per Criteo row). The entries are Math.log1p's own results,
+ * so the values are the same; -0 is left to Math.log1p (log1p(-0) is -0).
+ */
+const LOG1P_TABLE = Float64Array.from({ length: 1024 }, (_, i) => Math.log1p(i));
+
+function log1pFast(x: number): number {
+  return x >= 0 && x < 1024 && Math.floor(x) === x && (x !== 0 || 1 / x > 0) ? LOG1P_TABLE[x]! : Math.log1p(x);
+}
+
 export function encodeNumeric(
   chunk: RowChunk,
   c: FittedNumeric,
@@ -42,7 +53,7 @@ export function encodeNumeric(
     const missing = x !== x;
     if (missing) x = fill;
     x = x < lo ? lo : x > hi ? hi : x;
-    if (log) x = Math.log1p(x);
+    if (log) x = log1pFast(x);
     if (mode === 1) x = (x - mean) / std;
     else if (mode === 2) x = last === 0 ? 0 : countBelow(boundaries, x) / last;
     const at = i * width + offset;

@@ -27,6 +27,8 @@ interface ResolvedBase {
 export interface ResolvedCategorical extends ResolvedBase {
   readonly type: 'categorical';
   readonly source: string;
+  /** Characters kept from the start of every value (null: the whole value). */
+  readonly prefix: number | null;
   readonly embeddingDim: number | null;
   readonly encoding: IdEncodingConfig;
 }
@@ -106,7 +108,7 @@ export type ResolvedLabel =
       readonly predicate: { readonly op: PredicateOp; readonly value: number } | null;
       readonly weight: string | null;
     }
-  | { readonly kind: 'regression'; readonly column: string; readonly weight: string | null }
+  | { readonly kind: 'regression'; readonly column: string; readonly event: { readonly op: PredicateOp; readonly value: number } | null; readonly weight: string | null }
   | { readonly kind: 'multiclass'; readonly column: string; readonly classes: readonly string[] | null; readonly weight: string | null };
 
 export interface ResolvedConfig {

@@ -3,6 +3,7 @@ import type { RowChunk } from '../data/types.js';
 import { BadRows, requireColumns } from './chunk-access.js';
 import { checkColumns, sourcesOf } from './checks.js';
 import { encodeSequences } from './codes.js';
+import { withDerivedColumns } from './derive.js';
 import { ChunkSlots, compile } from './compile.js';
 import type { FittedSpec } from './fitted-spec.js';
 import { checkLabel, encodeLabels, encodeWeights, labelSources } from './labels.js';
@@ -69,11 +70,12 @@ interface Bags {
  * (non-finite number, missing value without a missing strategy, invalid label) is an error naming the source,
  * row, column and value, or, under onBadRow: 'skip', leaves its row out and is counted in `skippedRows`.
  */
-export function transform(spec: FittedSpec, chunk: RowChunk, options: TransformOptions = {}): FeatureBatch {
+export function transform(spec: FittedSpec, read: RowChunk, options: TransformOptions = {}): FeatureBatch {
   const plan = compile(spec);
   const label = (options.mode ?? 'train') === 'train' ? spec.label : null;
-  if (chunk.numRows === 0) return emptyBatch(spec, plan.wideKeys, plan.deepKeys, plan.denseWidth, label, chunk.source);
-  requireColumns(chunk, [...sourcesOf(spec.columns), ...(label !== null ? labelSources(label) : [])]);
+  if (read.numRows === 0) return emptyBatch(spec, plan.wideKeys, plan.deepKeys, plan.denseWidth, label, read.source);
+  requireColumns(read, [...sourcesOf(spec.columns), ...(label !== null ? labelSources(label) : [])]);
+  const chunk = withDerivedColumns(read, spec.columns);
   const bad = new BadRows(chunk.numRows, options.onBadRow ?? spec.onBadRow);
   checkColumns(chunk, spec.columns, bad);
   if (label !== null) checkLabel(chunk, label, bad);

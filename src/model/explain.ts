@@ -40,28 +40,76 @@ export function idLabel(col: FittedColumn | undefined, id: number): string {
   return `#${id}`;
 }
 
+/** Per class of a multi-class model: the same breakdown as `Explanation`, for that class's logit. */
+export interface ClassExplanation {
+  readonly class: string;
+  readonly wideLogit: number;
+  readonly wideBias: number;
+  readonly top: readonly FiredTerm[];
+  readonly deepLogit: number;
+  readonly logit: number;
+  readonly probability: number;
+}
+
+export interface MulticlassExplanation {
+  /** The class with the highest probability. */
+  readonly predictedClass: string;
+  /** Softmax probabilities, in class order. */
+  readonly prediction: readonly number[];
+  readonly classes: readonly ClassExplanation[];
+}
+
+type WidePart = WideDeepModel['wide'][number];
+
+/** The fired wide terms of example `b` for one wide model, strongest first (at most `k`), and its bias. */
+function firedTerms(wide: WidePart | undefined, batch: ModelBatch, b: number, cols: ReadonlyMap<string, FittedColumn>, k: number): { bias: number; top: FiredTerm[] } {
+  if (!wide || !batch.wide) return { bias: 0, top: [] };
+  const e = wide.explain(batch.wide, b);
+  const terms = e.terms.map((t) => ({ feature: t.key, value: idLabel(cols.get(t.key), t.id), id: t.id, weight: t.weight, contribution: t.contribution }));
+  terms.sort((x, y) => Math.abs(y.contribution) - Math.abs(x.contribution));
+  return { bias: e.bias, top: terms.slice(0, k) };
+}
+
 /**
- * Explains every example of a batch (single-output models): the wide logit broken down by the raw and
- * crossed feature weights that fired (top `k` by |contribution|), the deep logit, the joint logit and the
- * prediction. The deep logit is the joint logit minus the wide logit.
+ * Explains every example of a batch (single-output models: binary, regression): the wide logit broken down by
+ * the raw and crossed feature weights that fired (top `k` by |contribution|), the deep logit, the joint logit
+ * and the prediction. The deep logit is the joint logit minus the wide logit.
  */
 export async function explainBatch(model: WideDeepModel, spec: FittedSpec, batch: ModelBatch, k = 5): Promise<Explanation[]> {
   const p = await model.predict(batch);
   const cols = new Map(spec.columns.map((c) => [c.name, c]));
-  const wide = model.wide[0];
   const out: Explanation[] = [];
   for (let b = 0; b < batch.size; b++) {
-    let terms: FiredTerm[] = [];
-    let bias = 0;
-    if (wide && batch.wide) {
-      const e = wide.explain(batch.wide, b);
-      bias = e.bias;
-      terms = e.terms.map((t) => ({ feature: t.key, value: idLabel(cols.get(t.key), t.id), id: t.id, weight: t.weight, contribution: t.contribution }));
-      terms.sort((x, y) => Math.abs(y.contribution) - Math.abs(x.contribution));
-    }
+    const { bias, top } = firedTerms(model.wide[0], batch, b, cols, k);
     const logit = p.logits[b] as number;
     const wideLogit = p.wideLogits[b] as number;
-    out.push({ wideLogit, wideBias: bias, top: terms.slice(0, k), deepLogit: logit - wideLogit, logit, prediction: p.prediction[b] as number });
+    out.push({ wideLogit, wideBias: bias, top, deepLogit: logit - wideLogit, logit, prediction: p.prediction[b] as number });
+  }
+  return out;
+}
+
+/**
+ * Explains every example of a multi-class batch: per class (one wide model per class, one deep logit per
+ * class), the same breakdown as `explainBatch`, with the class's softmax probability, and the predicted class.
+ */
+export async function explainMulticlassBatch(model: WideDeepModel, spec: FittedSpec, batch: ModelBatch, k = 5): Promise<MulticlassExplanation[]> {
+  const p = await model.predict(batch);
+  const K = model.outputs;
+  const names = spec.label?.kind === 'multiclass' ? spec.label.classes : Array.from({ length: K }, (_, j) => String(j));
+  const cols = new Map(spec.columns.map((c) => [c.name, c]));
+  const out: MulticlassExplanation[] = [];
+  for (let b = 0; b < batch.size; b++) {
+    const classes: ClassExplanation[] = [];
+    let best = 0;
+    for (let j = 0; j < K; j++) {
+      const { bias, top } = firedTerms(model.wide[j], batch, b, cols, k);
+      const logit = p.logits[b * K + j] as number;
+      const wideLogit = p.wideLogits[b * K + j] as number;
+      const probability = p.prediction[b * K + j] as number;
+      if (probability > (p.prediction[b * K + best] as number)) best = j;
+      classes.push({ class: names[j] ?? String(j), wideLogit, wideBias: bias, top, deepLogit: logit - wideLogit, logit, probability });
+    }
+    out.push({ predictedClass: names[best] ?? String(best), prediction: Array.from(p.prediction.subarray(b * K, (b + 1) * K)), classes });
   }
   return out;
 }

@@ -1,4 +1,6 @@
+import { WideDeepError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
+import { valuesArray } from '../data/chunk.js';
 import { type ReadOptions, getColumn, permutation, readAll, sliceRows } from '../data/index.js';
 import { loadAdult } from '../data/datasets/adult.js';
 import { loadCriteo } from '../data/datasets/criteo.js';
@@ -8,13 +10,15 @@ import { syntheticData } from '../data/synthetic.js';
 import type { RowChunk } from '../data/types.js';
 import { fitResolved } from '../features/fit.js';
 import type { FittedSpec } from '../features/fitted-spec.js';
+import { predicateTest } from '../features/labels.js';
 import { transform } from '../features/transform.js';
 import { modelBatchOf, modelSizesOf, takeModelBatch } from '../model/from-spec.js';
 import type { ModelBatch } from '../model/sizes.js';
 import { WideDeepModel, type ModelState } from '../model/wide-deep.js';
 import type { Executor } from '../runtime/executor.js';
-import type { DataConfig, RunConfig } from './run-config.js';
-import { type EvalSet, type Metrics, type TrainEvents, type TrainResult, type TrainerState, type TrainSource, evaluateModel, train } from './trainer.js';
+import type { DataConfig, RunConfig, StreamConfig } from './run-config.js';
+import { StreamData, loadStreamSplit } from './stream-source.js';
+import { type EvalOptions, type EvalSet, type Metrics, type TrainEvents, type TrainResult, type TrainerState, type TrainSource, evaluateBatches, evaluateModel, train } from './trainer.js';
 
 /** Train and test rows of a run, with what identifies the data (for bundles and result files). */
 export interface RunData {
@@ -25,8 +29,16 @@ export interface RunData {
   readonly userColumn: string | null;
 }
 
-/** Loads the dataset of a run config and splits it into train and test. */
+/**
+ * Loads the dataset of a run config and splits it into train and test. With data.stream, the rows are split
+ * as stream mode splits them (a test file, or the row hash), though read into memory.
+ */
 export async function loadRunData(data: DataConfig, seed: number): Promise<RunData> {
+  if (data.stream !== undefined) {
+    // Stream mode holds test rows out by a hash of the row number: the same rows here.
+    const s = await loadStreamSplit(data, seed);
+    return { train: s.train, test: s.test, fingerprint: s.fingerprint, userColumn: null };
+  }
   const dataDir = data.dataDir !== undefined ? { dataDir: data.dataDir } : {};
   switch (data.dataset) {
     case 'synthetic': {
@@ -64,11 +76,18 @@ export function batchesOf(spec: FittedSpec, rows: RowChunk, batchSize: number): 
   return out;
 }
 
+/** The evaluation options a spec implies: a regression label's event is also scored as a ranking. */
+export function evalOptionsOf(spec: FittedSpec): EvalOptions {
+  const label = spec.label;
+  return label?.kind === 'regression' && label.event !== undefined ? { event: predicateTest(label.event) } : {};
+}
+
 /** An evaluation set: transformed once, with user ids for ranking metrics when the data has users. */
 export function evalSetOf(spec: FittedSpec, rows: RowChunk, userColumn: string | null, batchSize = 4096): EvalSet {
   const batches = batchesOf(spec, rows, batchSize);
-  if (userColumn === null || !rows.columns.has(userColumn)) return { batches };
-  const raw = getColumn(rows, userColumn) as ArrayLike<unknown>;
+  const event = evalOptionsOf(spec);
+  if (userColumn === null || !rows.columns.has(userColumn)) return { batches, ...event };
+  const raw = valuesArray(getColumn(rows, userColumn));
   const ids = new Map<string, number>();
   const users = new Int32Array(rows.numRows);
   for (let i = 0; i < rows.numRows; i++) {
@@ -77,7 +96,7 @@ export function evalSetOf(spec: FittedSpec, rows: RowChunk, userColumn: string |
     if (id === undefined) ids.set(key, (id = ids.size));
     users[i] = id;
   }
-  return { batches, users };
+  return { batches, users, ...event };
 }
 
 /**
@@ -108,6 +127,10 @@ export interface FitOutcome {
   /** Metrics of the final (or restored best) model on the validation and test splits. */
   readonly validation: Metrics | null;
   readonly test: Metrics;
+  /**
+   * The run's data. In stream mode (data.stream) no rows are held: `train` and `test` throw, and the
+   * fingerprint also holds the row counts of every part and the skipped rows.
+   */
   readonly data: RunData;
   readonly seconds: number;
 }
@@ -121,19 +144,101 @@ export interface FitOptions {
   readonly warmStart?: (model: WideDeepModel, spec: FittedSpec) => void;
   /** Called once the spec is fitted and the model built, before training. */
   readonly onReady?: (model: WideDeepModel, spec: FittedSpec) => void;
+  /** Receives one-line notes on the run's data (stream mode: what the fit pass read, held out and skipped). */
+  readonly log?: (line: string) => void;
+}
+
+/** What training and evaluation take from the data, once the spec is fitted. */
+interface Prepared {
+  readonly spec: FittedSpec;
+  readonly validation: (spec: FittedSpec) => EvalSet | undefined;
+  readonly source: (spec: FittedSpec) => TrainSource;
+  readonly test: (model: WideDeepModel, spec: FittedSpec) => Promise<Metrics>;
+  readonly data: (spec: FittedSpec) => RunData;
 }
 
 /**
  * The whole training run of a config: load data, carve the validation split from training data, fit the
  * feature spec on the remaining training rows only, build the model from the spec's sizes, train jointly,
- * evaluate on validation and test.
+ * evaluate on validation and test. With data.stream the file is streamed instead of loaded (see
+ * stream-source.ts): same steps, with memory bounded by the shuffle buffer and chunk sizes.
  */
 export async function fitRun(config: RunConfig, options: FitOptions = {}): Promise<FitOutcome> {
   const t0 = performance.now();
+  const prepared = config.data.stream !== undefined ? await prepareStream(config, options) : await prepareMemory(config, options);
+  return trainAndEvaluate(config, options, prepared, t0);
+}
+
+async function prepareMemory(config: RunConfig, options: FitOptions): Promise<Prepared> {
   const data = await loadRunData(config.data, config.seed);
   const vf = config.train.validationFraction;
   const split = vf > 0 ? randomSplit(data.train, { testFraction: vf, seed: config.seed + 1 }) : { train: data.train, test: null };
   const spec = options.resume?.spec ?? (await fitResolved(config.features, [split.train]));
+  return {
+    spec,
+    validation: (s) => (split.test ? evalSetOf(s, split.test, data.userColumn) : undefined),
+    source: (s) => memorySource(s, split.train, config.train.batchSize, config.seed),
+    test: (model, s) => evaluateModel(model, evalSetOf(s, data.test, data.userColumn)),
+    data: () => data,
+  };
+}
+
+/**
+ * Stream mode: one scan fits the spec on the training rows (keeping the validation rows up to the cap),
+ * every epoch re-reads the file through a seeded shuffle buffer, and the test rows are scored in a scan.
+ */
+async function prepareStream(config: RunConfig, options: FitOptions): Promise<Prepared> {
+  const stream = config.data.stream as StreamConfig;
+  if (config.train.earlyStopping && config.train.validationFraction > 0 && stream.maxValidationRows === 0) {
+    throw new WideDeepError('CONFIG', 'early stopping needs validation rows, and data.stream.maxValidationRows is 0', {
+      field: 'data.stream.maxValidationRows',
+      fix: 'keep some validation rows (default 100000), or remove train.earlyStopping',
+    });
+  }
+  const data = await StreamData.open(config.data, config.seed, config.train.validationFraction);
+  const pass = data.fitPass();
+  let spec: FittedSpec;
+  if (options.resume) {
+    // The checkpoint has the spec; the scan still collects the validation rows and counts the training rows.
+    for await (const chunk of pass) void chunk;
+    spec = options.resume.spec;
+  } else spec = await fitResolved(config.features, pass);
+  options.log?.(data.describe());
+  return {
+    spec,
+    validation: (s) => {
+      const rows = data.validationRows();
+      data.dropValidationRows();
+      return rows ? evalSetOf(s, rows, null) : undefined;
+    },
+    source: (s) => data.source(s, config.train.batchSize),
+    test: (model, s) => evaluateBatches(model, data.testBatches(s), evalOptionsOf(s)),
+    data: (s) => streamedRunData(data.fingerprint(s)),
+  };
+}
+
+/** RunData of a stream-mode run: the fingerprint, and no rows. */
+function streamedRunData(fingerprint: Record<string, unknown>): RunData {
+  const absent = (what: string): never => {
+    throw new WideDeepError('CONFIG', `a stream-mode run holds no ${what} rows in memory`, {
+      field: 'data.stream',
+      fix: 'read them with loadRunData(config.data, config.seed) (same split), or train without data.stream',
+    });
+  };
+  return {
+    get train(): RowChunk {
+      return absent('training');
+    },
+    get test(): RowChunk {
+      return absent('test');
+    },
+    fingerprint,
+    userColumn: null,
+  };
+}
+
+async function trainAndEvaluate(config: RunConfig, options: FitOptions, prepared: Prepared, t0: number): Promise<FitOutcome> {
+  const { spec } = prepared;
   const model = await WideDeepModel.create(modelSizesOf(spec), config.model, {
     seed: config.seed,
     ...(options.executor ? { executor: options.executor } : {}),
@@ -141,16 +246,16 @@ export async function fitRun(config: RunConfig, options: FitOptions = {}): Promi
   try {
     if (options.warmStart && !options.resume) options.warmStart(model, spec);
     options.onReady?.(model, spec);
-    const validation = split.test ? evalSetOf(spec, split.test, data.userColumn) : undefined;
-    const source = memorySource(spec, split.train, config.train.batchSize, config.seed);
+    const validation = prepared.validation(spec);
+    const source = prepared.source(spec);
     const result = await train(model, source, config.train, {
       ...(validation ? { validation } : {}),
       ...(options.events ? { events: options.events } : {}),
       ...(options.resume ? { resume: options.resume } : {}),
     });
-    const test = await evaluateModel(model, evalSetOf(spec, data.test, data.userColumn));
+    const test = await prepared.test(model, spec);
     const val = validation ? await evaluateModel(model, validation) : null;
-    return { model, spec, result, validation: val, test, data, seconds: (performance.now() - t0) / 1000 };
+    return { model, spec, result, validation: val, test, data: prepared.data(spec), seconds: (performance.now() - t0) / 1000 };
   } catch (err) {
     await model.release();
     throw err;

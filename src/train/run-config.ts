@@ -23,6 +23,27 @@ const fileSource = z.strictObject({
   columns: z.record(z.string(), z.union([z.enum(['numeric', 'categorical', 'list']), z.strictObject({ kind: z.literal('list'), separator: z.string() })])).optional(),
 });
 
+/**
+ * Stream mode (`data.stream`, datasets `files` and `criteo`): training reads the file in chunks every epoch
+ * through a seeded shuffle buffer instead of loading it, so memory is bounded by these sizes, not the file.
+ */
+export const streamSchema = z.strictObject({
+  /** Rows held by the seeded shuffle buffer of every epoch (1: file order; >= the training rows: a full shuffle). */
+  shuffleBuffer: z.number().int().positive().default(100_000),
+  /** Rows read, shuffled and transformed at a time. */
+  chunkSize: z.number().int().positive().max(1 << 20).default(8192),
+  /**
+   * Validation rows kept in memory (transformed once) and scored after every epoch: the first ones in file
+   * order. Further validation rows are still held out of fitting and training, but not scored.
+   */
+  maxValidationRows: z.number().int().nonnegative().default(100_000),
+});
+
+export type StreamConfig = z.output<typeof streamSchema>;
+
+/** Datasets that stream mode applies to (their rows come from one file read in chunks). */
+export const STREAM_DATASETS = ['files', 'criteo'] as const;
+
 export const dataSchema = z.strictObject({
   /** A built-in dataset, or `files` for your own. */
   dataset: z.enum(['synthetic', 'adult', 'movielens-100k', 'criteo', 'files']),
@@ -40,6 +61,8 @@ export const dataSchema = z.strictObject({
   testFraction: z.number().gt(0).lt(1).default(0.2),
   /** What to do with a malformed row: stop (error) or skip and count it. */
   onBadRow: z.enum(['error', 'skip']).default('error'),
+  /** Train from a stream of the file instead of loading it (files, criteo); see streamSchema. */
+  stream: streamSchema.optional(),
 });
 
 export type DataConfig = z.output<typeof dataSchema>;
@@ -52,6 +75,16 @@ export interface RunConfig {
   readonly train: TrainConfig;
   /** The config as written (kept in model bundles). */
   readonly raw: Record<string, unknown>;
+}
+
+/** The nested objects of the data section, for error messages that list the valid keys where the error is. */
+const NESTED: Record<string, z.ZodObject> = { stream: streamSchema, train: fileSource, test: fileSource };
+
+/** Where a data-section issue is: the nested object it is in (stream, train, test) or the section itself. */
+function dataKeysAt(path: readonly string[]): { where: string; keys: string[] } {
+  const head = path[0];
+  if (head !== undefined && Object.hasOwn(NESTED, head)) return { where: `data.${head}`, keys: Object.keys((NESTED[head] as z.ZodObject).shape) };
+  return { where: 'data', keys: Object.keys(dataSchema.shape) };
 }
 
 const TOP_KEYS = ['seed', 'data', 'features', 'model', 'train', 'description'] as const;
@@ -74,14 +107,23 @@ export function parseRunConfig(raw: unknown, file?: string): RunConfig {
   if (!d.success) {
     const i = d.error.issues[0];
     const keys = i && 'keys' in i ? ` (unknown: ${(i.keys as string[]).join(', ')})` : '';
+    const path = (i?.path ?? []).map(String);
+    const at = dataKeysAt(path);
     throw new WideDeepError('CONFIG', `invalid data section: ${i?.message}${keys}`, {
       ...where,
-      field: ['data', ...(i?.path ?? []).map(String)].join('.'),
-      fix: `valid keys: ${Object.keys(dataSchema.shape).join(', ')}`,
+      field: ['data', ...path].join('.'),
+      fix: `valid keys${at.where === 'data' ? '' : ` of ${at.where}`}: ${at.keys.join(', ')}`,
     });
   }
   if (d.data.dataset === 'files' && !d.data.train) {
     throw new WideDeepError('CONFIG', 'dataset: files needs data.train.path', { ...where, field: 'data.train' });
+  }
+  if (d.data.stream !== undefined && !(STREAM_DATASETS as readonly string[]).includes(d.data.dataset)) {
+    throw new WideDeepError('CONFIG', `data.stream applies to the datasets ${STREAM_DATASETS.join(' and ')}, not ${d.data.dataset}`, {
+      ...where,
+      field: 'data.stream',
+      fix: `remove data.stream (${d.data.dataset} is loaded in memory), or use dataset: files`,
+    });
   }
   if (obj.features === undefined) throw new WideDeepError('CONFIG', 'the config has no features section', { ...where, field: 'features' });
   const withFile = <T>(f: () => T): T => {

@@ -1,5 +1,5 @@
 import { WideDeepError } from '../core/errors.js';
-import { type MetricKind, MetricAccumulator } from '../metrics/index.js';
+import { type MetricKind, MetricAccumulator, auc, rankingMetrics } from '../metrics/index.js';
 import type { ModelBatch } from '../model/sizes.js';
 import type { GroupRates, ModelState, WideDeepModel } from '../model/wide-deep.js';
 import type { TrainConfig } from './config.js';
@@ -12,10 +12,15 @@ export interface TrainSource {
   readonly rows: number | null;
 }
 
-/** A held-out set, transformed once. `users` (aligned with the rows) turns on per-user ranking metrics. */
+/**
+ * A held-out set, transformed once. `users` (aligned with the rows) turns on per-user ranking metrics.
+ * `event` (regression only) turns the targets into a binary event that the predictions are also scored
+ * against as a ranking: AUC, and the ranking metrics when there are users.
+ */
 export interface EvalSet {
   readonly batches: readonly ModelBatch[];
   readonly users?: Int32Array;
+  readonly event?: (target: number) => boolean;
 }
 
 export type Metrics = Readonly<Record<string, number>>;
@@ -68,23 +73,75 @@ export interface TrainResult {
 
 const KIND: Record<string, MetricKind> = { binary: 'binary', regression: 'regression', multiclass: 'multiclass' };
 
+/** Options of `evaluateBatches`: what `EvalSet` carries besides its batches. */
+export interface EvalOptions {
+  /** Aligned with the rows of the batches, in order: turns on per-user ranking metrics. */
+  readonly users?: Int32Array;
+  /** Regression only: score the predictions as a ranking of this binary event of the targets too. */
+  readonly event?: (target: number) => boolean;
+  /** Ranking cutoff. Default 10. */
+  readonly k?: number;
+}
+
 /** Scores an evaluation set and returns the flat metrics of the model's objective (plus ranking ones). */
 export async function evaluateModel(model: WideDeepModel, set: EvalSet, k = 10): Promise<Metrics> {
+  return evaluateBatches(model, set.batches, { k, ...(set.users ? { users: set.users } : {}), ...(set.event ? { event: set.event } : {}) });
+}
+
+/**
+ * Scores batches as they arrive, from an array or a stream (a test file read in chunks), and returns the
+ * flat metrics of the model's objective. Only what the metrics need stays in memory: sums, plus one
+ * prediction and label per row for AUC and ranking metrics; the batches themselves are not kept.
+ */
+export async function evaluateBatches(model: WideDeepModel, batches: AsyncIterable<ModelBatch> | Iterable<ModelBatch>, options: EvalOptions = {}): Promise<Metrics> {
+  const k = options.k ?? 10;
+  const users = options.users;
   const kind = KIND[model.sizes.objective] as MetricKind;
   const acc = new MetricAccumulator({ kind, ...(kind === 'binary' ? { k } : {}), ...(kind === 'multiclass' ? { numClasses: model.outputs } : {}) } as never);
+  const event = kind === 'regression' ? options.event : undefined;
+  const scores: Float32Array[] = [];
+  const events: Float32Array[] = [];
   let at = 0;
-  for (const b of set.batches) {
+  for await (const b of batches) {
     const p = await model.predict(b);
     const labels = b.labels as Float32Array;
+    if (event !== undefined) {
+      scores.push(Float32Array.from(p.prediction));
+      events.push(Float32Array.from(labels, (y) => (event(y) ? 1 : 0)));
+    }
     acc.add({
       predictions: p.prediction,
       labels: kind === 'multiclass' ? Int32Array.from(labels) : labels,
       ...(b.weights ? { weights: b.weights } : {}),
-      ...(set.users && kind === 'binary' ? { users: set.users.subarray(at, at + b.size) } : {}),
+      ...(users && kind === 'binary' ? { users: users.subarray(at, at + b.size) } : {}),
     });
     at += b.size;
   }
-  return flatten(acc.result() as unknown as Record<string, unknown>);
+  const metrics = flatten(acc.result() as unknown as Record<string, unknown>);
+  return event !== undefined ? { ...metrics, ...eventMetrics(concat(scores), concat(events), users, k) } : metrics;
+}
+
+function concat(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** AUC (and per-user ranking metrics) of regression predictions against a binary event of the targets. */
+function eventMetrics(predictions: Float32Array, labels: Float32Array, users: Int32Array | undefined, k: number): Metrics {
+  const n = predictions.length;
+  const positives = labels.reduce((s, y) => s + y, 0);
+  if (positives === 0 || positives === n) return {};
+  const out: Record<string, number> = { auc: auc(predictions, labels), eventRate: positives / n };
+  if (users !== undefined) {
+    const r = rankingMetrics(predictions, labels, users, k);
+    Object.assign(out, { [`ndcg@${k}`]: r.ndcg, [`hitRate@${k}`]: r.hitRate, [`map@${k}`]: r.map, [`recall@${k}`]: r.recall, [`users@${k}`]: r.users, [`excludedUsers@${k}`]: r.excludedUsers });
+  }
+  return out;
 }
 
 function flatten(r: Record<string, unknown>, prefix = ''): Record<string, number> {

@@ -41,6 +41,28 @@ describe('widedeep CLI', () => {
     expect(ins.stdout).toMatch(/country_x_category/);
   });
 
+  it('predict --explain on a multi-class model breaks down every class and names the predicted one', async () => {
+    const raw = smallConfig({ epochs: 1 });
+    const features = raw.features as Record<string, unknown>;
+    const [dir, path] = writeConfig({ ...raw, features: { ...features, label: { kind: 'multiclass', column: 'app_category' } } });
+    const out = join(dir, 'run');
+    expect((await runCli(['fit', '--config', path, '--out', out, '--json'])).code).toBe(0);
+    const row = { user_id: 'u1', app_id: 'a1', app_category: 'cat01', country: 'cty00', installed_apps: ['a2'], age: 31 };
+    const pred = await runCli(['predict', '--model', join(out, 'model'), '--input', '-', '--explain', '--top-k', '100'], { input: JSON.stringify(row) });
+    expect(pred.code).toBe(0);
+    type C = { class: string; wideLogit: number; wideBias: number; deepLogit: number; logit: number; probability: number; top: { contribution: number }[] };
+    const [p] = jsonLines(pred.stdout) as { predictedClass: string; prediction: number[]; classes: C[] }[];
+    expect(p!.classes.length).toBeGreaterThan(2);
+    expect(p!.prediction.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    const best = p!.classes.reduce((a, c) => (c.probability > a.probability ? c : a));
+    expect(p!.predictedClass).toBe(best.class);
+    for (const c of p!.classes) {
+      expect(c.wideLogit + c.deepLogit).toBeCloseTo(c.logit, 5);
+      // every fired term is listed (top-k 100): bias + contributions = the class's wide logit
+      expect(c.wideBias + c.top.reduce((a, t) => a + t.contribution, 0)).toBeCloseTo(c.wideLogit, 4);
+    }
+  });
+
   it('--resume continues from the checkpoint and ends like an uninterrupted run', async () => {
     const [dir, path] = writeConfig(smallConfig({ epochs: 3 }));
     const whole = await runCli(['fit', '--config', path, '--out', join(dir, 'a'), '--json']);

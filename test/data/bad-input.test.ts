@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { openTable, readAll } from '../../src/data/reader.js';
-import { catchError, tempDir } from './helpers.js';
+import { catchError, cells, tempDir } from './helpers.js';
 
 const tmp = tempDir();
 
@@ -86,7 +86,7 @@ describe('bad rows under onBadRow: skip', () => {
     const path = tmp.write('mixed.csv', 'a,b,c\n1,x,2\n2,y\n3,z,w\n\n4,v,nan\n5,u,6\n6,t,7,8\n7,s,9\n');
     const reader = await openTable({ path, onBadRow: 'skip', columns: { c: 'numeric' } });
     const data = await reader.readAll();
-    expect(data.columns.get('b')).toEqual(['x', 'u', 's']);
+    expect(cells(data, 'b')).toEqual(['x', 'u', 's']);
     expect([...data.rowNumbers]).toEqual([2, 7, 9]);
     const s = reader.summary;
     expect(s.rowsRead).toBe(3);
@@ -119,7 +119,7 @@ describe('JSON lines bad rows', () => {
     expect(e.message).toContain('not a valid JSON object');
     const reader = await openTable({ path, onBadRow: 'skip', columns: { a: 'numeric' } });
     const data = await reader.readAll();
-    expect(data.columns.get('b')).toEqual(['x', 'w']);
+    expect(cells(data, 'b')).toEqual(['x', 'w']);
     expect([...data.rowNumbers]).toEqual([1, 4]);
     expect(reader.summary.badRows).toEqual([
       { row: 2, reason: 'line is not a valid JSON object' },

@@ -8,16 +8,15 @@ import { resolveDataDir } from '../../src/data/datasets/data-dir.js';
 import { labelChunk } from '../../src/data/labels.js';
 import { openTable } from '../../src/data/reader.js';
 import type { RowChunk } from '../../src/data/types.js';
-import { catchError, DATA_DIR, HAS_DATA, tempDir } from './helpers.js';
+import { catchError, cells, DATA_DIR, HAS_DATA, tempDir } from './helpers.js';
 
 if (!HAS_DATA) console.warn(`[test/data] skipping Adult/MovieLens/Criteo tests: ${DATA_DIR} (adult/, ml-100k/, criteo/) is missing`);
 
 const tmp = tempDir();
 
 function countNull(chunk: RowChunk, name: string): number {
-  const v = chunk.columns.get(name);
-  if (v instanceof Float64Array) return v.filter((x) => Number.isNaN(x)).length;
-  return (v ?? []).filter((x) => x === null).length;
+  const v = cells(chunk, name);
+  return v.filter((x) => x === null || Number.isNaN(x)).length;
 }
 
 function counts(values: readonly (string | null)[]): Record<string, number> {
@@ -67,8 +66,8 @@ describe.skipIf(!HAS_DATA)('UCI Adult', () => {
     const { train, test, summaries } = await loadAdult({ dataDir: DATA_DIR });
     expect([train.numRows, test.numRows]).toEqual([32561, 16281]);
     expect(summaries.train.rowsSkipped + summaries.test.rowsSkipped).toBe(0);
-    expect(counts(train.columns.get('income_bracket') as string[])).toEqual({ '<=50K': 24720, '>50K': 7841 });
-    expect(counts(test.columns.get('income_bracket') as string[])).toEqual({ '<=50K.': 12435, '>50K.': 3846 });
+    expect(counts(cells(train, 'income_bracket') as string[])).toEqual({ '<=50K': 24720, '>50K': 7841 });
+    expect(counts(cells(test, 'income_bracket') as string[])).toEqual({ '<=50K.': 12435, '>50K.': 3846 });
     // The first line of adult.test is skipped, so its first row is line 2.
     expect(test.rowNumbers[0]).toBe(2);
     expect(train.rowNumbers[32560]).toBe(32561);
@@ -76,7 +75,7 @@ describe.skipIf(!HAS_DATA)('UCI Adult', () => {
     const missing = (c: RowChunk): number => ['workclass', 'occupation', 'native_country'].reduce((s, n) => s + countNull(c, n), 0);
     expect([missing(train), missing(test)]).toEqual([4262, 2203]);
     expect((train.columns.get('age') as Float64Array)[0]).toBe(39);
-    expect(train.columns.get('workclass')?.[0]).toBe('State-gov');
+    expect(cells(train, 'workclass')[0]).toBe('State-gov');
     // One label spec for both files: the trailing period is handled.
     expect(labelChunk(train, ADULT_LABEL).labels.reduce((s, y) => s + y, 0)).toBe(7841);
     expect(labelChunk(test, ADULT_LABEL).labels.reduce((s, y) => s + y, 0)).toBe(3846);
@@ -97,8 +96,8 @@ describe.skipIf(!HAS_DATA)('MovieLens 100K', () => {
     const { data, train, test } = ml;
     expect(data.numRows).toBe(100000);
     expect(ml.genres).toHaveLength(19);
-    const title = data.columns.get('title') as string[];
-    const item = data.columns.get('item_id') as string[];
+    const title = cells(data, 'title') as string[];
+    const item = cells(data, 'item_id') as string[];
     const i543 = item.indexOf('543');
     expect(title[i543]).toBe('Misérables, Les (1995)');
     const genres = data.columns.get('genres') as string[][];
@@ -118,7 +117,7 @@ describe.skipIf(!HAS_DATA)('MovieLens 100K', () => {
     expect(new Set([...train.rowNumbers, ...test.rowNumbers]).size).toBe(100000);
 
     // History: only items the user rated strictly earlier in (timestamp, item_id) order, most recent last.
-    const users = data.columns.get('user_id') as string[];
+    const users = cells(data, 'user_id') as string[];
     const ts = data.columns.get('timestamp') as Float64Array;
     const history = data.columns.get('history') as string[][];
     const key = new Map<string, [number, number]>();
@@ -142,17 +141,17 @@ describe.skipIf(!HAS_DATA)('MovieLens 100K', () => {
     expect(nonEmpty).toBe(100000 - perUser.size);
     // Test ratings are each user's latest: none precedes the user's last train rating.
     const lastTrain = new Map<string, [number, number]>();
-    const trU = train.columns.get('user_id') as string[];
+    const trU = cells(train, 'user_id') as string[];
     const trT = train.columns.get('timestamp') as Float64Array;
-    const trI = train.columns.get('item_id') as string[];
+    const trI = cells(train, 'item_id') as string[];
     for (let i = 0; i < train.numRows; i++) {
       const k: [number, number] = [trT[i] as number, Number(trI[i])];
       const cur = lastTrain.get(trU[i] as string);
       if (cur === undefined || before(cur, k)) lastTrain.set(trU[i] as string, k);
     }
-    const teU = test.columns.get('user_id') as string[];
+    const teU = cells(test, 'user_id') as string[];
     const teT = test.columns.get('timestamp') as Float64Array;
-    const teI = test.columns.get('item_id') as string[];
+    const teI = cells(test, 'item_id') as string[];
     let early = 0;
     for (let i = 0; i < test.numRows; i++) {
       if (!before(lastTrain.get(teU[i] as string) as [number, number], [teT[i] as number, Number(teI[i])])) early++;
@@ -169,7 +168,7 @@ describe.skipIf(!HAS_DATA)('Criteo sample', () => {
     const label = data.columns.get('label') as Float64Array;
     expect(label.filter((y) => y === 1).length).toBe(418);
     expect([countNull(data, 'I1'), countNull(data, 'I12'), countNull(data, 'C22'), countNull(data, 'C19')]).toEqual([889, 1554, 1631, 965]);
-    expect((data.columns.get('C1') as (string | null)[]).every((v) => v === null || /^[0-9a-f]{8}$/.test(v))).toBe(true);
+    expect((cells(data, 'C1') as (string | null)[]).every((v) => v === null || /^[0-9a-f]{8}$/.test(v))).toBe(true);
   });
 
   it('streams a larger file in the Criteo layout fast', async () => {

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll } from 'vitest';
 import { WideDeepError } from '../../src/core/errors.js';
+import { getColumn, valuesArray } from '../../src/data/chunk.js';
+import type { RowChunk } from '../../src/data/types.js';
 
 /** shared/data next to the repository (CI has it; a fresh clone may not). */
 export const DATA_DIR = resolve(import.meta.dirname, '../../../shared/data');
@@ -31,4 +33,9 @@ export async function catchError(fn: () => unknown): Promise<WideDeepError> {
     throw new Error(`expected a WideDeepError, got ${String(e)}`, { cause: e });
   }
   throw new Error('expected an error, got none');
+}
+
+/** A column's values as a plain array (a Utf8Values column decoded to strings), to compare with toEqual. */
+export function cells(chunk: RowChunk, name: string): unknown[] {
+  return [...valuesArray(getColumn(chunk, name))];
 }

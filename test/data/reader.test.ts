@@ -4,7 +4,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { openTable, readAll, readChunks } from '../../src/data/reader.js';
 import { concatChunks, rowObject } from '../../src/data/chunk.js';
 import type { RowChunk } from '../../src/data/types.js';
-import { tempDir } from './helpers.js';
+import { cells, tempDir } from './helpers.js';
 
 const tmp = tempDir();
 
@@ -22,7 +22,7 @@ describe('CSV reader', () => {
       { name: 'score', kind: 'numeric' },
     ]);
     expect(data.numRows).toBe(3);
-    expect(data.columns.get('name')).toEqual(['ann', null, 'carl']);
+    expect(cells(data, 'name')).toEqual(['ann', null, 'carl']);
     const score = data.columns.get('score') as Float64Array;
     expect(score[0]).toBe(2.5);
     expect(Number.isNaN(score[1])).toBe(true);
@@ -53,7 +53,7 @@ describe('CSV reader', () => {
     ]);
     const quoted = tmp.write('quoted.csv', 'k,text\n1,"a, b"\n2,"line1\nline2"\n3,"say ""hi"""\n');
     const q = await readAll({ path: quoted });
-    expect(q.data.columns.get('text')).toEqual(['a, b', 'line1\nline2', 'say "hi"']);
+    expect(cells(q.data, 'text')).toEqual(['a, b', 'line1\nline2', 'say "hi"']);
     // A quoted newline keeps one record: DuckDB numbers records, so row 4 is the third data record.
     expect([...q.data.rowNumbers]).toEqual([2, 3, 4]);
   });
@@ -61,16 +61,16 @@ describe('CSV reader', () => {
   it('reads latin-1 files', async () => {
     const path = tmp.write('items.txt', Buffer.from('543|Mis\xe9rables, Les (1995)\n1|Toy Story (1995)\n', 'latin1'));
     const { data } = await readAll({ path, delimiter: '|', header: false, encoding: 'latin-1', columnNames: ['id', 'title'] });
-    expect(data.columns.get('title')).toEqual(['Misérables, Les (1995)', 'Toy Story (1995)']);
+    expect(cells(data, 'title')).toEqual(['Misérables, Les (1995)', 'Toy Story (1995)']);
   });
 
   it('applies per-column overrides: categorical ids keep leading zeros, list columns split', async () => {
     const path = tmp.write('over.csv', 'zip,genres,n\n01234,a|b,1\n99999,,2\n00001,c,3\n');
     const { data, schema } = await readAll({ path, columns: { zip: 'categorical', genres: { kind: 'list', separator: '|' }, n: 'categorical' } });
     expect(schema.map((c) => c.kind)).toEqual(['categorical', 'list', 'categorical']);
-    expect(data.columns.get('zip')).toEqual(['01234', '99999', '00001']);
+    expect(cells(data, 'zip')).toEqual(['01234', '99999', '00001']);
     expect(data.columns.get('genres')).toEqual([['a', 'b'], null, ['c']]);
-    expect(data.columns.get('n')).toEqual(['1', '2', '3']);
+    expect(cells(data, 'n')).toEqual(['1', '2', '3']);
   });
 
   it('selects a subset of columns in the given order', async () => {
@@ -92,16 +92,16 @@ describe('CSV reader', () => {
   it('keeps values that contain the internal separator or equal the NULL marker', async () => {
     const path = tmp.write('ctrl.csv', 'a,b,c\nx\u001fy,\u001e,z\nq,,r\n');
     const { data } = await readAll({ path });
-    expect(data.columns.get('a')).toEqual(['x\u001fy', 'q']);
-    expect(data.columns.get('b')).toEqual(['\u001e', null]);
-    expect(data.columns.get('c')).toEqual(['z', 'r']);
+    expect(cells(data, 'a')).toEqual(['x\u001fy', 'q']);
+    expect(cells(data, 'b')).toEqual(['\u001e', null]);
+    expect(cells(data, 'c')).toEqual(['z', 'r']);
   });
 
   it('reads gzipped and UTF-16 files', async () => {
     const { gzipSync } = await import('node:zlib');
     const gz = tmp.write('g.csv.gz', gzipSync('a,b\n1,x\n\n2,y\n'));
     const g = await readAll({ path: gz });
-    expect(g.data.columns.get('b')).toEqual(['x', 'y']);
+    expect(cells(g.data, 'b')).toEqual(['x', 'y']);
     expect([...g.data.rowNumbers]).toEqual([2, 4]);
     const u16 = tmp.write('u16.csv', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('a,b\n1,é\n', 'utf16le')]));
     const u = await readAll({ path: u16, encoding: 'utf-16' });
@@ -111,14 +111,14 @@ describe('CSV reader', () => {
   it('numbers rows by file line, across blank lines and skipped leading lines', async () => {
     const path = tmp.write('blank.csv', 'comment line\na,b\n1,x\n\n2,y\n\n\n3,z\n');
     const { data } = await readAll({ path, skipLines: 1 });
-    expect(data.columns.get('b')).toEqual(['x', 'y', 'z']);
+    expect(cells(data, 'b')).toEqual(['x', 'y', 'z']);
     expect([...data.rowNumbers]).toEqual([3, 5, 8]);
   });
 
   it('counts a quoted field with blank lines inside as one record, with CRLF line ends', async () => {
     const path = tmp.write('crlf.csv', 'a,b\r\n1,"x\r\n\r\ny"\r\n\r\n2,z\r\n');
     const { data } = await readAll({ path });
-    expect(data.columns.get('b')).toEqual(['x\r\n\r\ny', 'z']);
+    expect(cells(data, 'b')).toEqual(['x\r\n\r\ny', 'z']);
     expect([...data.rowNumbers]).toEqual([2, 4]);
     const { scanBlankRecords } = await import('../../src/data/line-scan.js');
     expect(await scanBlankRecords(path, '"', '"')).toEqual({ blanks: [3], records: 4 });
@@ -190,8 +190,8 @@ describe('Parquet and JSON lines', () => {
       { name: 'day', kind: 'numeric' },
       { name: 'x', kind: 'numeric' },
     ]);
-    expect(data.columns.get('id')).toEqual(['0', '1', '2', '3', '4']);
-    expect(data.columns.get('items')?.[1]).toEqual(['1', '2']);
+    expect(cells(data, 'id')).toEqual(['0', '1', '2', '3', '4']);
+    expect(cells(data, 'items')[1]).toEqual(['1', '2']);
     expect((data.columns.get('day') as Float64Array)[0]).toBe(Date.UTC(2020, 0, 1) / 1000);
     expect(Number.isNaN((data.columns.get('x') as Float64Array)[2])).toBe(true);
     expect([...data.rowNumbers]).toEqual([1, 2, 3, 4, 5]);

@@ -5,7 +5,7 @@ import { permuteChunk, rechunk, shuffleBuffer } from '../../src/data/shuffle.js'
 import { fractionCount, perUserSplit, randomSplit, readTrainTestFiles, splitStream, timeSplit } from '../../src/data/splits.js';
 import { syntheticChunks } from '../../src/data/synthetic.js';
 import type { RowChunk } from '../../src/data/types.js';
-import { catchError, tempDir } from './helpers.js';
+import { catchError, cells, tempDir } from './helpers.js';
 
 const tmp = tempDir();
 
@@ -37,7 +37,7 @@ describe('shuffling', () => {
     expect([...ids(a)].sort((x, y) => x - y)).toEqual(ids(data));
     for (let i = 0; i < a.numRows; i++) {
       const id = ids(a)[i] as number;
-      expect(a.columns.get('name')?.[i]).toBe(`r${id}`);
+      expect(cells(a, 'name')[i]).toBe(`r${id}`);
       expect(a.rowNumbers[i]).toBe(id + 1);
     }
   });
@@ -120,11 +120,11 @@ describe('splits', () => {
       t: Float64Array.from([1, 3, 3, 2, 0, 5, 6, 1]),
     });
     const last1 = perUserSplit(data, { userColumn: 'user', timeColumn: 't', itemColumn: 'item', last: 1 });
-    expect(last1.test.columns.get('item')).toEqual(['10', '2', '1']);
+    expect(cells(last1.test, 'item')).toEqual(['10', '2', '1']);
     expect(last1.train.numRows).toBe(5);
     const frac = perUserSplit(data, { userColumn: 'user', timeColumn: 't', itemColumn: 'item', fraction: 0.4 });
     // a: floor(5 * 0.4) = 2 -> items 9 and 10 (t = 3); b: floor(0.8) = 0; c: 0.
-    expect(frac.test.columns.get('item')).toEqual(['10', '9']);
+    expect(cells(frac.test, 'item')).toEqual(['10', '9']);
     const again = perUserSplit(data, { userColumn: 'user', timeColumn: 't', itemColumn: 'item', fraction: 0.4 });
     expect([...again.test.rowNumbers]).toEqual([...frac.test.rowNumbers]);
   });
@@ -133,15 +133,15 @@ describe('splits', () => {
     const data = concatChunks([...syntheticChunks({ seed: 3, numUsers: 200, numApps: 300 }, { rows: 5000 })]);
     const { train, test } = perUserSplit(data, { userColumn: 'user_id', timeColumn: 'timestamp', itemColumn: 'app_id', fraction: 0.2 });
     const counts = new Map<string, number>();
-    for (const u of data.columns.get('user_id') as string[]) counts.set(u, (counts.get(u) ?? 0) + 1);
+    for (const u of cells(data, 'user_id') as string[]) counts.set(u, (counts.get(u) ?? 0) + 1);
     const expected = [...counts.values()].reduce((s, c) => s + Math.floor(c / 5), 0);
     expect(test.numRows).toBe(expected);
     expect(train.numRows + test.numRows).toBe(5000);
     const lastTrain = new Map<string, number>();
     const tr = train.columns.get('timestamp') as Float64Array;
-    (train.columns.get('user_id') as string[]).forEach((u, i) => lastTrain.set(u, Math.max(lastTrain.get(u) ?? -Infinity, tr[i] as number)));
+    (cells(train, 'user_id') as string[]).forEach((u, i) => lastTrain.set(u, Math.max(lastTrain.get(u) ?? -Infinity, tr[i] as number)));
     const te = test.columns.get('timestamp') as Float64Array;
-    (test.columns.get('user_id') as string[]).forEach((u, i) => expect(te[i]).toBeGreaterThanOrEqual(lastTrain.get(u) ?? -Infinity));
+    (cells(test, 'user_id') as string[]).forEach((u, i) => expect(te[i]).toBeGreaterThanOrEqual(lastTrain.get(u) ?? -Infinity));
   });
 
   it('bad split options are config errors', async () => {
@@ -156,7 +156,7 @@ describe('splits', () => {
     const train = tmp.write('train.csv', 'zip,score\n01234,1\n55555,2\n');
     const test = tmp.write('test.csv', 'zip,score\n11111,3\n');
     const r = await readTrainTestFiles({ train: { path: train, columns: { zip: 'categorical' } }, test: { path: test } });
-    expect(r.test.columns.get('zip')).toEqual(['11111']);
+    expect(cells(r.test, 'zip')).toEqual(['11111']);
     expect(r.schema.map((c) => c.kind)).toEqual(['categorical', 'numeric']);
     expect(r.train.numRows + r.test.numRows).toBe(3);
     const other = tmp.write('other.csv', 'zip,points\n1,2\n');

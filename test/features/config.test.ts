@@ -10,7 +10,7 @@ describe('feature config validation', () => {
     expect(cfg.onBadRow).toBe('error');
     expect(cfg.embeddingDimCap).toBe(64);
     expect(cfg.sampling).toEqual({ reservoirSize: 100_000, seed: 0 });
-    expect(cfg.columns[0]).toEqual({ type: 'categorical', name: 'city', source: 'city', feeds: ['wide', 'deep'], embeddingDim: null, encoding: { kind: 'vocabulary', minCount: 1, maxSize: null } });
+    expect(cfg.columns[0]).toEqual({ type: 'categorical', name: 'city', source: 'city', prefix: null, feeds: ['wide', 'deep'], embeddingDim: null, encoding: { kind: 'vocabulary', minCount: 1, maxSize: null } });
     expect(cfg.columns[1]).toMatchObject({ type: 'numeric', feeds: ['deep'], normalize: 'none', missing: { strategy: 'error', value: null, indicator: false } });
   });
 
@@ -25,7 +25,7 @@ describe('feature config validation', () => {
   it('an unknown column key lists the valid keys of that column type', () => {
     const e = errorOf(() => parseFeatureConfig(base([{ type: 'numeric', name: 'a' }, { type: 'categorical', name: 'b', minCount: 3 }])));
     expect(e.details.field).toBe('columns[1].minCount');
-    expect(e.message).toContain('valid keys: type, name, source, feeds, embeddingDim, vocabulary, values, hashBuckets, identity');
+    expect(e.message).toContain('valid keys: type, name, source, feeds, embeddingDim, prefix, vocabulary, values, hashBuckets, identity');
     expect(e.details.fix).toContain('vocabulary');
   });
 

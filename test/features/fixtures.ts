@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { WideDeepError } from '../../src/core/errors.js';
+import { entryAt } from '../../src/data/chunk.js';
 import type { ColumnValues, RowChunk } from '../../src/data/types.js';
 import type { FeatureConfig } from '../../src/features/index.js';
 
@@ -25,7 +26,7 @@ export async function* streamOf(...chunks: RowChunk[]): AsyncIterable<RowChunk> 
 export function rowObject(chunk: RowChunk, i: number): Record<string, unknown> {
   const o: Record<string, unknown> = {};
   for (const [name, values] of chunk.columns) {
-    const v = values[i];
+    const v = entryAt(values, i);
     o[name] = typeof v === 'number' ? (Number.isNaN(v) ? null : v) : v;
   }
   return o;

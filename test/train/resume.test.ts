@@ -26,6 +26,20 @@ describe('training runs', () => {
     await r.model.release();
   });
 
+  it('a regression label with an event is also scored as a ranking of that event (AUC, per-user metrics)', async () => {
+    const raw = smallConfig({ epochs: 1 });
+    const features = raw.features as Record<string, unknown>;
+    const label = { kind: 'regression', column: 'age', event: { op: '>=', value: 40 } };
+    const r = await fitRun(parseRunConfig({ ...raw, features: { ...features, label } }));
+    const { test } = r;
+    expect(test.auc).toBeGreaterThan(0.5); // age is also a feature: the event is easy to rank
+    expect(test.eventRate).toBeGreaterThan(0);
+    expect(test['ndcg@10']).toBeGreaterThan(0);
+    expect(Number.isFinite(test.rmse)).toBe(true);
+    expect(r.spec.label).toEqual({ kind: 'regression', column: 'age', event: { op: '>=', value: 40 }, weight: null });
+    await r.model.release();
+  });
+
   it('a run killed after epoch 2 and resumed from its checkpoint ends exactly like an uninterrupted one', async () => {
     const config = parseRunConfig(smallConfig({ epochs: 4, earlyStopping: true }));
     const whole = await fitRun(config);

@@ -1,7 +1,7 @@
 import type { ColumnSchema, ColumnValues, RowChunk } from '../types.js';
 import type { ReadSummary } from '../source.js';
 import { WideDeepError } from '../../core/errors.js';
-import { chunkFromColumns, numericColumn } from '../chunk.js';
+import { chunkFromColumns, getColumn, numericColumn, stringColumn } from '../chunk.js';
 import { readAll } from '../reader.js';
 import { perUserSplit } from '../splits.js';
 import { checkKeys } from '../data-errors.js';
@@ -52,7 +52,7 @@ export async function loadMovieLens100k(options: MovieLensOptions = {}): Promise
   const dir = resolveDataDir(options.dataDir);
   const file = (name: string): Promise<string> => datasetFile(dir, `ml-100k/${name}`, 'movielens-100k');
   const genreFile = await readAll({ path: await file('u.genre'), delimiter: '|', header: false, columnNames: ['name', 'index'], columns: { name: 'categorical', index: 'numeric' } });
-  const genres = (genreFile.data.columns.get('name') as (string | null)[]).filter((g): g is string => g !== null);
+  const genres = stringColumn(genreFile.data, 'name').filter((g): g is string => g !== null);
   const ratings = await readAll({
     path: await file('u.data'),
     delimiter: '\t',
@@ -79,23 +79,24 @@ export async function loadMovieLens100k(options: MovieLensOptions = {}): Promise
   });
   const r = ratings.data;
   const n = r.numRows;
-  const userId = r.columns.get('user_id') as (string | null)[];
-  const itemId = r.columns.get('item_id') as (string | null)[];
+  const userId = stringColumn(r, 'user_id');
+  const itemId = stringColumn(r, 'item_id');
   const userRow = indexBy(users.data, 'user_id');
   const itemRow = indexBy(items.data, 'item_id');
   const itemGenres = genresOf(items.data, genres);
-  const releaseYear = (items.data.columns.get('release_date') as (string | null)[]).map((d) => (d !== null && /\d{4}$/.test(d) ? Number(d.slice(-4)) : NaN));
+  const releaseYear = stringColumn(items.data, 'release_date').map((d) => (d !== null && /\d{4}$/.test(d) ? Number(d.slice(-4)) : NaN));
 
   const pick = (chunk: RowChunk, name: string, rows: Int32Array): ColumnValues => {
-    const src = chunk.columns.get(name) as ColumnValues;
+    const src = getColumn(chunk, name);
     if (src instanceof Float64Array) return Float64Array.from(rows, (i) => (i < 0 ? NaN : (src[i] as number)));
-    return Array.from(rows, (i) => (i < 0 ? null : ((src as (string | null)[])[i] ?? null)));
+    const strings = stringColumn(chunk, name);
+    return Array.from(rows, (i) => (i < 0 ? null : (strings[i] ?? null)));
   };
   const uRows = Int32Array.from(userId, (u, i) => lookup(userRow, u, 'u.user', r, i));
   const iRows = Int32Array.from(itemId, (it, i) => lookup(itemRow, it, 'u.item', r, i));
   const columns = new Map<string, ColumnValues>([
-    ['user_id', userId],
-    ['item_id', itemId],
+    ['user_id', getColumn(r, 'user_id')],
+    ['item_id', getColumn(r, 'item_id')],
     ['rating', numericColumn(r, 'rating')],
     ['timestamp', numericColumn(r, 'timestamp')],
     ['age', pick(users.data, 'age', uRows)],
@@ -113,7 +114,7 @@ export async function loadMovieLens100k(options: MovieLensOptions = {}): Promise
 }
 
 function indexBy(chunk: RowChunk, column: string): Map<string, number> {
-  const ids = chunk.columns.get(column) as (string | null)[];
+  const ids = stringColumn(chunk, column);
   const out = new Map<string, number>();
   ids.forEach((id, i) => {
     if (id !== null) out.set(id, i);
