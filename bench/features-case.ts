@@ -6,7 +6,8 @@
  *   npx tsx bench/features-case.ts --case criteo_stream_memory [--rows 10000000] [--encoding hash|vocab] [--read-only]
  *   npx tsx bench/features-case.ts --case generate --out FILE --rows N   (the Criteo-layout file alone)
  *
- * `samples_per_s` is rows/s of the streamed pipeline (reader.chunks() of 8192 rows, each transformed), or with
+ * `samples_per_s` is rows/s of the streamed pipeline (reader.chunks({ worker: true }) of 8192 rows, each
+ * transformed; `in_thread_samples_per_s` the same with the scan on the main thread), or with
  * `--duckdb` of the reference: DuckDB alone parsing the same file with the same read_csv options into a table.
  * Criteo-layout files are generated under os.tmpdir() in a child process (so its memory is not in this
  * process's peak RSS) and deleted at the end.
@@ -48,10 +49,13 @@ async function rates(repeats: number, passes: number, work: () => Promise<number
   return out;
 }
 
-/** One streamed pass: read every chunk, transform it when a spec is given. */
-async function streamPass(reader: TableReader, spec: FittedSpec | null): Promise<number> {
+/**
+ * One streamed pass: read every chunk, transform it when a spec is given. `worker`: the scan runs on a worker
+ * thread (reader.chunks({ worker: true })), overlapping with the transforms on this one.
+ */
+async function streamPass(reader: TableReader, spec: FittedSpec | null, worker = false): Promise<number> {
   let rows = 0;
-  for await (const chunk of reader.chunks({ chunkSize: CHUNK })) rows += spec === null ? chunk.numRows : transform(spec, chunk).batchSize;
+  for await (const chunk of reader.chunks({ chunkSize: CHUNK, worker })) rows += spec === null ? chunk.numRows : transform(spec, chunk).batchSize;
   return rows;
 }
 
@@ -113,15 +117,22 @@ async function adultCase(dataDir: string | undefined, repeats: number, duckdb: b
   for (let w = 0; w < 3; w++) inMemory(); // warm-up
   const transformOnly = await rates(repeats, 10, inMemory);
   await streamPass(reader, spec); // warm-up
+  await streamPass(reader, spec, true); // warm-up (and the scan worker started)
   const readOnly = await rates(repeats, 5, () => streamPass(reader, null));
-  const pipeline = await rates(repeats, 5, () => streamPass(reader, spec));
-  log(`adult read+transform: ${pipeline.map((x) => Math.round(x).toLocaleString()).join(', ')} rows/s`);
+  const readWorker = await rates(repeats, 5, () => streamPass(reader, null, true));
+  const inThread = await rates(repeats, 5, () => streamPass(reader, spec));
+  const pipeline = await rates(repeats, 5, () => streamPass(reader, spec, true));
+  log(`adult read+transform: ${pipeline.map((x) => Math.round(x).toLocaleString()).join(', ')} rows/s (scan worker)`);
+  log(`adult read+transform: ${inThread.map((x) => Math.round(x).toLocaleString()).join(', ')} rows/s (in thread)`);
   return {
     engine: 'widedeep',
     samples_per_s: median(pipeline),
     samples_per_s_all: pipeline,
+    in_thread_samples_per_s: median(inThread),
+    in_thread_samples_per_s_all: inThread,
     transform_rows_per_s: median(transformOnly),
     read_rows_per_s: median(readOnly),
+    read_worker_rows_per_s: median(readWorker),
     rows: all.numRows,
     feature_columns: spec.columns.length,
     fit_s: fitS,
@@ -185,17 +196,24 @@ async function criteoCase(rows: number, repeats: number, duckdb: boolean, seed: 
   inMemory(); // warm-up
   const transformOnly = await rates(repeats, 3, inMemory);
   const readOnly = await rates(repeats, 1, () => streamPass(reader, null));
-  const pipeline = await rates(repeats, 1, () => streamPass(reader, hashed));
-  const pipelineVocab = await rates(repeats, 1, () => streamPass(reader, vocab));
-  log(`criteo read+transform: ${pipeline.map((x) => Math.round(x).toLocaleString()).join(', ')} rows/s`);
+  await streamPass(reader, null, true); // warm-up (and the scan worker started)
+  const readWorker = await rates(repeats, 1, () => streamPass(reader, null, true));
+  const inThread = await rates(repeats, 1, () => streamPass(reader, hashed));
+  const pipeline = await rates(repeats, 1, () => streamPass(reader, hashed, true));
+  const pipelineVocab = await rates(repeats, 1, () => streamPass(reader, vocab, true));
+  log(`criteo read+transform: ${pipeline.map((x) => Math.round(x).toLocaleString()).join(', ')} rows/s (scan worker)`);
+  log(`criteo read+transform: ${inThread.map((x) => Math.round(x).toLocaleString()).join(', ')} rows/s (in thread)`);
   const sizes = vocab.columns.flatMap((c) => (c.type === 'categorical' && c.encoding.kind === 'vocabulary' ? [c.encoding.values.length] : []));
   return {
     engine: 'widedeep',
     samples_per_s: median(pipeline),
     samples_per_s_all: pipeline,
+    in_thread_samples_per_s: median(inThread),
+    in_thread_samples_per_s_all: inThread,
     vocab_samples_per_s: median(pipelineVocab),
     transform_rows_per_s: median(transformOnly),
     read_rows_per_s: median(readOnly),
+    read_worker_rows_per_s: median(readWorker),
     fit_rows: head.reduce((n, c) => n + c.numRows, 0),
     fit_s: fitS,
     vocab_sizes: sizes,

@@ -1,7 +1,7 @@
 export type { ColumnKind, ColumnSchema, ColumnValues, RowChunk } from './types.js';
 export type { BadRowPolicy, ColumnOverride, FileFormat, ReadOptions } from './options.js';
 export type { BadRow, ReadSummary } from './source.js';
-export { openTable, readAll, readChunks, type ReadResult, type TableReader } from './reader.js';
+export { openTable, readAll, readChunks, type ChunksOptions, type ReadResult, type TableReader } from './reader.js';
 export {
   ChunkBuilder,
   chunkFromColumns,

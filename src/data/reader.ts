@@ -1,18 +1,16 @@
-import type { DuckDBDataChunk, DuckDBResult } from '@duckdb/node-api';
 import type { ColumnSchema, RowChunk } from './types.js';
 import type { BadRowPolicy, FileFormat, ReadOptions } from './options.js';
-import type { BadRow, ReadSummary, ScanSetup, Source } from './source.js';
+import type { ReadSummary, Source } from './source.js';
 import { WideDeepError } from '../core/errors.js';
 import { ChunkBuilder, concatChunks } from './chunk.js';
-import { checkKeys, dataError } from './data-errors.js';
-import { DecodeBuffers, decodeChunk } from './decode.js';
+import { checkKeys } from './data-errors.js';
 import { duckdbInstance, withConnection } from './duckdb.js';
-import { RowMapper } from './line-scan.js';
 import { DEFAULT_CHUNK_SIZE, validateReadOptions } from './options.js';
 import { planCsv } from './csv-source.js';
 import { planJsonLines } from './json-source.js';
 import { planParquet } from './parquet-source.js';
-import { MAX_BAD_ROW_EXAMPLES } from './source.js';
+import { checkNotEmpty, emptySummary, recordBadRow, scanRows, type ScanPlan } from './scan.js';
+import { workerChunks } from './scan-pool.js';
 
 /**
  * A planned table: schema fixed (inferred once, overrides applied), scanned any number of times. Every
@@ -24,11 +22,21 @@ export interface TableReader {
   readonly format: FileFormat;
   readonly schema: readonly ColumnSchema[];
   /** Streams the file in chunks of `chunkSize` rows (default: the reader's option, else 8192). */
-  chunks(options?: { readonly chunkSize?: number }): AsyncGenerator<RowChunk, void, undefined>;
+  chunks(options?: ChunksOptions): AsyncGenerator<RowChunk, void, undefined>;
   /** The whole file as one chunk (small data). */
   readAll(): Promise<RowChunk>;
   /** What the last started scan read and skipped (live while it runs). */
   readonly summary: ReadSummary;
+}
+
+export interface ChunksOptions {
+  /** Rows per chunk. Default: the reader's chunkSize option, else 8192. */
+  readonly chunkSize?: number;
+  /**
+   * Scan and decode on a worker thread (scan-worker.ts), so that reading overlaps with what the caller does
+   * with each chunk. Same chunks, row numbers, values, errors and summary as in this thread. Default false.
+   */
+  readonly worker?: boolean;
 }
 
 /** Everything `readAll` returns: the rows, their schema and the summary of skipped rows. */
@@ -92,83 +100,33 @@ class DuckDBTableReader implements TableReader {
     return concatChunks(parts);
   }
 
-  async *chunks(options: { readonly chunkSize?: number } = {}): AsyncGenerator<RowChunk, void, undefined> {
-    checkKeys(options, ['chunkSize'], 'chunks');
+  async *chunks(options: ChunksOptions = {}): AsyncGenerator<RowChunk, void, undefined> {
+    checkKeys(options, ['chunkSize', 'worker'], 'chunks');
     const { planned, policy } = this;
     const summary = emptySummary(planned.file);
     this.summary = summary;
-    const builder = new ChunkBuilder(planned.schema, options.chunkSize ?? this.chunkSize, planned.file);
-    const buffers = new DecodeBuffers();
-    const con = await (await duckdbInstance()).connect();
-    let pending: Promise<DuckDBDataChunk | null> | undefined;
-    try {
-      const setup = await planned.prepare(con, policy);
-      for (const bad of setup.rejected) record(summary, bad);
-      const mapper = new RowMapper(setup.firstRow, setup.excludedRows);
-      const result = await con.stream(setup.sql).catch(async (e: unknown) => {
-        throw await setup.diagnose(e);
-      });
-      // Prefetch: DuckDB reads the next chunk on its own thread while this one is decoded.
-      pending = nextChunk(result, setup);
-      for (;;) {
-        const chunk = await pending;
-        if (chunk === null) break;
-        pending = nextChunk(result, setup);
-        const block = decodeChunk(chunk, planned.schema, planned.layout, buffers);
-        const problems = block.problems;
-        const next = (): number => mapper.next();
-        let r = 0;
-        while (r < block.n) {
-          const problem = problems?.[r];
-          if (problem !== undefined) {
-            const row = mapper.next();
-            r += 1;
-            if (problem.silent === true) continue;
-            const field = problem.field !== undefined && problem.field !== '' ? { field: problem.field } : {};
-            if (policy === 'error') throw dataError(problem.reason, { file: planned.file, row, ...field, fix: planned.rowFix });
-            record(summary, { row, reason: problem.reason, ...field });
-            continue;
-          }
-          const limit = Math.min(block.n, r + builder.remaining);
-          let end = r + 1;
-          while (end < limit && problems?.[end] === undefined) end++;
-          builder.appendRange(block.values, r, end, next);
-          summary.rowsRead += end - r;
-          r = end;
-          if (builder.full) yield builder.build();
-        }
+    const chunkSize = options.chunkSize ?? this.chunkSize;
+    // Checked here too, so that a bad size fails before any scan starts (the builder checks it again).
+    new ChunkBuilder(planned.schema, chunkSize, planned.file);
+    // Prepared on a connection of its own: a plan is plain data (the scan may run on a worker's DuckDB).
+    const setup = await withConnection((con) => planned.prepare(con, policy));
+    for (const bad of setup.rejected) recordBadRow(summary, bad);
+    const { sql, firstRow, excludedRows } = setup;
+    const plan: ScanPlan = { file: planned.file, schema: planned.schema, layout: planned.layout, rowFix: planned.rowFix, policy, chunkSize, sql, firstRow, excludedRows };
+    const diagnose = (e: unknown): Promise<Error> => (e instanceof WideDeepError ? Promise.resolve(e) : setup.diagnose(e));
+    if (options.worker === true) yield* workerChunks(plan, summary, diagnose);
+    else {
+      const con = await (await duckdbInstance()).connect();
+      try {
+        const result = await con.stream(sql).catch(async (e: unknown) => {
+          throw await diagnose(e);
+        });
+        yield* scanRows(result, plan, summary, diagnose);
+      } finally {
+        con.closeSync();
       }
-      if (builder.length > 0) yield builder.build();
-      if (summary.rowsRead + summary.rowsSkipped === 0) {
-        throw dataError('file has no data rows', { file: planned.file, fix: 'check the path, the header option and skipLines' });
-      }
-    } finally {
-      // A scan stopped early (break or error) may have a fetch in flight: let it land before closing the
-      // connection under it. Its outcome no longer matters, so a failure there is dropped on purpose.
-      await pending?.then(
-        () => undefined,
-        () => undefined,
-      );
-      con.closeSync();
     }
+    checkNotEmpty(summary);
   }
 }
 
-async function nextChunk(result: DuckDBResult, setup: ScanSetup): Promise<DuckDBDataChunk | null> {
-  let chunk: DuckDBDataChunk | null;
-  try {
-    chunk = await result.fetchChunk();
-  } catch (e) {
-    throw e instanceof WideDeepError ? e : await setup.diagnose(e);
-  }
-  return chunk === null || chunk.rowCount === 0 ? null : chunk;
-}
-
-function emptySummary(source: string): ReadSummary {
-  return { source, rowsRead: 0, rowsSkipped: 0, badRows: [] };
-}
-
-function record(summary: ReadSummary, bad: BadRow): void {
-  summary.rowsSkipped += 1;
-  if (summary.badRows.length < MAX_BAD_ROW_EXAMPLES) summary.badRows.push(bad);
-}

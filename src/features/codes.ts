@@ -1,7 +1,7 @@
 import type { RowChunk } from '../data/types.js';
 import { decodeUtf8, Utf8Values } from '../data/utf8-values.js';
 import { listColumn, listItems, numericColumn, scalarColumn } from './chunk-access.js';
-import { murmur3String } from './hash.js';
+import { murmur3Range, murmur3String } from './hash.js';
 import type { IdFunction } from './id-function.js';
 import { ByteSlotTable } from './slot-table.js';
 import { countAtOrBelow } from './stats.js';
@@ -57,11 +57,17 @@ export class CategoricalCodes implements SlotCodes {
   /** Token of each slot; undefined for a slot made from bytes until `tokenOf` decodes it. */
   private readonly slotToken: (string | undefined)[] = [];
 
+  /** Hash buckets of a hashed column whose slots nobody reads (no cross): UTF-8 values skip the slot table. */
+  private readonly directBuckets: number;
+
   constructor(
     private readonly source: string,
     private readonly column: string,
     private readonly idOf: IdFunction,
-  ) {}
+    options: { readonly directBuckets?: number } = {},
+  ) {
+    this.directBuckets = options.directBuckets ?? 0;
+  }
 
   slotOfString(s: string): number {
     let k = this.byString.get(s);
@@ -145,6 +151,16 @@ export class CategoricalCodes implements SlotCodes {
         const k = x !== x ? -1 : this.slotOfNumber(x);
         slots[i] = k;
         ids[i] = k < 0 ? 0 : slotId[k]!;
+      }
+    } else if (values instanceof Utf8Values && this.directBuckets > 0) {
+      // No slots (-1 everywhere): the id is `1 + murmur3(bytes) mod numBuckets`, as hashBucket gives it.
+      const { data, offsets, valid } = values;
+      const buckets = this.directBuckets;
+      slots.fill(-1);
+      for (let i = 0; i < n; i++) {
+        const r = rows === null ? i : rows[i]!;
+        if (valid !== null && valid[r] === 0) continue;
+        ids[i] = 1 + (murmur3Range(data, offsets[r]!, offsets[r + 1]!) % buckets);
       }
     } else if (values instanceof Utf8Values) {
       const { data, offsets, valid } = values;

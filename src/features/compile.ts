@@ -33,11 +33,14 @@ export function compile(spec: FittedSpec): Plan {
   const lists = new Map<string, ListCodes>();
   const crosses = new Map<string, CrossEncoder>();
   const byName = new Map<string, FittedColumn>();
+  const crossed = new Set(spec.columns.flatMap((c) => (c.type === 'crossed' ? c.components : [])));
   for (const c of spec.columns) {
     byName.set(c.name, c);
     if (c.type === 'bucketized') buckets.set(c.name, new BucketCodes(c.source, c.name, c.boundaries));
     else if (c.type === 'categorical' || c.type === 'multi-valued' || c.type === 'sequence') {
-      const cc = new CategoricalCodes(c.type === 'categorical' ? readSource(c) : c.source, c.name, idFunction(c.encoding));
+      // A hashed categorical that no cross reads needs no slots: its ids are hashed straight from the bytes.
+      const direct = c.type === 'categorical' && c.encoding.kind === 'hash' && !crossed.has(c.name) ? { directBuckets: c.encoding.numBuckets } : {};
+      const cc = new CategoricalCodes(c.type === 'categorical' ? readSource(c) : c.source, c.name, idFunction(c.encoding), direct);
       codes.set(c.name, cc);
       if (c.type === 'multi-valued') lists.set(c.name, new ListCodes(cc, c.source, c.name, c.separator));
     }

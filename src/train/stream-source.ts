@@ -11,7 +11,8 @@ import type { TrainSource } from './trainer.js';
 
 /**
  * Stream mode (`data.stream`): the training file is never loaded whole. Every pass (the fit pass, each
- * epoch, the test pass) is a fresh chunked scan of the file; what a row is used for follows from its source
+ * epoch, the test pass) is a fresh chunked scan of the file, read and decoded on a scan worker thread
+ * (`chunks({ worker: true })`) so that reading overlaps the transform and the training steps here; what a row is used for follows from its source
  * row number alone (`rowPart`), so every pass sees the same split whatever the chunking and order.
  */
 
@@ -153,7 +154,7 @@ export class StreamData {
     let test = 0;
     let kept = 0;
     this.validation = [];
-    for await (const chunk of this.trainReader.chunks({ chunkSize: this.stream.chunkSize })) {
+    for await (const chunk of this.trainReader.chunks({ chunkSize: this.stream.chunkSize, worker: true })) {
       const { train: t, validation: v, test: x } = splitParts(chunk, this.holdOut);
       train += t?.numRows ?? 0;
       validation += v?.numRows ?? 0;
@@ -191,7 +192,7 @@ export class StreamData {
    */
   trainingChunks(epoch: number): AsyncGenerator<RowChunk, void, undefined> {
     const h = this.holdOut;
-    const scan = this.trainReader.chunks({ chunkSize: this.stream.chunkSize });
+    const scan = this.trainReader.chunks({ chunkSize: this.stream.chunkSize, worker: true });
     async function* training(): AsyncGenerator<RowChunk, void, undefined> {
       for await (const chunk of scan) {
         const t = rowsOfPart(chunk, 'train', h);
@@ -222,7 +223,7 @@ export class StreamData {
     const h = this.holdOut;
     this.testSkipped = 0;
     this.testRead = 0;
-    for await (const chunk of reader.chunks({ chunkSize: this.stream.chunkSize })) {
+    for await (const chunk of reader.chunks({ chunkSize: this.stream.chunkSize, worker: true })) {
       const rows = this.testReader ? chunk : rowsOfPart(chunk, 'test', h);
       if (rows === null) continue;
       const fb = transform(spec, rows);
