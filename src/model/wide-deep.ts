@@ -121,10 +121,11 @@ export class WideDeepModel {
       weighted: true,
     });
     const inference = buildForward({ forward, loss: LOSS[sizes.objective] });
+    const threads = options.threads ?? autoThreads(program.params, sizes, config);
     const runner = await StepRunner.create(program, inference, {
       executor: options.executor ?? (await defaultExecutor()),
       rng: rng.fork('dense'),
-      ...(options.threads !== undefined ? { threads: options.threads } : {}),
+      ...(threads !== undefined ? { threads } : {}),
     });
     return new WideDeepModel(sizes, config, runner, rng, dropout);
   }
@@ -359,3 +360,25 @@ function makeForward(sizes: ModelSizes, config: ModelConfig, onDropout: (d: read
     return parts.length === 1 ? op.identity(g, parts[0] as Value) : op.add(g, parts[0] as Value, parts[1] as Value);
   };
 }
+
+/**
+ * Dense multiply-adds per example below which the graph runs on one intra-op thread. Small dense parts (the
+ * census and MovieLens MLPs, ~16-20k) spend their step in many tiny ONNX nodes, where waking a second thread
+ * per node costs more than it saves: one thread trained Adult 14% and MovieLens 10% faster (quiet A/B,
+ * BENCHMARKS.md); from the engine's `small` case (~61k) up, two threads tie or win.
+ */
+export const ONE_THREAD_BELOW_MACS = 32_768;
+
+/**
+ * The intra-op thread count for a model when none is given: 1 for a small dense part, else the executor's
+ * default (undefined). Multiply-adds per example are approximated by the dense parameter count, times the
+ * sequence length for a GRU (its weights apply at every step).
+ */
+export function autoThreads(params: readonly { readonly shape: readonly number[] }[], sizes: ModelSizes, config: ModelConfig): number | undefined {
+  if (config.kind === 'wide') return 1;
+  let weights = 0;
+  for (const p of params) weights += p.shape.reduce((a, d) => a * d, 1);
+  const steps = config.deep.type === 'gru' ? Math.max(1, ...sizes.sequences.map((q) => q.length)) : 1;
+  return weights * steps < ONE_THREAD_BELOW_MACS ? 1 : undefined;
+}
+
