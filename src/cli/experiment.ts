@@ -24,8 +24,10 @@ export async function experiment(argv: string[]): Promise<number> {
     workers: intFlag(values.workers, 'workers') ?? 1,
     ...(threads !== undefined ? { threads } : {}),
     onTrial: (e) => {
-      const auc = (e.record as { test?: { auc?: number } }).test?.auc;
-      log(`[${e.done}/${e.total}] ${e.kind} ${e.trial.variant} seed ${e.trial.seed}${auc !== undefined ? ` test auc ${auc.toFixed(4)}` : ''}`);
+      const record = e.record as { test?: { auc?: number }; error?: string };
+      const auc = record.test?.auc;
+      const why = record.error !== undefined ? `: ${record.error}` : '';
+      log(`[${e.done}/${e.total}] ${e.kind} ${e.trial.variant} seed ${e.trial.seed}${auc !== undefined ? ` test auc ${auc.toFixed(4)}` : ''}${why}`);
     },
   });
   log(`${run.ran} trials ran, ${run.resumed} resumed, ${run.failed} failed; results in ${resultsFile}`);
