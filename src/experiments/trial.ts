@@ -88,9 +88,11 @@ export async function runTrial(trial: TrialSpec, options: { threads: number }): 
     const out = await fitRun(config, { executor: executorWithThreads(options.threads) });
     try {
       const single = out.model.outputs === 1;
-      const scored = single ? await scoreRows(out.model, out.spec, out.data.test) : null;
+      // Stream mode holds no test rows: its test metrics come from the streamed pass, without curves.
+      const testRows = config.data.stream === undefined ? out.data.test : null;
+      const scored = single && testRows !== null ? await scoreRows(out.model, out.spec, testRows) : null;
       const binary = out.model.sizes.objective === 'binary';
-      const longTail = trial.analysis.longTail && scored ? await analyseLongTail(out.model, out.spec, config, out.data.test, scored, trial.analysis.longTail) : null;
+      const longTail = trial.analysis.longTail && scored && testRows !== null ? await analyseLongTail(out.model, out.spec, config, testRows, scored, trial.analysis.longTail) : null;
       const history = out.result.history.map((h) => ({ epoch: h.epoch, step: h.step, trainLoss: h.trainLoss, rowsPerSec: h.rowsPerSec, seconds: h.seconds, validation: h.validation }));
       const trainSeconds = history.reduce((s, h) => s + h.seconds, 0);
       const trainRows = history.reduce((s, h) => s + h.rowsPerSec * h.seconds, 0);
