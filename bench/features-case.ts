@@ -99,6 +99,30 @@ async function duckdbParse(o: ReadOptions, schema: readonly ColumnSchema[], repe
   return { engine: 'duckdb', samples_per_s: median(r), samples_per_s_all: r, rows, duckdb_threads: Number(threads) };
 }
 
+/**
+ * The streamed passes of a throughput case, `loops` per timing: the reader alone (in thread, then on the scan
+ * worker), then read + transform in thread and with the scan worker (the pipeline figure).
+ */
+async function streamedRates(name: string, reader: TableReader, spec: FittedSpec, repeats: number, loops: number): Promise<Json> {
+  await streamPass(reader, null, true); // warm-up (and the scan worker started)
+  const readOnly = await rates(repeats, loops, () => streamPass(reader, null));
+  const readWorker = await rates(repeats, loops, () => streamPass(reader, null, true));
+  const inThread = await rates(repeats, loops, () => streamPass(reader, spec));
+  const pipeline = await rates(repeats, loops, () => streamPass(reader, spec, true));
+  const show = (xs: number[]): string => xs.map((x) => Math.round(x).toLocaleString()).join(', ');
+  log(`${name} read+transform: ${show(pipeline)} rows/s (scan worker)`);
+  log(`${name} read+transform: ${show(inThread)} rows/s (in thread)`);
+  return {
+    engine: 'widedeep',
+    samples_per_s: median(pipeline),
+    samples_per_s_all: pipeline,
+    in_thread_samples_per_s: median(inThread),
+    in_thread_samples_per_s_all: inThread,
+    read_rows_per_s: median(readOnly),
+    read_worker_rows_per_s: median(readWorker),
+  };
+}
+
 /** Adult with examples/adult.yaml: fit once on adult.data, then transform in memory and streamed. */
 async function adultCase(dataDir: string | undefined, repeats: number, duckdb: boolean): Promise<Json> {
   const dir = resolveDataDir(dataDir);
@@ -117,22 +141,9 @@ async function adultCase(dataDir: string | undefined, repeats: number, duckdb: b
   for (let w = 0; w < 3; w++) inMemory(); // warm-up
   const transformOnly = await rates(repeats, 10, inMemory);
   await streamPass(reader, spec); // warm-up
-  await streamPass(reader, spec, true); // warm-up (and the scan worker started)
-  const readOnly = await rates(repeats, 5, () => streamPass(reader, null));
-  const readWorker = await rates(repeats, 5, () => streamPass(reader, null, true));
-  const inThread = await rates(repeats, 5, () => streamPass(reader, spec));
-  const pipeline = await rates(repeats, 5, () => streamPass(reader, spec, true));
-  log(`adult read+transform: ${pipeline.map((x) => Math.round(x).toLocaleString()).join(', ')} rows/s (scan worker)`);
-  log(`adult read+transform: ${inThread.map((x) => Math.round(x).toLocaleString()).join(', ')} rows/s (in thread)`);
   return {
-    engine: 'widedeep',
-    samples_per_s: median(pipeline),
-    samples_per_s_all: pipeline,
-    in_thread_samples_per_s: median(inThread),
-    in_thread_samples_per_s_all: inThread,
+    ...(await streamedRates('adult', reader, spec, repeats, 5)),
     transform_rows_per_s: median(transformOnly),
-    read_rows_per_s: median(readOnly),
-    read_worker_rows_per_s: median(readWorker),
     rows: all.numRows,
     feature_columns: spec.columns.length,
     fit_s: fitS,
@@ -195,25 +206,13 @@ async function criteoCase(rows: number, repeats: number, duckdb: boolean, seed: 
   const inMemory = (): number => head.reduce((n, c) => n + transform(hashed, c).batchSize, 0);
   inMemory(); // warm-up
   const transformOnly = await rates(repeats, 3, inMemory);
-  const readOnly = await rates(repeats, 1, () => streamPass(reader, null));
-  await streamPass(reader, null, true); // warm-up (and the scan worker started)
-  const readWorker = await rates(repeats, 1, () => streamPass(reader, null, true));
-  const inThread = await rates(repeats, 1, () => streamPass(reader, hashed));
-  const pipeline = await rates(repeats, 1, () => streamPass(reader, hashed, true));
+  const streamed = await streamedRates('criteo', reader, hashed, repeats, 1);
   const pipelineVocab = await rates(repeats, 1, () => streamPass(reader, vocab, true));
-  log(`criteo read+transform: ${pipeline.map((x) => Math.round(x).toLocaleString()).join(', ')} rows/s (scan worker)`);
-  log(`criteo read+transform: ${inThread.map((x) => Math.round(x).toLocaleString()).join(', ')} rows/s (in thread)`);
   const sizes = vocab.columns.flatMap((c) => (c.type === 'categorical' && c.encoding.kind === 'vocabulary' ? [c.encoding.values.length] : []));
   return {
-    engine: 'widedeep',
-    samples_per_s: median(pipeline),
-    samples_per_s_all: pipeline,
-    in_thread_samples_per_s: median(inThread),
-    in_thread_samples_per_s_all: inThread,
+    ...streamed,
     vocab_samples_per_s: median(pipelineVocab),
     transform_rows_per_s: median(transformOnly),
-    read_rows_per_s: median(readOnly),
-    read_worker_rows_per_s: median(readWorker),
     fit_rows: head.reduce((n, c) => n + c.numRows, 0),
     fit_s: fitS,
     vocab_sizes: sizes,

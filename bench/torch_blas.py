@@ -87,3 +87,24 @@ def loaded_blas():
             except (OSError, AttributeError):
                 pass
     return kind, sorted(libs), core
+
+
+def import_torch(script, threads, blas):
+    """The peers' shared start: OpenBLAS chosen (`--blas`) and preloaded before anything links a BLAS, then
+    torch imported on `threads` threads. Warns on stderr when torch still runs on the reference BLAS.
+    Returns (torch, blas_source, blas_kind, blas_libs, blas_core); import numpy only after this."""
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", str(threads))
+    blas_dir, source = select_blas(blas)
+    preload_blas(blas_dir)
+    try:
+        import torch
+    except ImportError:
+        sys.exit("torch not importable: run with /usr/bin/python3 (Debian python3-torch), not the pyenv python3")
+    torch.set_num_threads(threads)
+    kind, libs, core = loaded_blas()
+    if kind != "openblas":
+        print(f"[{script}] WARNING: torch is running on the reference BLAS (libblas3), ~50x slower GEMM than "
+              "OpenBLAS. Install libopenblas0-pthread or pass --blas DIR: these figures are NOT PyTorch at its best.",
+              file=sys.stderr)
+    return torch, source, kind, libs, core
+

@@ -68,26 +68,11 @@ def parse_args(argv):
 
 
 ARGS = parse_args(sys.argv[1:])
-if ARGS.threads:
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", str(ARGS.threads))
-BLAS_DIR, BLAS_SOURCE = torch_blas.select_blas(ARGS.blas)
-torch_blas.preload_blas(BLAS_DIR)
+torch, BLAS_SOURCE, BLAS_KIND, BLAS_LIBS, BLAS_CORE = torch_blas.import_torch("torch_engine", ARGS.threads, ARGS.blas)
 
 import numpy as np  # noqa: E402  (after the BLAS preload on purpose)
-
-try:
-    import torch  # noqa: E402
-except ImportError:
-    sys.exit("torch not importable: run with /usr/bin/python3 (Debian python3-torch), not the pyenv python3")
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
-
-torch.set_num_threads(ARGS.threads)
-BLAS_KIND, BLAS_LIBS, BLAS_CORE = torch_blas.loaded_blas()
-if BLAS_KIND != "openblas":
-    print("[torch_engine] WARNING: torch is running on the reference BLAS (libblas3), ~50x slower GEMM than "
-          "OpenBLAS. Install libopenblas0-pthread or pass --blas DIR: these figures are NOT PyTorch at its best.",
-          file=sys.stderr)
 
 
 RSS = {"after_import": None}

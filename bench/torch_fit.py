@@ -85,24 +85,11 @@ def parse_args(argv):
 
 
 ARGS = parse_args(sys.argv[1:])
-os.environ.setdefault("OPENBLAS_NUM_THREADS", str(ARGS.threads))
-BLAS_DIR, BLAS_SOURCE = torch_blas.select_blas(ARGS.blas)
-torch_blas.preload_blas(BLAS_DIR)
+torch, BLAS_SOURCE, BLAS_KIND, _, _ = torch_blas.import_torch("torch_fit", ARGS.threads, ARGS.blas)
 
 import numpy as np  # noqa: E402  (after the BLAS preload on purpose)
-
-try:
-    import torch  # noqa: E402
-except ImportError:
-    sys.exit("torch not importable: run with /usr/bin/python3 (Debian python3-torch), not the pyenv python3")
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
-
-torch.set_num_threads(ARGS.threads)
-BLAS_KIND = torch_blas.loaded_blas()[0]
-if BLAS_KIND != "openblas":
-    print("[torch_fit] WARNING: torch runs on the reference BLAS: these figures are NOT PyTorch at its best",
-          file=sys.stderr)
 
 # The deep part and learning rates of each config (examples/adult.yaml, examples/movielens.yaml). wide_lr:
 # Adagrad lr of the wide part, chosen here on the validation split (seeds 1-3) from {0.01, 0.03, 0.1, 0.3}.

@@ -47,9 +47,8 @@ function decoder(label: AnyLabel): LabelDecoder {
     case 'binary': {
       const { positive, negative, predicate } = label;
       if (predicate !== null) {
-        const op = OPS[predicate.op];
-        const v = predicate.value;
-        d = { ofString: () => -1, ofNumber: (x) => (x - x !== 0 ? -1 : op(x, v) ? 1 : 0), expected: `a number (positive when ${predicate.op} ${v})` };
+        const positiveWhen = predicateTest(predicate);
+        d = { ofString: () => -1, ofNumber: (x) => (x - x !== 0 ? -1 : positiveWhen(x) ? 1 : 0), expected: `a number (positive when ${predicate.op} ${predicate.value})` };
       } else if (positive !== null) {
         const map = new Map<string, number>();
         for (const s of negative ?? []) map.set(s, 0);

@@ -136,12 +136,9 @@ function eventMetrics(predictions: Float32Array, labels: Float32Array, users: In
   const n = predictions.length;
   const positives = labels.reduce((s, y) => s + y, 0);
   if (positives === 0 || positives === n) return {};
-  const out: Record<string, number> = { auc: auc(predictions, labels), eventRate: positives / n };
-  if (users !== undefined) {
-    const r = rankingMetrics(predictions, labels, users, k);
-    Object.assign(out, { [`ndcg@${k}`]: r.ndcg, [`hitRate@${k}`]: r.hitRate, [`map@${k}`]: r.map, [`recall@${k}`]: r.recall, [`users@${k}`]: r.users, [`excludedUsers@${k}`]: r.excludedUsers });
-  }
-  return out;
+  const ranking = users !== undefined ? { ranking: rankingMetrics(predictions, labels, users, k) } : {};
+  // Named as the binary metric set's are (`ndcg@10`, ...): flatten tags a ranking result's keys with its k.
+  return flatten({ auc: auc(predictions, labels), eventRate: positives / n, ...ranking } as unknown as Record<string, unknown>);
 }
 
 function flatten(r: Record<string, unknown>, prefix = ''): Record<string, number> {

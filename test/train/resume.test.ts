@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { FittedSpec } from '../../src/features/fitted-spec.js';
-import type { ModelState } from '../../src/model/wide-deep.js';
 import { fitRun } from '../../src/train/pipeline.js';
 import { parseRunConfig } from '../../src/train/run-config.js';
-import type { TrainerState } from '../../src/train/trainer.js';
 import { warmStart } from '../../src/train/warm-start.js';
+import { checkpointOfKilledRun } from '../helpers/kill-resume.js';
 import { smallConfig } from '../helpers/small-config.js';
 
 describe('training runs', () => {
@@ -43,23 +41,9 @@ describe('training runs', () => {
   it('a run killed after epoch 2 and resumed from its checkpoint ends exactly like an uninterrupted one', async () => {
     const config = parseRunConfig(smallConfig({ epochs: 4, earlyStopping: true }));
     const whole = await fitRun(config);
-    let saved: { spec: FittedSpec; model: ModelState; trainer: TrainerState; best?: ModelState } | undefined;
-    let spec: FittedSpec | undefined;
-    let best: ModelState | undefined;
-    await expect(
-      fitRun(config, {
-        onReady: (_m, s) => (spec = s),
-        events: {
-          onCheckpoint: (model, trainer, isBest) => {
-            if (isBest) best = model;
-            saved = { spec: spec as FittedSpec, model, trainer, ...(best ? { best } : {}) };
-            if (trainer.epochsDone === 2) throw new Error('killed');
-          },
-        },
-      }),
-    ).rejects.toThrow('killed');
-    expect(saved?.trainer.epochsDone).toBe(2);
-    const resumed = await fitRun(config, { resume: saved as NonNullable<typeof saved> });
+    const saved = await checkpointOfKilledRun(config, 2);
+    expect(saved.trainer.epochsDone).toBe(2);
+    const resumed = await fitRun(config, { resume: saved });
     expect(resumed.result.history.map((h) => h.validation)).toEqual(whole.result.history.map((h) => h.validation));
     expect(resumed.test).toEqual(whole.test);
     await whole.model.release();

@@ -5,11 +5,11 @@ import { WideDeepError } from '../../src/core/errors.js';
 import { fitResolved } from '../../src/features/fit.js';
 import type { FittedSpec } from '../../src/features/fitted-spec.js';
 import type { ModelBatch } from '../../src/model/sizes.js';
-import type { ModelState } from '../../src/model/wide-deep.js';
 import { evalSetOf, fitRun, loadRunData } from '../../src/train/pipeline.js';
 import { parseRunConfig, type RunConfig } from '../../src/train/run-config.js';
 import { StreamData, exactBatches, rowPart, type HoldOut } from '../../src/train/stream-source.js';
-import { type TrainerState, evaluateBatches, evaluateModel } from '../../src/train/trainer.js';
+import { evaluateBatches, evaluateModel } from '../../src/train/trainer.js';
+import { checkpointOfKilledRun } from '../helpers/kill-resume.js';
 import { fileConfig, tempDir, writeCsv } from './stream-fixtures.js';
 
 const ROWS = 3000;
@@ -177,22 +177,8 @@ describe('stream mode (data.stream)', () => {
   it('a run killed after epoch 1 and resumed from its checkpoint ends exactly like an uninterrupted one', async () => {
     const config = parseRunConfig(fileConfig({ train, stream: { shuffleBuffer: 300, chunkSize: 256 }, epochs: 3, earlyStopping: true }));
     const whole = await fitRun(config);
-    let saved: { spec: FittedSpec; model: ModelState; trainer: TrainerState; best?: ModelState } | undefined;
-    let spec: FittedSpec | undefined;
-    let best: ModelState | undefined;
-    await expect(
-      fitRun(config, {
-        onReady: (_m, s) => (spec = s),
-        events: {
-          onCheckpoint: (model, trainer, isBest) => {
-            if (isBest) best = model;
-            saved = { spec: spec as FittedSpec, model, trainer, ...(best ? { best } : {}) };
-            if (trainer.epochsDone === 1) throw new Error('killed');
-          },
-        },
-      }),
-    ).rejects.toThrow('killed');
-    const resumed = await fitRun(config, { resume: saved as NonNullable<typeof saved> });
+    const saved = await checkpointOfKilledRun(config, 1);
+    const resumed = await fitRun(config, { resume: saved });
     expect(resumed.result.history.map((h) => h.validation)).toEqual(whole.result.history.map((h) => h.validation));
     expect(resumed.test).toEqual(whole.test);
     await whole.model.release();
