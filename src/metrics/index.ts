@@ -29,5 +29,6 @@ export {
   type RegressionMetrics,
   METRIC_KINDS,
   MetricAccumulator,
+  concatValues,
   evaluate,
 } from './metric-set.js';

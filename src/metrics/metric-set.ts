@@ -189,9 +189,9 @@ function binarySet(options: BinaryMetricOptions): MetricSetState<BinaryMetrics> 
     result() {
       if (sums.count === 0) noExamples();
       checkTotalWeight(sums.weight);
-      const p = concat(predictions);
-      const y = concat(labels);
-      const w = weighted === true ? concat(weights) : undefined;
+      const p = concatValues(predictions);
+      const y = concatValues(labels);
+      const w = weighted === true ? concatValues(weights) : undefined;
       const metrics: BinaryMetrics = {
         count: sums.count,
         weight: sums.weight,
@@ -266,7 +266,8 @@ function multiclassSet(options: MulticlassMetricOptions): MetricSetState<Multicl
   };
 }
 
-function concat(chunks: readonly (FloatArray | LabelArray)[]): Float64Array {
+/** Batches of values as one array (the accumulators keep batches; AUC and ranking metrics read them whole). */
+export function concatValues(chunks: readonly (FloatArray | LabelArray)[]): Float64Array {
   let n = 0;
   for (const c of chunks) n += c.length;
   const out = new Float64Array(n);

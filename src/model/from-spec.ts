@@ -223,3 +223,55 @@ export function sliceModelBatch(b: ModelBatch, start: number, end: number): Mode
     ...(b.weights ? { weights: b.weights.slice(start, end) } : {}),
   };
 }
+
+/** The examples of `parts`, in order, as one batch (same keys; arrays copied). */
+export function concatModelBatches(parts: readonly ModelBatch[]): ModelBatch {
+  const size = parts.reduce((n, p) => n + p.size, 0);
+  const cat = (pick: (p: ModelBatch) => Float32Array | undefined, width: number): Float32Array | undefined => {
+    if (parts.every((p) => pick(p) === undefined)) return undefined;
+    const out = new Float32Array(size * width).fill(1);
+    let at = 0;
+    for (const p of parts) {
+      const v = pick(p);
+      if (v !== undefined) out.set(v, at * width);
+      at += p.size;
+    }
+    return out;
+  };
+  const first = parts.find((p) => p.dense !== undefined && p.size > 0);
+  const width = first?.dense ? first.dense.length / first.size : 0;
+  const dense = cat((p) => p.dense, width);
+  const labels = cat((p) => p.labels, 1);
+  const weights = cat((p) => p.weights, 1);
+  const sparse = (pick: (p: ModelBatch) => SparseBatch | undefined): SparseBatch | undefined => {
+    const all = parts.map(pick);
+    return all.every((x): x is SparseBatch => x !== undefined) ? concatSparse(all) : undefined;
+  };
+  const wide = sparse((p) => p.wide);
+  const deep = sparse((p) => p.deep);
+  return { size, ...(wide ? { wide } : {}), ...(deep ? { deep } : {}), ...(dense ? { dense } : {}), ...(labels ? { labels } : {}), ...(weights ? { weights } : {}) };
+}
+
+/** Feature-major concatenation: per feature, the bags of every part in turn. */
+function concatSparse(parts: readonly SparseBatch[]): SparseBatch {
+  const keys = (parts[0] as SparseBatch).keys;
+  const nf = keys.length;
+  const n = parts.reduce((s, p) => s + p.batchSize, 0);
+  const ids = new Int32Array(parts.reduce((s, p) => s + p.ids.length, 0));
+  const weights = parts.some((p) => p.weights) ? new Float32Array(ids.length).fill(1) : undefined;
+  const offsets = new Int32Array(nf * n + 1);
+  let at = 0;
+  let o = 0;
+  for (let f = 0; f < nf; f++) {
+    for (const s of parts) {
+      const m = s.batchSize;
+      const lo = s.offsets[f * m] as number;
+      const hi = s.offsets[f * m + m] as number;
+      ids.set(s.ids.subarray(lo, hi), at);
+      if (weights && s.weights) weights.set(s.weights.subarray(lo, hi), at);
+      for (let i = 1; i <= m; i++) offsets[++o] = at + (s.offsets[f * m + i] as number) - lo;
+      at += hi - lo;
+    }
+  }
+  return weights ? { keys, batchSize: n, ids, offsets, weights } : { keys, batchSize: n, ids, offsets };
+}

@@ -1,5 +1,5 @@
 import { WideDeepError } from '../core/errors.js';
-import { type MetricKind, MetricAccumulator, auc, rankingMetrics } from '../metrics/index.js';
+import { type MetricKind, MetricAccumulator, auc, concatValues, rankingMetrics } from '../metrics/index.js';
 import type { ModelBatch } from '../model/sizes.js';
 import type { GroupRates, ModelState, WideDeepModel } from '../model/wide-deep.js';
 import type { TrainConfig } from './config.js';
@@ -106,7 +106,7 @@ export async function evaluateBatches(model: WideDeepModel, batches: AsyncIterab
     const p = await model.predict(b);
     const labels = b.labels as Float32Array;
     if (event !== undefined) {
-      scores.push(Float32Array.from(p.prediction));
+      scores.push(p.prediction); // predict returns fresh arrays
       events.push(Float32Array.from(labels, (y) => (event(y) ? 1 : 0)));
     }
     acc.add({
@@ -118,21 +118,11 @@ export async function evaluateBatches(model: WideDeepModel, batches: AsyncIterab
     at += b.size;
   }
   const metrics = flatten(acc.result() as unknown as Record<string, unknown>);
-  return event !== undefined ? { ...metrics, ...eventMetrics(concat(scores), concat(events), users, k) } : metrics;
-}
-
-function concat(parts: readonly Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return event !== undefined ? { ...metrics, ...eventMetrics(concatValues(scores), concatValues(events), users, k) } : metrics;
 }
 
 /** AUC (and per-user ranking metrics) of regression predictions against a binary event of the targets. */
-function eventMetrics(predictions: Float32Array, labels: Float32Array, users: Int32Array | undefined, k: number): Metrics {
+function eventMetrics(predictions: Float64Array, labels: Float64Array, users: Int32Array | undefined, k: number): Metrics {
   const n = predictions.length;
   const positives = labels.reduce((s, y) => s + y, 0);
   if (positives === 0 || positives === n) return {};

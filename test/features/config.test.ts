@@ -94,6 +94,9 @@ describe('feature config validation', () => {
     expect(errorOf(label({ kind: 'binary', column: 'y', positive: ['1'], predicate: { op: '>', value: 0 } })).message).toContain('not both');
     expect(errorOf(label({ kind: 'binary', column: 'y', negative: ['0'] })).message).toContain('needs label.positive');
     expect(errorOf(label({ kind: 'binary', column: 'y', positive: ['1'], negative: ['1'] })).message).toContain('both positive and negative');
+    const badEvent = errorOf(label({ kind: 'regression', column: 'y', event: { op: '=>', value: 4 } }));
+    expect(badEvent.message).toContain('event');
+    expect(errorOf(label({ kind: 'regression', column: 'y', event: { op: '>=', value: 4, inclusive: true } })).message).toContain('inclusive');
   });
 
   it('reads YAML and reports YAML syntax errors with the file', () => {
