@@ -1,5 +1,5 @@
-import { DuckDBBlobVector, type DuckDBVector } from '@duckdb/node-api';
-import { readPointer, stringStructs, validityBytes } from './duckdb-vectors.js';
+import { DuckDBBlobVector, type DuckDBDataChunk } from '@duckdb/node-api';
+import { rawVector, readPointer, stringStructs, validityBytes } from './duckdb-vectors.js';
 import { Utf8Builder, Utf8Values } from './utf8-values.js';
 
 /**
@@ -26,15 +26,29 @@ export function stringColumnSql(expr: string): string {
   return `encode(${expr})`;
 }
 
-/** Decodes string column `k` of one result chunk (a BLOB vector, as `stringColumnSql` makes it) into `buffers`. */
-export function decodeStringColumn(vec: DuckDBVector, n: number, k: number, buffers: DecodeBuffers): Utf8Values {
-  if (!(vec instanceof DuckDBBlobVector)) throw new TypeError(`expected a BLOB vector from the scan, got ${vec.type.toString()}`);
+/**
+ * Decodes column `col` of one result chunk, string column `k` of the scan (a BLOB vector, as `stringColumnSql`
+ * makes it), into `buffers`.
+ */
+export function decodeStringColumn(chunk: DuckDBDataChunk, col: number, n: number, k: number, buffers: DecodeBuffers): Utf8Values {
+  const vector = (): DuckDBBlobVector => {
+    const vec = chunk.getColumnVector(col);
+    if (!(vec instanceof DuckDBBlobVector)) throw new TypeError(`expected a BLOB vector from the scan, got ${vec.type.toString()}`);
+    return vec;
+  };
+  const raw = rawVector(chunk, col, n * 16, n);
+  if (raw !== undefined && raw.data.byteOffset % 4 === 0) {
+    const i32 = new Int32Array(raw.data.buffer, raw.data.byteOffset, n * 4);
+    return decodeStructs(vector, raw.data, i32, raw.mask, n, k, buffers);
+  }
+  const vec = vector();
   const structs = stringStructs(vec, n);
   const mask = validityBytes(vec, n);
-  return structs !== undefined && mask !== undefined ? decodeStructs(vec, structs.u8, structs.i32, mask, n, k, buffers) : decodeSlow(vec, n);
+  return structs !== undefined && mask !== undefined ? decodeStructs(() => vec, structs.u8, structs.i32, mask, n, k, buffers) : decodeSlow(vec, n);
 }
 
-function decodeStructs(vec: DuckDBBlobVector, u8: Uint8Array, i32: Int32Array, mask: Uint8Array | null, n: number, k: number, buffers: DecodeBuffers): Utf8Values {
+/** `vector`: the column as node-api's vector object, made only for a long value the bindings cannot read. */
+function decodeStructs(vector: () => DuckDBBlobVector, u8: Uint8Array, i32: Int32Array, mask: Uint8Array | null, n: number, k: number, buffers: DecodeBuffers): Utf8Values {
   // Room for every value inline (12 bytes each, the slack of the word copies below included); a long value
   // makes room for itself.
   let data = buffers.bytes(k, n * INLINE_MAX + INLINE_MAX);
@@ -64,7 +78,7 @@ function decodeStructs(vec: DuckDBBlobVector, u8: Uint8Array, i32: Int32Array, m
         }
         if (runs === undefined) runs = readLongRuns(u8, i32, mask, r, n, runOf, runAt);
         const run = runs === null ? undefined : runs[runOf[r]!];
-        if (run === undefined) data.set(vec.getItemBytes(r) as Uint8Array, at);
+        if (run === undefined) data.set(vector().getItemBytes(r) as Uint8Array, at);
         else {
           const s = runAt[r]!;
           for (let j = 0; j < len; j++) data[at + j] = run[s + j]!;

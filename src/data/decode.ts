@@ -1,7 +1,7 @@
 import type { DuckDBDataChunk, DuckDBListValue, DuckDBVector } from '@duckdb/node-api';
 import type { ColumnSchema, ColumnValues } from './types.js';
 import { DecodeBuffers, decodeStringColumn, stringColumnSql } from './decode-strings.js';
-import { doubleItems, isValid, validityBytes } from './duckdb-vectors.js';
+import { doubleItems, isValid, rawVector, validityBytes } from './duckdb-vectors.js';
 
 /**
  * Result-column layout of a scan query: numeric columns (DOUBLE) first, then list columns (VARCHAR[]), then
@@ -95,7 +95,7 @@ export function decodeChunk(chunk: DuckDBDataChunk, schema: readonly ColumnSchem
   let col = 0;
   layout.numeric.forEach((si, k) => {
     const name = (schema[si] as ColumnSchema).name;
-    values[si] = decodeNumeric(chunk.getColumnVector(col++) as DuckDBVector<number>, buffers.doubles(k, n), (r, x) => flag(r, nonFinite(name, x)));
+    values[si] = decodeNumeric(chunk, col++, buffers.doubles(k, n), (r, x) => flag(r, nonFinite(name, x)));
   });
   for (const si of layout.list) {
     const vec = chunk.getColumnVector(col++) as DuckDBVector<DuckDBListValue>;
@@ -107,31 +107,43 @@ export function decodeChunk(chunk: DuckDBDataChunk, schema: readonly ColumnSchem
     values[si] = out;
   }
   layout.string.forEach((si, k) => {
-    values[si] = decodeStringColumn(chunk.getColumnVector(col++), n, k, buffers);
+    values[si] = decodeStringColumn(chunk, col++, n, k, buffers);
   });
   return { n, values, problems };
 }
 
 /**
- * A DOUBLE vector into `out`, NaN where the value is missing (NULL); `bad` gets every row whose value in the
- * file is NaN or infinite. The raw doubles are copied in one go when they can be read (duckdb-vectors.ts).
+ * Column `col` of a chunk (DOUBLE) into `out`, NaN where the value is missing (NULL); `bad` gets every row whose
+ * value in the file is NaN or infinite. The raw doubles are copied in one go when they can be read
+ * (duckdb-vectors.ts).
  */
-function decodeNumeric(vec: DuckDBVector<number>, out: Float64Array, bad: (r: number, x: number) => void): Float64Array {
+function decodeNumeric(chunk: DuckDBDataChunk, col: number, out: Float64Array, bad: (r: number, x: number) => void): Float64Array {
   const n = out.length;
-  const items = doubleItems(vec, n);
-  const mask = validityBytes(vec, n);
-  if (items !== undefined && mask !== undefined) {
+  let mask: Uint8Array | null | undefined;
+  const raw = rawVector(chunk, col, n * 8, n);
+  if (raw !== undefined) {
+    new Uint8Array(out.buffer, out.byteOffset, n * 8).set(raw.data);
+    mask = raw.mask;
+  } else {
+    const vec = chunk.getColumnVector(col) as DuckDBVector<number>;
+    const items = doubleItems(vec, n);
+    mask = validityBytes(vec, n);
+    if (items === undefined || mask === undefined) return decodeNumericSlow(vec, out, bad);
     out.set(items);
-    for (let r = 0; r < n; r++) {
-      if (!isValid(mask, r)) out[r] = NaN;
-      else {
-        const x = out[r]!;
-        if (x - x !== 0) bad(r, x);
-      }
-    }
-    return out;
   }
   for (let r = 0; r < n; r++) {
+    if (!isValid(mask, r)) out[r] = NaN;
+    else {
+      const x = out[r]!;
+      if (x - x !== 0) bad(r, x);
+    }
+  }
+  return out;
+}
+
+/** Every value through the public accessor (a vector without the expected private fields). */
+function decodeNumericSlow(vec: DuckDBVector<number>, out: Float64Array, bad: (r: number, x: number) => void): Float64Array {
+  for (let r = 0; r < out.length; r++) {
     const x = vec.getItem(r);
     if (x === null) out[r] = NaN;
     else {

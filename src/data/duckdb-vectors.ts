@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import type { DuckDBVector } from '@duckdb/node-api';
+import type { DuckDBDataChunk, DuckDBVector } from '@duckdb/node-api';
 
 /**
  * Raw views of DuckDB result vectors, for decoding whole vectors instead of calling `getItem` per value (which
@@ -14,7 +14,10 @@ import type { DuckDBVector } from '@duckdb/node-api';
  * Every view points into the memory of the DuckDB chunk: valid while the chunk is, and to be copied from.
  *
  * `readPointer` is the bindings' own `get_data_from_pointer` (what `getItemBytes` calls for a value longer
- * than 12 bytes), reached through @duckdb/node-api's dependency on @duckdb/node-bindings.
+ * than 12 bytes), reached through @duckdb/node-api's dependency on @duckdb/node-bindings. `rawVector` reads a
+ * column of a result chunk through the same bindings (`data_chunk_get_vector`, `vector_get_data`,
+ * `vector_get_validity`: the calls node-api makes when it builds a vector object), skipping node-api's vector
+ * and validity objects, which cost as much again as the calls themselves (~0.15 us per Criteo row).
  */
 
 /** The values of a DOUBLE vector (meaningless where the value is NULL), or undefined. */
@@ -54,19 +57,49 @@ export function stringStructs(vec: DuckDBVector, n: number): { readonly u8: Uint
 /** `get_data_from_pointer(buffer, offset, n)`: the n bytes at the pointer stored at `offset` of `buffer`. */
 export type PointerReader = (buffer: ArrayBufferLike, offset: number, n: number) => Uint8Array;
 
-let pointerReader: PointerReader | null | undefined;
+/** The functions of @duckdb/node-bindings used here (its handles are opaque objects). */
+interface Bindings {
+  readonly get_data_from_pointer: PointerReader;
+  readonly data_chunk_get_vector: (chunk: object, column: number) => object;
+  readonly vector_get_data: (vector: object, bytes: number) => Uint8Array;
+  readonly vector_get_validity: (vector: object, bytes: number) => Uint8Array | null | undefined;
+}
+
+let bindings: Bindings | null | undefined;
+
+function loadBindings(): Bindings | null {
+  if (bindings === undefined) {
+    try {
+      const api = createRequire(import.meta.url).resolve('@duckdb/node-api');
+      const b = createRequire(api)('@duckdb/node-bindings') as Record<string, unknown>;
+      const names = ['get_data_from_pointer', 'data_chunk_get_vector', 'vector_get_data', 'vector_get_validity'];
+      bindings = names.every((f) => typeof b[f] === 'function') ? (b as unknown as Bindings) : null;
+    } catch {
+      // Another layout of the packages: values are read through the public API.
+      bindings = null;
+    }
+  }
+  return bindings;
+}
 
 /** The bindings' pointer reader, or null when it cannot be found (callers then use `getItemBytes`). */
 export function readPointer(): PointerReader | null {
-  if (pointerReader === undefined) {
-    try {
-      const api = createRequire(import.meta.url).resolve('@duckdb/node-api');
-      const bindings = createRequire(api)('@duckdb/node-bindings') as { get_data_from_pointer?: unknown };
-      pointerReader = typeof bindings.get_data_from_pointer === 'function' ? (bindings.get_data_from_pointer as PointerReader) : null;
-    } catch {
-      // Another layout of the packages: values are read one by one through the public API.
-      pointerReader = null;
-    }
-  }
-  return pointerReader;
+  return loadBindings()?.get_data_from_pointer ?? null;
+}
+
+/**
+ * Column `column` of a result chunk as raw bytes: `data`, the vector's first `bytes` bytes (n values of a
+ * fixed-width type: 8 per DOUBLE, 16 per string_t), and `mask`, its validity bytes as `validityBytes` gives
+ * them (null when every value is valid). Undefined when the bindings or the chunk's handle are not at hand.
+ */
+export function rawVector(chunk: DuckDBDataChunk, column: number, bytes: number, n: number): { readonly data: Uint8Array; readonly mask: Uint8Array | null } | undefined {
+  const b = loadBindings();
+  const handle = (chunk as unknown as { chunk?: unknown }).chunk;
+  if (b === null || typeof handle !== 'object' || handle === null) return undefined;
+  const vector = b.data_chunk_get_vector(handle, column);
+  const data = b.vector_get_data(vector, bytes);
+  if (!(data instanceof Uint8Array) || data.length !== bytes) return undefined;
+  const validity = b.vector_get_validity(vector, Math.ceil(n / 64) * 8);
+  if (validity === null || validity === undefined) return { data, mask: null };
+  return validity instanceof Uint8Array ? { data, mask: validity.subarray(0, Math.ceil(n / 8)) } : undefined;
 }

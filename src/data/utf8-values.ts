@@ -11,6 +11,7 @@
 export class Utf8Values {
   readonly length: number;
   private decoded: (string | null)[] | null = null;
+  private dataView: DataView | null = null;
 
   constructor(
     readonly data: Uint8Array,
@@ -25,6 +26,12 @@ export class Utf8Values {
     const b = new Utf8Builder(values.length);
     for (const v of values) b.appendString(v ?? null);
     return b.build();
+  }
+
+  /** A DataView of `data` (made once), for reading its bytes a word at a time. */
+  get view(): DataView {
+    this.dataView ??= new DataView(this.data.buffer, this.data.byteOffset, this.data.byteLength);
+    return this.dataView;
   }
 
   isNull(i: number): boolean {

@@ -1,7 +1,7 @@
 import type { RowChunk } from '../data/types.js';
 import { decodeUtf8, Utf8Values } from '../data/utf8-values.js';
 import { listColumn, listItems, numericColumn, scalarColumn } from './chunk-access.js';
-import { murmur3Range, murmur3String } from './hash.js';
+import { hashBucket, murmur3String, murmur3View } from './hash.js';
 import type { IdFunction } from './id-function.js';
 import { ByteSlotTable } from './slot-table.js';
 import { countAtOrBelow } from './stats.js';
@@ -21,9 +21,13 @@ export { idFunction, NO_ID, type IdFunction } from './id-function.js';
  */
 export interface SlotBatch {
   readonly ids: Int32Array;
+  /** Empty (NO_SLOTS) for a hashed column no cross reads (CategoricalCodes' `directBuckets`). */
   readonly slots: Int32Array;
   readonly offsets: Int32Array | null;
 }
+
+/** The slots of a column whose slots nobody reads. */
+const NO_SLOTS = new Int32Array(0);
 
 /** A column that crossed columns can read: per-slot hashes and tokens. */
 export interface SlotCodes {
@@ -143,6 +147,18 @@ export class CategoricalCodes implements SlotCodes {
   encode(chunk: RowChunk, rows: Int32Array | null, n: number): SlotBatch {
     const values = scalarColumn(chunk, this.source, this.column);
     const ids = new Int32Array(n);
+    if (values instanceof Utf8Values && this.directBuckets > 0) {
+      // Ids straight from the bytes' hash; no slots (nobody reads them).
+      const { data, offsets, valid } = values;
+      const view = values.view;
+      const buckets = this.directBuckets;
+      for (let i = 0; i < n; i++) {
+        const r = rows === null ? i : rows[i]!;
+        if (valid !== null && valid[r] === 0) continue;
+        ids[i] = hashBucket(murmur3View(view, data, offsets[r]!, offsets[r + 1]!), buckets);
+      }
+      return { ids, slots: NO_SLOTS, offsets: null };
+    }
     const slots = new Int32Array(n);
     const slotId = this.slotId;
     if (values instanceof Float64Array) {
@@ -151,16 +167,6 @@ export class CategoricalCodes implements SlotCodes {
         const k = x !== x ? -1 : this.slotOfNumber(x);
         slots[i] = k;
         ids[i] = k < 0 ? 0 : slotId[k]!;
-      }
-    } else if (values instanceof Utf8Values && this.directBuckets > 0) {
-      // No slots (-1 everywhere): the id is `1 + murmur3(bytes) mod numBuckets`, as hashBucket gives it.
-      const { data, offsets, valid } = values;
-      const buckets = this.directBuckets;
-      slots.fill(-1);
-      for (let i = 0; i < n; i++) {
-        const r = rows === null ? i : rows[i]!;
-        if (valid !== null && valid[r] === 0) continue;
-        ids[i] = 1 + (murmur3Range(data, offsets[r]!, offsets[r + 1]!) % buckets);
       }
     } else if (values instanceof Utf8Values) {
       const { data, offsets, valid } = values;

@@ -17,6 +17,7 @@ export interface Plan {
   readonly lists: ReadonlyMap<string, ListCodes>;
   readonly crosses: ReadonlyMap<string, CrossEncoder>;
   readonly wideKeys: readonly string[];
+  /** The very array `wideKeys` is when the same columns feed both parts (transform then lays them out once). */
   readonly deepKeys: readonly string[];
   readonly denseWidth: number;
   readonly denseOffsets: ReadonlyMap<string, number>;
@@ -49,6 +50,8 @@ export function compile(spec: FittedSpec): Plan {
   for (const c of spec.columns) {
     if (c.type === 'crossed') crosses.set(c.name, new CrossEncoder(c.components.map(slotCodes), c.commutative, c.encoding, c.bag?.maxCrossIds ?? null));
   }
+  const wideKeys = spec.columns.filter((c) => c.feeds.includes('wide')).map((c) => c.name);
+  const deepKeys = spec.columns.filter((c) => c.feeds.includes('deep') && c.type !== 'numeric' && c.type !== 'sequence').map((c) => c.name);
   const denseOffsets = new Map<string, number>();
   let offset = 0;
   for (const c of spec.columns) {
@@ -61,14 +64,18 @@ export function compile(spec: FittedSpec): Plan {
     buckets,
     lists,
     crosses,
-    wideKeys: spec.columns.filter((c) => c.feeds.includes('wide')).map((c) => c.name),
-    deepKeys: spec.columns.filter((c) => c.feeds.includes('deep') && c.type !== 'numeric' && c.type !== 'sequence').map((c) => c.name),
+    wideKeys,
+    deepKeys: sameKeys(deepKeys, wideKeys) ? wideKeys : deepKeys,
     denseWidth: denseLayout(spec).width,
     denseOffsets,
     byName,
   };
   plans.set(spec, plan);
   return plan;
+}
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((k, i) => k === b[i]);
 }
 
 /**

@@ -24,7 +24,9 @@ export function preNormalize(x: number, clip: { min: number; max: number } | nul
 const LOG1P_TABLE = Float64Array.from({ length: 1024 }, (_, i) => Math.log1p(i));
 
 function log1pFast(x: number): number {
-  return x >= 0 && x < 1024 && Math.floor(x) === x && (x !== 0 || 1 / x > 0) ? LOG1P_TABLE[x]! : Math.log1p(x);
+  // i === x: x is an integer in int32 range (NaN and fractions fail); the table index is then an int32.
+  const i = x | 0;
+  return i === x && i >= 0 && i < 1024 && (i !== 0 || 1 / x > 0) ? LOG1P_TABLE[i]! : Math.log1p(x);
 }
 
 export function encodeNumeric(

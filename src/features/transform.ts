@@ -22,7 +22,8 @@ export interface SequenceBatch {
  *
  * - `wide`: one key per column feeding wide, ids in that column's own [0, tableSize) range;
  * - `deep`: one key per sparse column feeding deep (embedding lookups; multi-valued columns, and crossed
- *   columns with a multi-valued component, give bags);
+ *   columns with a multi-valued component, give bags); the very object `wide` is when the same sparse columns
+ *   feed both parts (Criteo's 26 categoricals), so that a batch is laid out once (batches are read-only);
  * - `dense`: row-major [batchSize, denseWidth] numeric inputs (see `denseLayout` for the column names);
  * - `sequences`: one entry per sequence column;
  * - `labels`/`weights`: present in 'train' mode when the spec has a label (and a weight column).
@@ -125,10 +126,11 @@ export function transform(spec: FittedSpec, read: RowChunk, options: TransformOp
     for (let i = 0; i < chunk.numRows; i++) if (bad.mask[i] === 1) skippedRowNumbers[k++] = chunk.rowNumbers[i]!;
   }
   const weights = label !== null ? encodeWeights(chunk, label, rows, n) : null;
+  const wide = assemble(plan.wideKeys, sparse, n);
   return {
     batchSize: n,
-    wide: assemble(plan.wideKeys, sparse, n),
-    deep: assemble(plan.deepKeys, sparse, n),
+    wide,
+    deep: plan.deepKeys === plan.wideKeys ? wide : assemble(plan.deepKeys, sparse, n),
     dense,
     denseWidth: plan.denseWidth,
     sequences,

@@ -145,7 +145,7 @@ describe('reader: string columns as bytes', () => {
     }
   });
 
-  it('decodes numbers and strings through the public vector API when the private fields are not there', async () => {
+  it('decodes numbers and strings alike through the bindings, node-api\'s vector fields, or the public vector API', async () => {
     const con = await (await duckdbInstance()).connect();
     try {
       const schema = [
@@ -159,21 +159,23 @@ describe('reader: string columns as bytes', () => {
       if (chunk === null) throw new Error('no chunk');
       const fast = decodeChunk(chunk, schema, layout, new DecodeBuffers());
       const expected = { x: [...(fast.values[0] as Float64Array)], s: (fast.values[1] as Utf8Values).strings() };
-      // The vectors as another version of @duckdb/node-api might have them: the same public methods, none of
-      // the fields duckdb-vectors.ts reads.
-      const hidden = new Set(['items', 'dataView', 'validity']);
-      const bare = [0, 1].map(
-        (c) =>
-          new Proxy(chunk.getColumnVector(c), {
-            get: (target, key) => {
-              if (hidden.has(String(key))) return undefined;
-              const v = Reflect.get(target, key) as unknown;
-              return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-            },
-          }) as DuckDBVector,
-      );
-      chunk.getColumnVector = (c: number) => bare[c] as DuckDBVector;
-      const slow = decodeChunk(chunk, schema, layout, new DecodeBuffers());
+      // A proxy of `target` without the fields in `hidden` (as another version of @duckdb/node-api might have it).
+      const without = <T extends object>(target: T, hidden: Set<string>, override: Record<string, unknown> = {}): T =>
+        new Proxy(target, {
+          get: (t, key) => {
+            if (hidden.has(String(key))) return undefined;
+            if (String(key) in override) return override[String(key)];
+            const v = Reflect.get(t, key) as unknown;
+            return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+          },
+        });
+      // No chunk handle for the bindings: node-api's vector objects and the fields duckdb-vectors.ts reads.
+      const viaFields = decodeChunk(without(chunk, new Set(['chunk'])), schema, layout, new DecodeBuffers());
+      expect([...(viaFields.values[0] as Float64Array)]).toEqual(expected.x);
+      expect((viaFields.values[1] as Utf8Values).strings()).toEqual(expected.s);
+      // Neither: the public methods alone.
+      const bare = [0, 1].map((c) => without(chunk.getColumnVector(c), new Set(['items', 'dataView', 'validity'])) as DuckDBVector);
+      const slow = decodeChunk(without(chunk, new Set(['chunk']), { getColumnVector: (c: number) => bare[c] }), schema, layout, new DecodeBuffers());
       expect([...(slow.values[0] as Float64Array)]).toEqual(expected.x);
       expect((slow.values[1] as Utf8Values).strings()).toEqual(expected.s);
       expect(expected.x.slice(0, 4)).toEqual([NaN, 1.5, 3, NaN]);

@@ -70,6 +70,18 @@ describe('hash', () => {
     }));
   });
 
+  it('bucket ids are 1 + (h mod numBuckets), exactly, for every uint32 hash', () => {
+    const edges = [0, 1, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 2, 2 ** 32 - 1];
+    const check = (h: number, n: number): boolean => hashBucket(h, n) === 1 + Number(BigInt(h >>> 0) % BigInt(n));
+    for (const h of edges) for (const n of [1, 2, 3, 7, 1000, 100_000, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1]) expect(check(h, n)).toBe(true);
+    // h a multiple of n and one less (where a rounded quotient would land on the wrong side of an integer).
+    fc.assert(fc.property(fc.integer({ min: 1, max: 2 ** 32 - 1 }), fc.nat(), (n, k) => {
+      const m = (k % Math.floor((2 ** 32 - 1) / n)) * n;
+      return check(m, n) && (m === 0 || check(m - 1, n));
+    }));
+    fc.assert(fc.property(fc.integer({ min: -(2 ** 31), max: 2 ** 32 - 1 }), fc.integer({ min: 1, max: 2 ** 32 - 1 }), check));
+  });
+
   it('bucket ids lie in [1, numBuckets]', () => {
     fc.assert(fc.property(anyString, fc.integer({ min: 1, max: 2 ** 31 }), (s, n) => {
       const id = hashBucket(murmur3String(s), n);
@@ -195,6 +207,16 @@ const sameBatch = (a: FeatureBatch, b: FeatureBatch): void => {
   expect(b.labels).toEqual(a.labels);
   expect(b.truncatedCrosses).toEqual(a.truncatedCrosses);
 };
+
+describe('numeric transforms', () => {
+  it('log1p gives Math.log1p exactly (as float32), on the table of small integers and off it', async () => {
+    const xs = [-0, 0, 1, 2, 1023, 1024, 1025, 5000, 1e9, 0.5, 1.5, 1023.5, -0.5, -1e-300, 2 ** 31, 2 ** 32 + 1, ...Array.from({ length: 50 }, (_, i) => i * 21)];
+    const spec = await fit({ columns: [{ type: 'numeric', name: 'x', log1p: true }] }, [rowsToChunk([{ x: 1 }])]);
+    const b = transform(spec, rowsToChunk(xs.map((x) => ({ x }))));
+    expect([...b.dense]).toEqual(xs.map((x) => Math.fround(Math.log1p(x))));
+    expect(Object.is(b.dense[0], -0)).toBe(true);
+  });
+});
 
 describe('fitted spec and transform contracts', () => {
   it('fit -> JSON -> parse gives an equal spec that transforms identically', async () => {

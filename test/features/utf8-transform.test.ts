@@ -4,7 +4,7 @@ import { Utf8Values } from '../../src/data/utf8-values.js';
 import type { ColumnValues, RowChunk } from '../../src/data/types.js';
 import { CategoricalCodes, idFunction, SLOT_CACHE_LIMIT } from '../../src/features/codes.js';
 import { compile } from '../../src/features/compile.js';
-import { murmur3Bytes, murmur3Range, murmur3String } from '../../src/features/hash.js';
+import { murmur3Bytes, murmur3Range, murmur3String, murmur3View } from '../../src/features/hash.js';
 import { fit, transform, type FeatureBatch, type FeatureConfig } from '../../src/features/index.js';
 import { ByteSlotTable } from '../../src/features/slot-table.js';
 import { chunkOf, streamOf } from './fixtures.js';
@@ -156,6 +156,7 @@ describe('ByteSlotTable', () => {
           expect(t.lookup(data, at[i]!, at[i]! + k.length)).toBe(-1);
           expect(t.lastMissHash).toBe(murmur3Bytes(k));
           expect(murmur3Range(data, at[i]!, at[i]! + k.length)).toBe(murmur3Bytes(k));
+          expect(murmur3View(new DataView(data.buffer, data.byteOffset), data, at[i]!, at[i]! + k.length)).toBe(murmur3Bytes(k));
           expect(t.insert(data, at[i]!, at[i]! + k.length, 1000 + i)).toBe(i);
         });
         keys.forEach((k, i) => {
