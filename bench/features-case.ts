@@ -2,7 +2,7 @@
  * The feature-pipeline benchmark (issue 3): one case per process, one JSON line on stdout.
  *
  *   npx tsx bench/features-case.ts --case adult_transform [--duckdb] [--repeats R] [--data-dir DIR]
- *   npx tsx bench/features-case.ts --case criteo_transform [--duckdb] [--rows 500000] [--repeats R]
+ *   npx tsx bench/features-case.ts --case criteo_transform [--duckdb] [--rows 500000] [--repeats R] [--parquet]
  *   npx tsx bench/features-case.ts --case criteo_stream_memory [--rows 10000000] [--encoding hash|vocab] [--read-only]
  *   npx tsx bench/features-case.ts --case generate --out FILE --rows N   (the Criteo-layout file alone)
  *
@@ -10,10 +10,11 @@
  * transformed; `in_thread_samples_per_s` the same with the scan on the main thread), or with
  * `--duckdb` of the reference: DuckDB alone parsing the same file with the same read_csv options into a table.
  * Criteo-layout files are generated under os.tmpdir() in a child process (so its memory is not in this
- * process's peak RSS) and deleted at the end.
+ * process's peak RSS) and deleted at the end. `--parquet` converts the generated file to Parquet (DuckDB's
+ * COPY, label and I1..I13 as BIGINT, C1..C26 as VARCHAR) and reads that instead, for both figures.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -190,14 +191,44 @@ function cleanupAtExit(dir: string): void {
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
 }
 
+/** The generated TSV as Parquet next to it (DuckDB's COPY), and read options for it. */
+async function toParquet(options: ReadOptions, schema: readonly ColumnSchema[]): Promise<{ options: ReadOptions; file_mb: number; convert_s: number }> {
+  const path = options.path.replace(/\.txt$/, '.parquet');
+  const db = await DuckDBInstance.create(':memory:');
+  const con = await db.connect();
+  const t0 = performance.now();
+  const cols = schema.map((c) => `"${c.name}"${c.kind === 'numeric' ? '::BIGINT' : ''} AS "${c.name}"`).join(', ');
+  await con.run(`COPY (SELECT ${cols} FROM ${readCsvSql({ ...options, quote: '"' }, schema)}) TO '${path}' (FORMAT parquet)`);
+  con.closeSync();
+  const columns = Object.fromEntries(schema.map((c) => [c.name, c.kind]));
+  return { options: { path, format: 'parquet', columns, chunkSize: CHUNK }, file_mb: statSync(path).size / 2 ** 20, convert_s: (performance.now() - t0) / 1000 };
+}
+
+/** The reference on Parquet: DuckDB alone reading the whole file into a table. */
+async function duckdbParquet(path: string, repeats: number): Promise<Json> {
+  const db = await DuckDBInstance.create(':memory:');
+  const con = await db.connect();
+  const read = async (): Promise<number> => {
+    await con.run(`CREATE OR REPLACE TABLE t AS SELECT * FROM read_parquet('${path}')`);
+    return Number((await con.runAndReadAll('SELECT count(*) AS n FROM t')).getRowObjectsJS()[0]?.['n']);
+  };
+  await read();
+  const r = await rates(repeats, 1, read);
+  log(`duckdb parquet read: ${r.map((x) => Math.round(x).toLocaleString()).join(', ')} rows/s`);
+  con.closeSync();
+  return { engine: 'duckdb', samples_per_s: median(r), samples_per_s_all: r };
+}
+
 /** Criteo layout: streamed read + transform (hashed, then fitted vocabularies) of a generated file. */
-async function criteoCase(rows: number, repeats: number, duckdb: boolean, seed: number): Promise<Json> {
+async function criteoCase(rows: number, repeats: number, duckdb: boolean, seed: number, parquet: boolean): Promise<Json> {
   const file = generated(rows, seed);
   cleanupAtExit(file.dir);
-  const options = await criteoReadOptions({ path: file.path, chunkSize: CHUNK });
-  const meta = { rows, file_mb: file.file_mb, gen_s: file.gen_s };
+  const tsv = await criteoReadOptions({ path: file.path, chunkSize: CHUNK });
+  const pq = parquet ? await toParquet(tsv, (await openTable(tsv)).schema) : null;
+  const options = pq?.options ?? tsv;
+  const meta = { rows, format: parquet ? 'parquet' : 'tsv', file_mb: pq?.file_mb ?? file.file_mb, gen_s: file.gen_s, ...(pq ? { convert_s: pq.convert_s } : {}) };
   const reader = await openTable(options);
-  if (duckdb) return { ...(await duckdbParse(options, reader.schema, repeats, 1)), ...meta };
+  if (duckdb) return { ...(pq ? await duckdbParquet(pq.options.path, repeats) : await duckdbParse(options, reader.schema, repeats, 1)), ...meta };
   const head = await firstChunks(reader, 100_000);
   const t0 = performance.now();
   const hashed = await fit(criteoFeatures('hash'), head);
@@ -272,6 +303,7 @@ async function main(): Promise<void> {
       case: { type: 'string' },
       duckdb: { type: 'boolean', default: false },
       'read-only': { type: 'boolean', default: false },
+      parquet: { type: 'boolean', default: false },
       rows: { type: 'string' },
       repeats: { type: 'string', default: '3' },
       seed: { type: 'string', default: '1' },
@@ -290,7 +322,7 @@ async function main(): Promise<void> {
     if (values.out === undefined) throw new Error('--case generate needs --out FILE');
     out = { bytes: generateCriteoFile({ path: values.out, rows: rows(1_000_000), seed }) };
   } else if (c === 'adult_transform') out = await adultCase(values['data-dir'], repeats, values.duckdb);
-  else if (c === 'criteo_transform') out = await criteoCase(rows(500_000), repeats, values.duckdb, seed);
+  else if (c === 'criteo_transform') out = await criteoCase(rows(500_000), repeats, values.duckdb, seed, values.parquet);
   else if (c === 'criteo_stream_memory') {
     if (values.encoding !== 'hash' && values.encoding !== 'vocab') throw new Error(`--encoding must be hash or vocab, got ${values.encoding}`);
     out = await memoryCase(rows(10_000_000), values.encoding, values['read-only'], seed);

@@ -48,6 +48,16 @@ export function encodeNumeric(
   const mode = norm.kind === 'standardize' ? 1 : norm.kind === 'quantile' ? 2 : 0;
   const mean = norm.kind === 'standardize' ? norm.mean : 0;
   const std = norm.kind === 'standardize' ? norm.std : 1;
+  if (mode === 0 && !indicator && rows === null) {
+    // The common case (Criteo's counts: clip, log1p) in a loop of its own: V8 does not unswitch the general one.
+    for (let i = 0, at = offset; i < n; i++, at += width) {
+      let x = values[i]!;
+      if (x !== x) x = fill;
+      x = x < lo ? lo : x > hi ? hi : x;
+      dense[at] = log ? log1pFast(x) : x;
+    }
+    return;
+  }
   const boundaries = Float64Array.from(norm.kind === 'quantile' ? norm.boundaries : []);
   const last = boundaries.length;
   for (let i = 0; i < n; i++) {

@@ -216,6 +216,17 @@ describe('numeric transforms', () => {
     expect([...b.dense]).toEqual(xs.map((x) => Math.fround(Math.log1p(x))));
     expect(Object.is(b.dense[0], -0)).toBe(true);
   });
+
+  it('encodes numbers alike whether rows are skipped or not (the skip path is a loop of its own)', async () => {
+    const columns = [{ type: 'numeric' as const, name: 'x', log1p: true, clip: { min: 0, max: 3000 }, missing: { strategy: 'constant' as const, value: 7 } }];
+    const spec = await fit({ columns, onBadRow: 'skip' }, [rowsToChunk([{ x: 1 }])]);
+    const xs = [0, 1, null, 1023, 1024, 2.5, 5000, -3, 12];
+    const all = transform(spec, rowsToChunk(xs.map((x) => ({ x }))));
+    const withBad = transform(spec, rowsToChunk([...xs.slice(0, 4), Infinity, ...xs.slice(4)].map((x) => ({ x }))));
+    expect(withBad.skippedRows).toBe(1);
+    expect([...withBad.dense]).toEqual([...all.dense]);
+    expect([...all.dense]).toEqual([0, 1, 7, 1023, 1024, 2.5, 3000, 0, 12].map((x) => Math.fround(Math.log1p(x))));
+  });
 });
 
 describe('fitted spec and transform contracts', () => {
