@@ -21,6 +21,34 @@ export const CHUNKS_IN_FLIGHT = 3;
 const idle: Worker[] = [];
 
 /**
+ * An idle worker is ended after this long (each holds its own DuckDB instance, ~100 MB): the epochs and
+ * passes of one run reuse it, a long-lived process (a server) does not keep it for good.
+ */
+let idleMs = 60_000;
+const retire = new Map<Worker, NodeJS.Timeout>();
+
+/** Sets how long an idle scan worker is kept (workers idle now start their wait again); returns the previous value. */
+export function setScanWorkerIdleMs(ms: number): number {
+  const before = idleMs;
+  idleMs = ms;
+  for (const worker of idle) scheduleRetire(worker);
+  return before;
+}
+
+function scheduleRetire(worker: Worker): void {
+  clearTimeout(retire.get(worker));
+  // Its 'exit' takes it out of the pool.
+  const timer = setTimeout(() => void worker.terminate(), idleMs);
+  timer.unref();
+  retire.set(worker, timer);
+}
+
+/** Scan workers started and waiting for a scan. */
+export function idleScanWorkers(): number {
+  return idle.length;
+}
+
+/**
  * How the worker loads scan-worker: the compiled .js is imported as it is; from the .ts sources (tsx, vitest)
  * through tsx's tsImport, since a worker thread does not inherit the loader hooks of its parent on Node 20.
  * The worker's code is inline (eval) so that there is no extra file to ship next to dist/.
@@ -42,7 +70,11 @@ function workerSource(): { code: string; workerData: { module: string; tsx: stri
 
 function acquire(): Worker {
   const worker = idle.pop();
-  if (worker !== undefined) return worker;
+  if (worker !== undefined) {
+    clearTimeout(retire.get(worker));
+    retire.delete(worker);
+    return worker;
+  }
   const { code, workerData } = workerSource();
   const created = new Worker(code, { eval: true, workerData });
   created.unref();
@@ -50,6 +82,8 @@ function acquire(): Worker {
   const drop = (): void => {
     const at = idle.indexOf(created);
     if (at >= 0) idle.splice(at, 1);
+    clearTimeout(retire.get(created));
+    retire.delete(created);
   };
   created.on('error', drop);
   created.on('exit', drop);
@@ -58,6 +92,7 @@ function acquire(): Worker {
 
 function release(worker: Worker): void {
   idle.push(worker);
+  scheduleRetire(worker);
 }
 
 /**

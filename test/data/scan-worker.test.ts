@@ -4,6 +4,7 @@ import { openTable, type TableReader } from '../../src/data/reader.js';
 import { rowObject } from '../../src/data/chunk.js';
 import type { ReadOptions } from '../../src/data/options.js';
 import { catchError, tempDir } from './helpers.js';
+import { idleScanWorkers, setScanWorkerIdleMs } from '../../src/data/scan-pool.js';
 
 const tmp = tempDir();
 
@@ -116,6 +117,21 @@ describe('scan worker (chunks({ worker: true }))', () => {
     expect((await scan.next()).value?.numRows).toBe(10);
     // Not returned on purpose: vitest exiting after this file is the check (the worker and its port are unref'd
     // while the generator waits at a yield).
+  });
+
+  it('ends a worker left idle past its time, and starts a fresh one for the next scan', async () => {
+    const path = tmp.write('idle.csv', 'a,b\n1,x\n2,y\n');
+    const before = setScanWorkerIdleMs(100);
+    try {
+      const reader = await openTable({ path });
+      const first = await scan(reader, true, 1);
+      expect(idleScanWorkers()).toBeGreaterThan(0);
+      for (let t = 0; t < 50 && idleScanWorkers() > 0; t++) await new Promise((r) => setTimeout(r, 50));
+      expect(idleScanWorkers()).toBe(0);
+      expect(await scan(reader, true, 1)).toEqual(first);
+    } finally {
+      setScanWorkerIdleMs(before);
+    }
   });
 
   it('rejects unknown chunks() options, listing worker among the valid ones', async () => {
