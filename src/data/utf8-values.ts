@@ -209,6 +209,21 @@ export class Utf8Builder {
     this.n += 1;
   }
 
+  /**
+   * The appended values as views of this builder's own buffers, valid until the next append: for a caller
+   * that copies them at once (ChunkBuilder's packed chunks). The builder starts empty again and keeps its
+   * buffers.
+   */
+  takeViews(): Utf8Values {
+    const n = this.n;
+    const out = new Utf8Values(this.data.subarray(0, this.used), this.offsets.subarray(0, n + 1), this.valid === null ? null : this.valid.subarray(0, n));
+    // A mask is made again (all valid) by the next missing value.
+    this.valid = null;
+    this.n = 0;
+    this.used = 0;
+    return out;
+  }
+
   /** The appended values; the builder starts empty again (its byte buffer is sized to this chunk's bytes). */
   build(): Utf8Values {
     const n = this.n;

@@ -128,6 +128,30 @@ describe('reader: string columns as bytes', () => {
     expect(cells(data, 't')).toEqual([...[...values].reverse(), null]);
   });
 
+  it('packs each chunk of a scan into one buffer, and later chunks do not overwrite earlier ones', async () => {
+    const n = 50;
+    const lines = ['x,s,t'];
+    for (let i = 0; i < n; i++) lines.push(`${i % 7 === 0 ? '' : i / 4},${i % 5 === 0 ? '' : `s${i}`},${'long-value-'.repeat(i % 3)}${i}`);
+    const path = tmp.write('packed.csv', `${lines.join('\n')}\n`);
+    const reader = await openTable({ path, chunkSize: 8, columns: { s: 'categorical', t: 'categorical' } });
+    const parts: RowChunk[] = [];
+    for await (const part of reader.chunks()) parts.push(part);
+    expect(parts.length).toBe(7);
+    for (const part of parts) {
+      const buffers = new Set<ArrayBufferLike>([part.rowNumbers.buffer]);
+      for (const v of part.columns.values()) {
+        if (v instanceof Utf8Values) for (const a of [v.data, v.offsets, v.valid]) if (a !== null) buffers.add(a.buffer);
+        if (v instanceof Float64Array) buffers.add(v.buffer);
+      }
+      expect(buffers.size).toBe(1);
+    }
+    const all = concatChunks(parts);
+    expect([...(all.columns.get('x') as Float64Array)]).toEqual(Array.from({ length: n }, (_, i) => (i % 7 === 0 ? NaN : i / 4)));
+    expect(cells(all, 's')).toEqual(Array.from({ length: n }, (_, i) => (i % 5 === 0 ? null : `s${i}`)));
+    expect(cells(all, 't')).toEqual(Array.from({ length: n }, (_, i) => `${'long-value-'.repeat(i % 3)}${i}`));
+    expect([...all.rowNumbers]).toEqual(Array.from({ length: n }, (_, i) => i + 2));
+  });
+
   it('reads long values over many chunks, with missing values among them', async () => {
     // 5,000 rows: several DuckDB vectors, each with many values longer than 12 bytes.
     const n = 5000;
