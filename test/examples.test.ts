@@ -23,7 +23,7 @@ describe('example configs', () => {
       const short = {
         ...config,
         data: { ...config.data, dataDir: DATA, ...(config.data.dataset === 'synthetic' ? { rows: 30_000 } : {}) },
-        train: { ...train, epochs: 1, maxSteps: 20 },
+        train: { ...train, refit: false, epochs: 1, maxSteps: 20 },
       };
       const r = await fitRun(short);
       const metric = r.test.auc ?? r.test.rmse ?? r.test.accuracy;

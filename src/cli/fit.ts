@@ -3,7 +3,7 @@ import { WideDeepError } from '../core/errors.js';
 import { readBundle, saveBundle } from '../artifact/bundle.js';
 import type { FittedSpec } from '../features/fitted-spec.js';
 import type { ModelState } from '../model/wide-deep.js';
-import { type FitOutcome, fitRun } from '../train/pipeline.js';
+import { type FitOutcome, checkRefitResume, fitRun } from '../train/pipeline.js';
 import { type RunConfig, loadRunConfig } from '../train/run-config.js';
 import type { TrainerState } from '../train/trainer.js';
 import { warmStart } from '../train/warm-start.js';
@@ -32,18 +32,28 @@ export function withOverrides(c: RunConfig, o: { seed?: number; dataDir?: string
   };
 }
 
-async function readCheckpoint(dir: string): Promise<{ spec: FittedSpec; model: ModelState; trainer: TrainerState; best?: ModelState }> {
+/**
+ * A run's checkpoint, for --resume. `warmStartedFrom` is the bundle the checkpointed run was warm-started
+ * from (null: none; undefined: a checkpoint from before this was recorded).
+ */
+async function readCheckpoint(dir: string): Promise<{ spec: FittedSpec; model: ModelState; trainer: TrainerState; best?: ModelState; warmStartedFrom?: string | null }> {
   const ck = await readBundle(join(dir, 'checkpoint'));
   if (!ck.manifest.trainer) throw new WideDeepError('BUNDLE', 'the checkpoint has no trainer state', { file: join(dir, 'checkpoint'), fix: 'rerun without --resume' });
   const best = await readBundle(join(dir, 'checkpoint-best')).then((b) => b.state, () => undefined);
-  return { spec: ck.spec, model: ck.state, trainer: ck.manifest.trainer as TrainerState, ...(best ? { best } : {}) };
+  const from = ck.manifest.metrics.warmStartedFrom;
+  const warmStartedFrom = from === null || typeof from === 'string' ? { warmStartedFrom: from } : {};
+  return { spec: ck.spec, model: ck.state, trainer: ck.manifest.trainer as TrainerState, ...(best ? { best } : {}), ...warmStartedFrom };
 }
 
 /** Trains a config and writes the model bundle; returns the outcome (the model is released by the caller). */
 export async function fitCommand(config: RunConfig, o: { outDir: string; json: boolean; resume: boolean; warmStartDir?: string; saveOptimizerState: boolean }): Promise<FitOutcome> {
   const view = progressView(o.json);
   const resume = o.resume ? await readCheckpoint(o.outDir) : undefined;
-  if (resume) log(`resuming from ${join(o.outDir, 'checkpoint')} after epoch ${resume.trainer.epochsDone}`);
+  const warmStartedFrom = o.warmStartDir !== undefined ? resolve(o.warmStartDir) : null;
+  if (resume) {
+    checkRefitResume(config, { warmStart: warmStartedFrom, ...(resume.warmStartedFrom !== undefined ? { warmStartedFrom: resume.warmStartedFrom } : {}) });
+    log(`resuming from ${join(o.outDir, 'checkpoint')} after epoch ${resume.trainer.epochsDone}${config.train.refit ? ' (the refit on all training rows follows from scratch)' : ''}`);
+  }
   const previous = o.warmStartDir !== undefined ? await readBundle(o.warmStartDir) : undefined;
   let spec: FittedSpec | undefined;
   const bundleBase = { config: config.raw, model: config.model, seed: config.seed };
@@ -67,7 +77,8 @@ export async function fitCommand(config: RunConfig, o: { outDir: string; json: b
       onCheckpoint: async (state, trainer, isBest) => {
         if (!config.train.checkpoint) return;
         const b = { ...bundleBase, spec: spec as FittedSpec, state };
-        await saveBundle(join(o.outDir, 'checkpoint'), { ...b, trainer });
+        // The warm start is recorded so that a resumed refit run can check it starts the refit the same way.
+        await saveBundle(join(o.outDir, 'checkpoint'), { ...b, trainer, metrics: { warmStartedFrom } });
         if (isBest) await saveBundle(join(o.outDir, 'checkpoint-best'), b);
       },
     },
@@ -78,7 +89,7 @@ export async function fitCommand(config: RunConfig, o: { outDir: string; json: b
     ...bundleBase,
     spec: outcome.spec,
     state,
-    metrics: { test: outcome.test, validation: outcome.validation, history: outcome.result.history, best: outcome.result.best, stoppedEarly: outcome.result.stoppedEarly },
+    metrics: { test: outcome.test, validation: outcome.validation, history: outcome.result.history, best: outcome.result.best, stoppedEarly: outcome.result.stoppedEarly, refit: outcome.refit },
     data: outcome.data.fingerprint,
   });
   return outcome;
@@ -100,10 +111,14 @@ export async function fit(argv: string[]): Promise<number> {
     saveOptimizerState: values['save-optimizer-state'],
     ...(values['warm-start'] !== undefined ? { warmStartDir: values['warm-start'] } : {}),
   });
-  const summary = { event: 'final', model: join(outDir, 'model'), seconds: outcome.seconds, steps: outcome.result.steps, stoppedEarly: outcome.result.stoppedEarly, best: outcome.result.best, validation: outcome.validation, test: outcome.test };
+  const r = outcome.refit;
+  // Under train.refit, `validation` is the early-stopped model's and `test` the refitted final model's.
+  const refit = r ? { epochs: r.epochs, rows: r.rows, steps: r.steps } : null;
+  const summary = { event: 'final', model: join(outDir, 'model'), seconds: outcome.seconds, steps: outcome.result.steps, stoppedEarly: outcome.result.stoppedEarly, best: outcome.result.best, refit, validation: outcome.validation, test: outcome.test };
   if (values.json) out(JSON.stringify(summary));
   else {
-    log(`model written to ${join(outDir, 'model')} (${outcome.seconds.toFixed(1)}s)`);
+    const what = r ? ` (refitted on all ${r.rows} training rows for ${r.epochs} epochs)` : '';
+    log(`model${what} written to ${join(outDir, 'model')} (${outcome.seconds.toFixed(1)}s)`);
     out(metricsTable('test', outcome.test));
   }
   await outcome.model.release();

@@ -22,6 +22,20 @@ export const trainSchema = z.strictObject({
     .optional(),
   /** Fraction of the training data held out for validation (0 = none). */
   validationFraction: z.number().min(0).lt(1).default(0.1),
+  /**
+   * How the validation rows are chosen. `random`: a seeded random validationFraction of the training rows.
+   * `per-user-time`: for every user, the last floor(n_u * validationFraction) of that user's training rows
+   * by time, the way a per-user time split (MovieLens) holds out its test rows, so that validation asks
+   * the question test asks (later ratings of known users), not a random sample of the past.
+   */
+  validationSplit: z.enum(['random', 'per-user-time']).default('random'),
+  /**
+   * After training with early stopping on the validation split, train a fresh model (same seed, same config)
+   * on all training rows (train + validation, the feature spec refitted on them too) for the epochs early
+   * stopping chose, and make it the final model: the validation rows are not thrown away once they have
+   * served to pick the epoch count. Applies to fitRun (the CLI, experiments), not to `train` itself.
+   */
+  refit: z.boolean().default(false),
   /** Keep a checkpoint after every epoch (needed for --resume). */
   checkpoint: z.boolean().default(true),
 });
@@ -31,11 +45,28 @@ export type TrainConfig = z.output<typeof trainSchema>;
 
 export function parseTrainConfig(raw: unknown, field = 'train'): TrainConfig {
   const r = trainSchema.safeParse(raw ?? {});
-  if (r.success) return r.data;
+  if (r.success) {
+    checkRefit(r.data, field);
+    return r.data;
+  }
   const issue = r.error.issues[0];
   const keys = issue && 'keys' in issue ? ` (unknown: ${(issue.keys as string[]).join(', ')})` : '';
   throw new WideDeepError('CONFIG', `invalid train config: ${issue?.message ?? 'bad value'}${keys}`, {
     field: [field, ...(issue?.path ?? []).map(String)].join('.'),
     fix: `valid keys: ${Object.keys(trainSchema.shape).join(', ')}`,
   });
+}
+
+/**
+ * Refit takes its epoch count from early stopping's best epoch, so it needs early stopping and the
+ * validation rows early stopping reads. maxSteps could cut the best epoch short, and an epoch of all the
+ * training rows has more steps than one of the rest: the count would not carry over, so the two exclude
+ * each other rather than refit guessing. (fitRun checks again: a RunConfig can be built without parsing.)
+ */
+export function checkRefit(c: TrainConfig, field = 'train'): void {
+  if (!c.refit) return;
+  const err = (why: string, fix: string): WideDeepError => new WideDeepError('CONFIG', `train.refit: ${why}`, { field: `${field}.refit`, fix });
+  if (!c.earlyStopping) throw err('refit trains for the epochs early stopping chose, and there is no train.earlyStopping', 'add train.earlyStopping (e.g. { metric: auc, mode: max, patience: 2 }), or set train.refit: false');
+  if (c.validationFraction === 0) throw err('refit needs a validation split to choose the epoch count, and train.validationFraction is 0', 'set train.validationFraction > 0 (e.g. 0.1), or set train.refit: false');
+  if (c.maxSteps > 0) throw err('refit counts epochs, and train.maxSteps can stop training mid-epoch', 'set train.maxSteps: 0, or set train.refit: false');
 }

@@ -16,9 +16,11 @@ import { modelBatchOf, modelSizesOf, takeModelBatch } from '../model/from-spec.j
 import type { ModelBatch } from '../model/sizes.js';
 import { WideDeepModel, type ModelState } from '../model/wide-deep.js';
 import type { Executor } from '../runtime/executor.js';
+import { checkRefit } from './config.js';
 import type { DataConfig, RunConfig, StreamConfig } from './run-config.js';
 import { StreamData, loadStreamSplit } from './stream-source.js';
-import { type EvalOptions, type EvalSet, type Metrics, type TrainEvents, type TrainResult, type TrainerState, type TrainSource, evaluateBatches, evaluateModel, train } from './trainer.js';
+import { validationSplitOf } from './validation-split.js';
+import { type EpochRecord, type EvalOptions, type Progress, type EvalSet, type Metrics, type TrainEvents, type TrainResult, type TrainerState, type TrainSource, evaluateBatches, evaluateModel, train } from './trainer.js';
 
 /** Train and test rows of a run, with what identifies the data (for bundles and result files). */
 export interface RunData {
@@ -27,6 +29,11 @@ export interface RunData {
   readonly fingerprint: Record<string, unknown>;
   /** Column of user ids for per-user ranking metrics, when the data has users. */
   readonly userColumn: string | null;
+  /**
+   * When the data has users and times: the time column, and the column that breaks ties in time (the item),
+   * ordering each user's rows as a per-user time split does (train.validationSplit: per-user-time).
+   */
+  readonly timeOrder: { readonly time: string; readonly tie: string } | null;
 }
 
 /**
@@ -37,34 +44,35 @@ export async function loadRunData(data: DataConfig, seed: number): Promise<RunDa
   if (data.stream !== undefined) {
     // Stream mode holds test rows out by a hash of the row number: the same rows here.
     const s = await loadStreamSplit(data, seed);
-    return { train: s.train, test: s.test, fingerprint: s.fingerprint, userColumn: null };
+    return { train: s.train, test: s.test, fingerprint: s.fingerprint, userColumn: null, timeOrder: null };
   }
   const dataDir = data.dataDir !== undefined ? { dataDir: data.dataDir } : {};
   switch (data.dataset) {
     case 'synthetic': {
       const all = syntheticData({ seed, ...data.synthetic }, { rows: data.rows });
       const { train, test } = randomSplit(all, { testFraction: data.testFraction, seed });
-      return { train, test, fingerprint: { dataset: 'synthetic', seed, rows: data.rows, world: data.synthetic }, userColumn: 'user_id' };
+      return { train, test, fingerprint: { dataset: 'synthetic', seed, rows: data.rows, world: data.synthetic }, userColumn: 'user_id', timeOrder: { time: 'timestamp', tie: 'app_id' } };
     }
     case 'adult': {
       const a = await loadAdult({ ...dataDir, onBadRow: data.onBadRow });
-      return { train: a.train, test: a.test, fingerprint: { dataset: 'adult', train: a.train.source, rows: [a.train.numRows, a.test.numRows] }, userColumn: null };
+      return { train: a.train, test: a.test, fingerprint: { dataset: 'adult', train: a.train.source, rows: [a.train.numRows, a.test.numRows] }, userColumn: null, timeOrder: null };
     }
     case 'movielens-100k': {
       const m = await loadMovieLens100k(dataDir);
-      return { train: m.train, test: m.test, fingerprint: { dataset: 'movielens-100k', rows: [m.train.numRows, m.test.numRows] }, userColumn: 'user_id' };
+      // The order of the dataset's own per-user test split: (timestamp, item_id).
+      return { train: m.train, test: m.test, fingerprint: { dataset: 'movielens-100k', rows: [m.train.numRows, m.test.numRows] }, userColumn: 'user_id', timeOrder: { time: 'timestamp', tie: 'item_id' } };
     }
     case 'criteo': {
       const c = await loadCriteo({ ...dataDir, onBadRow: data.onBadRow });
       const { train, test } = randomSplit(c.data, { testFraction: data.testFraction, seed });
-      return { train, test, fingerprint: { dataset: 'criteo', source: c.data.source, rows: c.data.numRows }, userColumn: null };
+      return { train, test, fingerprint: { dataset: 'criteo', source: c.data.source, rows: c.data.numRows }, userColumn: null, timeOrder: null };
     }
     case 'files': {
       const read = async (f: NonNullable<DataConfig['train']>): Promise<RowChunk> => (await readAll({ ...f, onBadRow: data.onBadRow } as ReadOptions)).data;
       const trainAll = await read(data.train as NonNullable<DataConfig['train']>);
-      if (data.test) return { train: trainAll, test: await read(data.test), fingerprint: { dataset: 'files', train: data.train?.path, test: data.test.path }, userColumn: null };
+      if (data.test) return { train: trainAll, test: await read(data.test), fingerprint: { dataset: 'files', train: data.train?.path, test: data.test.path }, userColumn: null, timeOrder: null };
       const { train, test } = randomSplit(trainAll, { testFraction: data.testFraction, seed });
-      return { train, test, fingerprint: { dataset: 'files', train: data.train?.path }, userColumn: null };
+      return { train, test, fingerprint: { dataset: 'files', train: data.train?.path }, userColumn: null, timeOrder: null };
     }
   }
 }
@@ -121,12 +129,21 @@ export function memorySource(spec: FittedSpec, rows: RowChunk, batchSize: number
 }
 
 export interface FitOutcome {
+  /** The final model: the refitted one under train.refit. */
   readonly model: WideDeepModel;
+  /** The final model's feature spec (under train.refit, fitted on all training rows). */
   readonly spec: FittedSpec;
+  /** Training with the validation split: its history, best epoch, steps. */
   readonly result: TrainResult;
-  /** Metrics of the final (or restored best) model on the validation and test splits. */
+  /**
+   * Validation metrics of the model trained on the validation split (the restored best one). Under
+   * train.refit, the final model is not scored on validation: it was trained on those rows.
+   */
   readonly validation: Metrics | null;
+  /** Test metrics of the final model. */
   readonly test: Metrics;
+  /** What the refit did (train.refit), else null. */
+  readonly refit: RefitResult | null;
   /**
    * The run's data. In stream mode (data.stream) no rows are held: `train` and `test` throw, and the
    * fingerprint also holds the row counts of every part and the skipped rows.
@@ -142,10 +159,29 @@ export interface FitOptions {
   readonly resume?: { readonly spec: FittedSpec; readonly model: ModelState; readonly trainer: TrainerState; readonly best?: ModelState };
   /** Start from an earlier model's weights (see warmStart). */
   readonly warmStart?: (model: WideDeepModel, spec: FittedSpec) => void;
-  /** Called once the spec is fitted and the model built, before training. */
+  /**
+   * The run's rows, instead of loading config.data (memory mode only): e.g. the training split cut again
+   * into train and a pseudo-test part, to compare configs by nested validation without reading test.
+   */
+  readonly data?: RunData;
+  /** Called once the spec is fitted and the model built, before training (not again for a refit). */
   readonly onReady?: (model: WideDeepModel, spec: FittedSpec) => void;
-  /** Receives one-line notes on the run's data (stream mode: what the fit pass read, held out and skipped). */
+  /**
+   * Receives one-line notes on the run's data (stream mode: what the fit pass read, held out and skipped)
+   * and on the refit (train.refit) when it starts.
+   */
   readonly log?: (line: string) => void;
+}
+
+/** What train.refit did: the epochs early stopping chose, the rows trained on, and its epochs. */
+export interface RefitResult {
+  /** Epochs of the refit: early stopping's best epoch + 1. */
+  readonly epochs: number;
+  /** Examples per refit epoch: all training rows (train + validation), less rows the transform skipped. */
+  readonly rows: number;
+  readonly steps: number;
+  /** The refit's epochs (no validation metrics: the validation rows are training rows here). */
+  readonly history: readonly EpochRecord[];
 }
 
 /** What training and evaluation take from the data, once the spec is fitted. */
@@ -155,6 +191,27 @@ interface Prepared {
   readonly source: (spec: FittedSpec) => TrainSource;
   readonly test: (model: WideDeepModel, spec: FittedSpec) => Promise<Metrics>;
   readonly data: (spec: FittedSpec) => RunData;
+  /** All training rows (train + validation) for train.refit: a spec fitted on them, and them as a source. */
+  readonly allTraining: () => Promise<{ readonly spec: FittedSpec; readonly source: (spec: FittedSpec) => TrainSource }>;
+}
+
+/**
+ * Checks that a resumed run refits as the uninterrupted one would. train.refit combines with --resume and
+ * warm starts: a resumed run resumes the training with the validation split from its checkpoint and then
+ * refits from scratch (the refit is not checkpointed; it is a function of the config, the seed and the
+ * epoch count, so the resumed run ends as an uninterrupted one), and a warm start starts the refit model
+ * from the same earlier model. What a resumed run cannot know by itself is whether the first run was
+ * warm-started: `warmStartedFrom` (recorded in the checkpoint; undefined when it is not) must match
+ * `warmStart`, the bundle given now (null: none).
+ */
+export function checkRefitResume(config: RunConfig, o: { readonly warmStart: string | null; readonly warmStartedFrom?: string | null }): void {
+  if (!config.train.refit || o.warmStartedFrom === undefined || o.warmStartedFrom === o.warmStart) return;
+  const was = o.warmStartedFrom === null ? 'was not warm-started' : `was warm-started from ${o.warmStartedFrom}`;
+  const now = o.warmStart === null ? 'no --warm-start is given' : `--warm-start is ${o.warmStart}`;
+  throw new WideDeepError('CONFIG', `train.refit: the checkpointed run ${was}, and ${now}: the refit model would not start as in the uninterrupted run`, {
+    field: 'train.refit',
+    fix: o.warmStartedFrom === null ? 'resume without --warm-start' : `resume with --warm-start ${o.warmStartedFrom}`,
+  });
 }
 
 /**
@@ -165,21 +222,28 @@ interface Prepared {
  */
 export async function fitRun(config: RunConfig, options: FitOptions = {}): Promise<FitOutcome> {
   const t0 = performance.now();
+  checkRefit(config.train);
+  if (options.data && config.data.stream !== undefined) {
+    throw new WideDeepError('CONFIG', 'fitRun: options.data gives rows in memory, and the config streams its data (data.stream)', { field: 'data.stream', fix: 'remove data.stream, or do not pass options.data' });
+  }
   const prepared = config.data.stream !== undefined ? await prepareStream(config, options) : await prepareMemory(config, options);
   return trainAndEvaluate(config, options, prepared, t0);
 }
 
 async function prepareMemory(config: RunConfig, options: FitOptions): Promise<Prepared> {
-  const data = await loadRunData(config.data, config.seed);
-  const vf = config.train.validationFraction;
-  const split = vf > 0 ? randomSplit(data.train, { testFraction: vf, seed: config.seed + 1 }) : { train: data.train, test: null };
+  const data = options.data ?? (await loadRunData(config.data, config.seed));
+  const split = validationSplitOf(data, config);
   const spec = options.resume?.spec ?? (await fitResolved(config.features, [split.train]));
   return {
     spec,
-    validation: (s) => (split.test ? evalSetOf(s, split.test, data.userColumn) : undefined),
+    validation: (s) => (split.validation ? evalSetOf(s, split.validation, data.userColumn) : undefined),
     source: (s) => memorySource(s, split.train, config.train.batchSize, config.seed),
     test: (model, s) => evaluateModel(model, evalSetOf(s, data.test, data.userColumn)),
     data: () => data,
+    allTraining: async () => ({
+      spec: await fitResolved(config.features, [data.train]),
+      source: (s) => memorySource(s, data.train, config.train.batchSize, config.seed),
+    }),
   };
 }
 
@@ -214,6 +278,14 @@ async function prepareStream(config: RunConfig, options: FitOptions): Promise<Pr
     source: (s) => data.source(s, config.train.batchSize),
     test: (model, s) => evaluateBatches(model, data.testBatches(s), evalOptionsOf(s)),
     data: (s) => streamedRunData(data.fingerprint(s)),
+    allTraining: async () => {
+      // The same file with no validation share: the test rows are held out by the same hash (seed), and
+      // every other row (the former train and validation rows) trains. A fit pass refits the spec on them.
+      const all = await StreamData.open(config.data, config.seed, 0);
+      const refitSpec = await fitResolved(config.features, all.fitPass());
+      options.log?.(`refit: ${all.describe()}`);
+      return { spec: refitSpec, source: (s) => all.source(s, config.train.batchSize) };
+    },
   };
 }
 
@@ -234,15 +306,18 @@ function streamedRunData(fingerprint: Record<string, unknown>): RunData {
     },
     fingerprint,
     userColumn: null,
+    timeOrder: null,
   };
+}
+
+function createModel(config: RunConfig, options: FitOptions, spec: FittedSpec): Promise<WideDeepModel> {
+  return WideDeepModel.create(modelSizesOf(spec), config.model, { seed: config.seed, ...(options.executor ? { executor: options.executor } : {}) });
 }
 
 async function trainAndEvaluate(config: RunConfig, options: FitOptions, prepared: Prepared, t0: number): Promise<FitOutcome> {
   const { spec } = prepared;
-  const model = await WideDeepModel.create(modelSizesOf(spec), config.model, {
-    seed: config.seed,
-    ...(options.executor ? { executor: options.executor } : {}),
-  });
+  const model = await createModel(config, options, spec);
+  let trained: { result: TrainResult; validation: Metrics | null };
   try {
     if (options.warmStart && !options.resume) options.warmStart(model, spec);
     options.onReady?.(model, spec);
@@ -253,9 +328,59 @@ async function trainAndEvaluate(config: RunConfig, options: FitOptions, prepared
       ...(options.events ? { events: options.events } : {}),
       ...(options.resume ? { resume: options.resume } : {}),
     });
-    const test = await prepared.test(model, spec);
-    const val = validation ? await evaluateModel(model, validation) : null;
-    return { model, spec, result, validation: val, test, data: prepared.data(spec), seconds: (performance.now() - t0) / 1000 };
+    if (!config.train.refit) {
+      const test = await prepared.test(model, spec);
+      const val = validation ? await evaluateModel(model, validation) : null;
+      return { model, spec, result, validation: val, test, refit: null, data: prepared.data(spec), seconds: (performance.now() - t0) / 1000 };
+    }
+    trained = { result, validation: validation ? await evaluateModel(model, validation) : null };
+  } catch (err) {
+    await model.release();
+    throw err;
+  }
+  // The model that chose the epoch count has done its part; the refit replaces it.
+  await model.release();
+  return refitAndEvaluate(config, options, prepared, trained.result, trained.validation, t0);
+}
+
+/**
+ * train.refit: a fresh model (same seed, same config, warm-started as the first one was) on all training
+ * rows, with a spec refitted on them, for the epochs early stopping chose; it is the final model and the
+ * only one scored on test. Its epochs go to events.onEpoch marked `refit: true`, with no validation
+ * metrics, and are not checkpointed (a resumed run refits again from scratch, with the same result).
+ */
+async function refitAndEvaluate(config: RunConfig, options: FitOptions, prepared: Prepared, result: TrainResult, validation: Metrics | null, t0: number): Promise<FitOutcome> {
+  if (result.best === null) {
+    throw new WideDeepError('CONFIG', 'train.refit: early stopping recorded no best epoch, so there is no epoch count to refit for', {
+      field: 'train.refit',
+      fix: 'check that validation reports train.earlyStopping.metric, or set train.refit: false',
+    });
+  }
+  const epochs = result.best.epoch + 1;
+  const all = await prepared.allTraining();
+  const model = await createModel(config, options, all.spec);
+  try {
+    options.warmStart?.(model, all.spec);
+    const source = all.source(all.spec);
+    options.log?.(`refit: a fresh model on all ${source.rows ?? '?'} training rows (validation rows included) for ${epochs} epochs, the best epoch of early stopping`);
+    const history: EpochRecord[] = [];
+    const events = options.events;
+    const { earlyStopping: _chosen, ...rest } = config.train;
+    const r = await train(model, source, { ...rest, evalEverySteps: 0 }, {
+      stopAfterEpochs: epochs,
+      events: {
+        ...(events?.onProgress ? { onProgress: (p: Progress) => events.onProgress?.(p) } : {}),
+        onEpoch: (e) => {
+          const record = { ...e, refit: true };
+          history.push(record);
+          events?.onEpoch?.(record);
+        },
+      },
+    });
+    const test = await prepared.test(model, all.spec);
+    const refit: RefitResult = { epochs, rows: source.rows ?? 0, steps: r.steps, history };
+    // The data's fingerprint describes the split the epoch count was chosen on (the refit's rows are in `refit`).
+    return { model, spec: all.spec, result, validation, test, refit, data: prepared.data(prepared.spec), seconds: (performance.now() - t0) / 1000 };
   } catch (err) {
     await model.release();
     throw err;

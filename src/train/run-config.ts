@@ -136,14 +136,19 @@ export function parseRunConfig(raw: unknown, file?: string): RunConfig {
       throw err;
     }
   };
-  return {
-    seed,
-    data: d.data,
-    features: withFile(() => parseFeatureConfig(obj.features, file !== undefined ? { file } : {})),
-    model: withFile(() => parseModelConfig(obj.model)),
-    train: withFile(() => parseTrainConfig(obj.train)),
-    raw: obj,
-  };
+  const features = withFile(() => parseFeatureConfig(obj.features, file !== undefined ? { file } : {}));
+  const model = withFile(() => parseModelConfig(obj.model));
+  const train = withFile(() => parseTrainConfig(obj.train));
+  if (d.data.stream !== undefined && train.validationSplit === 'per-user-time') {
+    // Stream mode decides every row's part from its row number alone, chunk by chunk; a per-user split
+    // needs each user's rows together, ordered by time.
+    throw new WideDeepError('CONFIG', 'train.validationSplit: per-user-time needs the rows in memory, and data.stream holds validation rows out by a hash of the row number', {
+      ...where,
+      field: 'train.validationSplit',
+      fix: 'use train.validationSplit: random with data.stream, or remove data.stream',
+    });
+  }
+  return { seed, data: d.data, features, model, train, raw: obj };
 }
 
 /** Reads a YAML (or JSON) run config file. */

@@ -44,6 +44,8 @@ export interface EpochRecord {
   readonly rowsPerSec: number;
   readonly seconds: number;
   readonly validation: Metrics | null;
+  /** Set on the epochs of a refit on all training rows (train.refit, see fitRun). */
+  readonly refit?: boolean;
 }
 
 /** What a checkpoint holds besides the model: enough to continue as if never stopped. */
@@ -158,18 +160,26 @@ function rates(model: WideDeepModel, config: TrainConfig, step: number, totalSte
   };
 }
 
+/** Options of `train`. */
+export interface TrainOptions {
+  readonly validation?: EvalSet;
+  readonly events?: TrainEvents;
+  readonly resume?: { readonly model: ModelState; readonly trainer: TrainerState; readonly best?: ModelState };
+  /**
+   * Stop after this many epochs, while the learning-rate schedule still spans `config.epochs`: a refit
+   * replays the first epochs of the schedule the early-stopped run followed, not a schedule squeezed into
+   * fewer epochs (a cosine decay would otherwise reach its minimum at the refit's last epoch).
+   */
+  readonly stopAfterEpochs?: number;
+}
+
 /**
  * Trains jointly for `config.epochs` epochs (or `maxSteps`), evaluating on `validation` after every epoch
  * (and every `evalEverySteps`), with early stopping and restore-best. `resume` continues from a checkpoint:
  * with the same seed the result equals an uninterrupted run, because epoch e's batch order depends only on
  * (seed, e) and the model state carries its step count and dropout generator.
  */
-export async function train(
-  model: WideDeepModel,
-  source: TrainSource,
-  config: TrainConfig,
-  options: { validation?: EvalSet; events?: TrainEvents; resume?: { model: ModelState; trainer: TrainerState; best?: ModelState } } = {},
-): Promise<TrainResult> {
+export async function train(model: WideDeepModel, source: TrainSource, config: TrainConfig, options: TrainOptions = {}): Promise<TrainResult> {
   const events = options.events ?? {};
   const es = config.earlyStopping;
   if (es && !options.validation) {
@@ -189,10 +199,12 @@ export async function train(
     bestState = options.resume.best ?? null;
   }
   const totalSteps = config.maxSteps > 0 ? config.maxSteps : source.rows !== null ? Math.ceil(source.rows / config.batchSize) * config.epochs : Number.MAX_SAFE_INTEGER;
-  let stoppedEarly = false;
+  // A checkpoint written by the epoch that stopped early resumes as stopped: no further epoch.
+  let stoppedEarly = es !== undefined && options.resume !== undefined && stale > es.patience;
   const better = (v: number, b: number): boolean => (es?.mode === 'min' ? v < b : v > b);
 
-  for (let epoch = startEpoch; epoch < config.epochs && !stoppedEarly; epoch++) {
+  const epochs = Math.min(config.epochs, options.stopAfterEpochs ?? config.epochs);
+  for (let epoch = startEpoch; epoch < epochs && !stoppedEarly; epoch++) {
     const t0 = performance.now();
     let rows = 0;
     let lossSum = 0;
@@ -212,7 +224,7 @@ export async function train(
         lastReport = now;
         const rps = rows / ((now - t0) / 1000);
         events.onProgress({
-          epoch, epochs: config.epochs, step: model.steps, rowsDone: rows, rowsTotal: source.rows,
+          epoch, epochs, step: model.steps, rowsDone: rows, rowsTotal: source.rows,
           rowsPerSec: rps, etaSec: source.rows !== null ? (source.rows - rows) / rps : null, loss: lossSum / lossRows,
         });
       }
