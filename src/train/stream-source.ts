@@ -7,6 +7,7 @@ import { concatModelBatches, modelBatchOf, sliceModelBatch } from '../model/from
 import type { ModelBatch } from '../model/sizes.js';
 import type { DataConfig, StreamConfig } from './run-config.js';
 import type { TrainSource } from './trainer.js';
+import { fixedWidthSpec, shuffleExamples } from './example-shuffle.js';
 
 /**
  * Stream mode (`data.stream`): the training file is never loaded whole. Every pass (the fit pass, each
@@ -190,20 +191,34 @@ export class StreamData {
    * shuffle buffer seeded by (seed, epoch), in chunks of stream.chunkSize rows.
    */
   trainingChunks(epoch: number): AsyncGenerator<RowChunk, void, undefined> {
-    const h = this.holdOut;
-    const scan = this.trainReader.chunks({ chunkSize: this.stream.chunkSize, worker: true });
-    async function* training(): AsyncGenerator<RowChunk, void, undefined> {
-      for await (const chunk of scan) {
-        const t = rowsOfPart(chunk, 'train', h);
-        if (t !== null) yield t;
-      }
+    return shuffleBuffer(this.trainingRows(), { bufferSize: this.stream.shuffleBuffer, seed: this.epochSeed(epoch), chunkSize: this.stream.chunkSize });
+  }
+
+  /** The training rows of the file in file order: a fresh scan, held-out rows dropped. */
+  private async *trainingRows(): AsyncGenerator<RowChunk, void, undefined> {
+    for await (const chunk of this.trainReader.chunks({ chunkSize: this.stream.chunkSize, worker: true })) {
+      const t = rowsOfPart(chunk, 'train', this.holdOut);
+      if (t !== null) yield t;
     }
-    const seed = new Rng(h.seed).fork(`stream-epoch-${epoch}`).nextU32();
-    return shuffleBuffer(training(), { bufferSize: this.stream.shuffleBuffer, seed, chunkSize: this.stream.chunkSize });
+  }
+
+  private epochSeed(epoch: number): number {
+    return new Rng(this.holdOut.seed).fork(`stream-epoch-${epoch}`).nextU32();
   }
 
   /**
-   * The training rows as a TrainSource: epoch e transforms the chunks of `trainingChunks(e)` one by one and
+   * The encoded examples of epoch `epoch`, shuffled. With a fixed-width spec (one id per sparse key) the
+   * rows are transformed as they are read and the shuffle buffer holds encoded examples (example-shuffle.ts:
+   * the same order as below, at a fraction of the memory and time); otherwise the buffer holds the raw rows
+   * (`trainingChunks`), transformed as they leave it.
+   */
+  examples(spec: FittedSpec, epoch: number): AsyncGenerator<ModelBatch, void, undefined> {
+    if (!fixedWidthSpec(spec)) return transformed(spec, this.trainingChunks(epoch));
+    return shuffleExamples(transformed(spec, this.trainingRows()), { bufferSize: this.stream.shuffleBuffer, seed: this.epochSeed(epoch), chunkSize: this.stream.chunkSize });
+  }
+
+  /**
+   * The training rows as a TrainSource: epoch e takes the encoded examples of `examples(spec, e)` and
    * cuts them into batches of exactly `batchSize` examples (the remainder of a chunk starts the next batch;
    * only the epoch's last batch may be smaller). `rows` is the training rows the fit pass counted, less the
    * rows the transform leaves out under the spec's onBadRow: 'skip' (the same rows every epoch).
@@ -212,7 +227,7 @@ export class StreamData {
     const rows = Math.max(0, this.counts.train - spec.fitStats.skippedRows);
     return {
       rows,
-      batches: (epoch: number) => exactBatches(transformed(spec, this.trainingChunks(epoch)), batchSize),
+      batches: (epoch: number) => exactBatches(this.examples(spec, epoch), batchSize),
     };
   }
 
