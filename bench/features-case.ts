@@ -198,7 +198,7 @@ async function toParquet(options: ReadOptions, schema: readonly ColumnSchema[]):
   const con = await db.connect();
   const t0 = performance.now();
   const cols = schema.map((c) => `"${c.name}"${c.kind === 'numeric' ? '::BIGINT' : ''} AS "${c.name}"`).join(', ');
-  await con.run(`COPY (SELECT ${cols} FROM ${readCsvSql({ ...options, quote: '"' }, schema)}) TO '${path}' (FORMAT parquet)`);
+  await con.run(`COPY (SELECT ${cols} FROM ${readCsvSql(options, schema)}) TO '${path}' (FORMAT parquet)`);
   con.closeSync();
   const columns = Object.fromEntries(schema.map((c) => [c.name, c.kind]));
   return { options: { path, format: 'parquet', columns, chunkSize: CHUNK }, file_mb: statSync(path).size / 2 ** 20, convert_s: (performance.now() - t0) / 1000 };

@@ -20,7 +20,7 @@ export {
   type ChunkStream,
 } from './chunk.js';
 export { Utf8Values } from './utf8-values.js';
-export { permutation, permuteChunk, rechunk, shuffleBuffer, type ShuffleBufferOptions } from './shuffle.js';
+export { permutation, permuteChunk, rechunk, ReservoirSlots, shuffleBuffer, type ShuffleBufferOptions } from './shuffle.js';
 export {
   fractionCount,
   isTestRow,

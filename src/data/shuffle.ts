@@ -18,6 +18,32 @@ export function permuteChunk(chunk: RowChunk, seed: number | Rng): RowChunk {
   return takeRows(chunk, permutation(chunk.numRows, rng));
 }
 
+/**
+ * The slot choices of a tf.data-style shuffle buffer of `size` entries. `shuffleBuffer` (rows) and
+ * `shuffleExamples` (encoded examples, src/train/example-shuffle.ts) both take them from here, so that the
+ * same seed gives both the same order. `next()` is the slot of the next incoming entry; `evicts` says whether
+ * that slot held an entry, which leaves (is emitted) before the new one goes in. `rest()` is the order in
+ * which the entries still held leave at the end.
+ */
+export class ReservoirSlots {
+  private filled = 0;
+  evicts = false;
+
+  constructor(
+    readonly size: number,
+    private readonly rng: Rng,
+  ) {}
+
+  next(): number {
+    this.evicts = this.filled === this.size;
+    return this.evicts ? this.rng.int(this.size) : this.filled++;
+  }
+
+  rest(): Int32Array {
+    return permutation(this.filled, this.rng);
+  }
+}
+
 export interface ShuffleBufferOptions {
   /** Rows held in memory; 1 keeps the input order, >= the data size is a full shuffle. */
   readonly bufferSize: number;
@@ -38,13 +64,12 @@ export async function* shuffleBuffer(chunks: ChunkStream, options: ShuffleBuffer
   if (!Number.isInteger(bufferSize) || bufferSize < 1) {
     throw configError(`bufferSize must be a positive integer, got ${bufferSize}`, { field: 'bufferSize', fix: 'use e.g. 100000 (rows kept in memory)' });
   }
-  const rng = new Rng(seed);
+  const slots = new ReservoirSlots(bufferSize, new Rng(seed));
   let schema: ColumnSchema[] | undefined;
   // Rows land in random slots, so string columns are held as strings here (the output chunks hold strings).
   let store: WritableValues[] = [];
   const storeRows = new Int32Array(bufferSize);
   let out: ChunkBuilder | undefined;
-  let filled = 0;
   for await (const chunk of chunks) {
     if (schema === undefined) {
       schema = schemaOf(chunk);
@@ -56,10 +81,8 @@ export async function* shuffleBuffer(chunks: ChunkStream, options: ShuffleBuffer
     for (const col of cols) if (col instanceof Utf8Values) col.strings();
     const builder = out as ChunkBuilder;
     for (let i = 0; i < chunk.numRows; i++) {
-      let slot = filled;
-      if (filled < bufferSize) filled += 1;
-      else {
-        slot = rng.int(bufferSize);
+      const slot = slots.next();
+      if (slots.evicts) {
         builder.append(store, slot, storeRows[slot] as number);
         if (builder.full) yield builder.build();
       }
@@ -68,7 +91,7 @@ export async function* shuffleBuffer(chunks: ChunkStream, options: ShuffleBuffer
     }
   }
   if (out === undefined) return;
-  for (const slot of permutation(filled, rng)) {
+  for (const slot of slots.rest()) {
     out.append(store, slot, storeRows[slot] as number);
     if (out.full) yield out.build();
   }

@@ -52,6 +52,11 @@ export function murmur3Range(bytes: Uint8Array, start: number, end: number, seed
     const k = bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24);
     h = mixH(h, k);
   }
+  return finishBytes(h, bytes, i, n);
+}
+
+/** murmur3's last 0-3 bytes (from `bytes[i]`) of an n-byte key, then its finalization. */
+function finishBytes(h: number, bytes: Uint8Array, i: number, n: number): number {
   const tail = n & 3;
   if (tail > 0) {
     let k = bytes[i]!;
@@ -72,14 +77,7 @@ export function murmur3View(view: DataView, bytes: Uint8Array, start: number, en
   const blocks = start + (n & ~3);
   let i = start;
   for (; i < blocks; i += 4) h = mixH(h, view.getInt32(i, true));
-  const tail = n & 3;
-  if (tail > 0) {
-    let k = bytes[i]!;
-    if (tail > 1) k |= bytes[i + 1]! << 8;
-    if (tail > 2) k |= bytes[i + 2]! << 16;
-    h ^= mixK(k);
-  }
-  return finalize(h, n);
+  return finishBytes(h, bytes, i, n);
 }
 
 // Streaming state of murmur3String (module-level so that hashing a string allocates nothing).

@@ -1,16 +1,16 @@
 import { Rng } from '../core/rng.js';
 import type { SparseBatch } from '../core/sparse-batch.js';
-import { permutation } from '../data/index.js';
+import { ReservoirSlots } from '../data/index.js';
 import type { FittedSpec } from '../features/fitted-spec.js';
 import type { ModelBatch } from '../model/sizes.js';
 
 /**
  * The stream-mode shuffle buffer over encoded examples (transformed rows) instead of raw rows. Raw rows sit in
  * the buffer as JS strings (~0.8 KB per Criteo row, and decoding every string value was most of a stream
- * epoch); an encoded Criteo row is its 26 ids, 13 floats and its label (~170 bytes), copied in and out of
- * typed arrays. It runs the very algorithm of `shuffleBuffer` (src/data/shuffle.ts) with the same draws of
- * the same seeded Rng, so the examples come out in the order that shuffling the rows and then transforming
- * them gives (when the transform skips no row).
+ * epoch); an encoded Criteo row is its 26 ids, 13 floats and its label (160 bytes), copied in and out of
+ * typed arrays. It takes its slots from the same `ReservoirSlots` as `shuffleBuffer` (src/data/shuffle.ts),
+ * so the examples come out in the order that shuffling the rows and then transforming them gives (when the
+ * transform skips no row).
  *
  * It needs examples of a fixed width: one id per row for every sparse key (no multi-valued columns, crosses
  * over them, or sequences), which `fixedWidthSpec` tells from the spec.
@@ -155,10 +155,9 @@ function sameLayout(a: Layout, b: Layout): void {
  */
 export async function* shuffleExamples(batches: AsyncIterable<ModelBatch> | Iterable<ModelBatch>, options: ExampleShuffleOptions): AsyncGenerator<ModelBatch, void, undefined> {
   const { bufferSize, seed, chunkSize } = options;
-  const rng = new Rng(seed);
+  const slots = new ReservoirSlots(bufferSize, new Rng(seed));
   let store: Rows | undefined;
   let out: Rows | undefined;
-  let filled = 0;
   let pending = 0;
   for await (const b of batches) {
     if (b.size === 0) continue;
@@ -169,10 +168,8 @@ export async function* shuffleExamples(batches: AsyncIterable<ModelBatch> | Iter
     } else sameLayout(store.layout, layoutOf(b));
     const o = out as Rows;
     for (let i = 0; i < b.size; i++) {
-      let slot = filled;
-      if (filled < bufferSize) filled += 1;
-      else {
-        slot = rng.int(bufferSize);
+      const slot = slots.next();
+      if (slots.evicts) {
         o.copy(pending++, store, slot);
         if (pending === chunkSize) {
           yield o.batch(pending);
@@ -183,7 +180,7 @@ export async function* shuffleExamples(batches: AsyncIterable<ModelBatch> | Iter
     }
   }
   if (store === undefined || out === undefined) return;
-  for (const slot of permutation(filled, rng)) {
+  for (const slot of slots.rest()) {
     out.copy(pending++, store, slot);
     if (pending === chunkSize) {
       yield out.batch(pending);

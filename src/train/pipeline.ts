@@ -20,7 +20,7 @@ import { checkRefit } from './config.js';
 import type { DataConfig, RunConfig, StreamConfig } from './run-config.js';
 import { StreamData, loadStreamSplit } from './stream-source.js';
 import { validationSplitOf } from './validation-split.js';
-import { type EpochRecord, type EvalOptions, type Progress, type EvalSet, type Metrics, type TrainEvents, type TrainResult, type TrainerState, type TrainSource, evaluateBatches, evaluateModel, train } from './trainer.js';
+import { type EpochRecord, type EvalOptions, type EvalSet, type Metrics, type TrainEvents, type TrainResult, type TrainerState, type TrainSource, evaluateBatches, evaluateModel, train } from './trainer.js';
 
 /** Train and test rows of a run, with what identifies the data (for bundles and result files). */
 export interface RunData {
@@ -369,7 +369,7 @@ async function refitAndEvaluate(config: RunConfig, options: FitOptions, prepared
     const r = await train(model, source, { ...rest, evalEverySteps: 0 }, {
       stopAfterEpochs: epochs,
       events: {
-        ...(events?.onProgress ? { onProgress: (p: Progress) => events.onProgress?.(p) } : {}),
+        ...(events?.onProgress ? { onProgress: events.onProgress } : {}),
         onEpoch: (e) => {
           const record = { ...e, refit: true };
           history.push(record);

@@ -208,6 +208,20 @@ const sameBatch = (a: FeatureBatch, b: FeatureBatch): void => {
   expect(b.truncatedCrosses).toEqual(a.truncatedCrosses);
 };
 
+describe('sparse layout', () => {
+  it('lays the sparse columns out once when the same columns feed the wide and the deep part', async () => {
+    const rows = [rowsToChunk([{ a: 'x', b: 'y' }, { a: 'z', b: null }])];
+    const both = await fit({ columns: [{ type: 'categorical', name: 'a', hashBuckets: 5 }, { type: 'categorical', name: 'b', vocabulary: {} }] }, rows);
+    const sb = transform(both, rows[0]!);
+    expect(sb.deep).toBe(sb.wide);
+    const apart = await fit({ columns: [{ type: 'categorical', name: 'a', hashBuckets: 5 }, { type: 'categorical', name: 'b', vocabulary: {}, feeds: ['wide'] }] }, rows);
+    const ab = transform(apart, rows[0]!);
+    expect(ab.deep).not.toBe(ab.wide);
+    expect(ab.deep.keys).toEqual(['a']);
+    expect(ab.wide.keys).toEqual(['a', 'b']);
+  });
+});
+
 describe('numeric transforms', () => {
   it('log1p gives Math.log1p exactly (as float32), on the table of small integers and off it', async () => {
     const xs = [-0, 0, 1, 2, 1023, 1024, 1025, 5000, 1e9, 0.5, 1.5, 1023.5, -0.5, -1e-300, 2 ** 31, 2 ** 32 + 1, ...Array.from({ length: 50 }, (_, i) => i * 21)];

@@ -84,6 +84,14 @@ describe('shuffleExamples', () => {
     }
   });
 
+  it('refuses a batch whose layout differs from the first one', async () => {
+    const input = chunks([4, 4]);
+    const spec = await fit(CONFIG, input);
+    const other = await fit({ ...CONFIG, columns: CONFIG.columns.filter((c) => c.name !== 'z') }, input);
+    const mixed = [modelBatchOf(transform(spec, input[0] as RowChunk)), modelBatchOf(transform(other, input[1] as RowChunk))];
+    await expect(all(shuffleExamples(mixed, { bufferSize: 2, seed: 1, chunkSize: 2 }))).rejects.toThrow(/layout of the first/);
+  });
+
   it('takes only fixed-width specs: multi-valued columns and crosses over them are not', async () => {
     const rows = [rowsToChunk([{ tags: ['a', 'b'], city: 'x', y: 1 }])];
     const multi = await fit({ columns: [{ type: 'multi-valued', name: 'tags' }], label: { kind: 'binary', column: 'y' } }, rows);
