@@ -29,6 +29,10 @@ Same setup as the widedeep configs, as far as PyTorch has it:
 - MovieLens, as the examples' `train.refit: true`: after early stopping, a fresh model (same seed) is trained
   on all training rows (train + validation, features refitted on them) for the best epoch's count of
   epochs, and that model is scored on test (`--no-refit` turns it off). rows_per_s counts both trainings.
+- MovieLens, as the examples' `train.ema: { decay: 0.999 }`: an exponential moving average of every weight
+  (torch.optim.swa_utils.AveragedModel with an EMA avg_fn, updated after every step from the initial
+  weights on), validation scores the averages, and the final model (of the best epoch, and of the refit)
+  takes them as its weights (`--no-ema` turns it off, `--ema D` sets the decay).
 - `--objective rating` (MovieLens): the setup of examples/movielens-rating.yaml: the same model fitted to the
   raw rating with MSE, its output scored against rating >= 4 (AUC, NDCG@10; no accuracy).
 Differences: categorical columns that widedeep hashes (Adult occupation / native_country) and the hashed
@@ -82,6 +86,8 @@ def parse_args(argv):
                     help="rating (movielens): MSE on the raw rating, scored against rating >= 4 "
                          "(examples/movielens-rating.yaml)")
     ap.add_argument("--dropout", type=float, help="override the config's MLP dropout (diagnostics)")
+    ap.add_argument("--ema", type=float, help="weight-average decay (default: the config's train.ema, below)")
+    ap.add_argument("--no-ema", action="store_true", help="train without weight averages")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--blas", default="auto", help="auto (default), system, or a dir holding OpenBLAS's libblas.so.3")
     ap.add_argument("--hide-test", action="store_true", help="tuning: report validation metrics only")
@@ -94,12 +100,13 @@ torch, BLAS_SOURCE, BLAS_KIND, _, _ = torch_blas.import_torch("torch_fit", ARGS.
 import numpy as np  # noqa: E402  (after the BLAS preload on purpose)
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
+from torch.optim.swa_utils import AveragedModel  # noqa: E402
 
 # The deep part and learning rates of each config (examples/adult.yaml, examples/movielens.yaml). wide_lr:
 # Adagrad lr of the wide part, chosen here on the validation split (seeds 1-3) from {0.01, 0.03, 0.1, 0.3}.
 SETUP = {
-    "adult": {"hidden": (100, 50), "dropout": 0.0, "lr": 1e-3, "wide_lr": 0.1, "refit": False},
-    "movielens": {"hidden": (256,), "dropout": 0.5, "lr": 2e-3, "wide_lr": 0.01, "refit": True},
+    "adult": {"hidden": (100, 50), "dropout": 0.0, "lr": 1e-3, "wide_lr": 0.1, "refit": False, "ema": None},
+    "movielens": {"hidden": (256,), "dropout": 0.5, "lr": 2e-3, "wide_lr": 0.01, "refit": True, "ema": 0.999},
 }
 
 
@@ -533,6 +540,7 @@ def main():
     setup = SETUP[ARGS.dataset]
     dropout = ARGS.dropout if ARGS.dropout is not None else setup["dropout"]
     wide_lr = ARGS.wide_lr if ARGS.wide_lr is not None else setup["wide_lr"]
+    ema = None if ARGS.no_ema else (ARGS.ema if ARGS.ema is not None else setup["ema"])
 
     def fit_features(cols):
         """Vocabularies fitted on `cols`, automatic embedding widths from the fitted sizes."""
@@ -553,9 +561,16 @@ def main():
     timing = {"rows": 0, "s": 0.0}
 
     def run_epochs(model, opts, enc, epochs, validation=None):
-        """Trains up to `epochs` epochs (early stopping on `validation` when given); returns (best, epochs run)."""
+        """Trains up to `epochs` epochs (early stopping on `validation` when given); returns (best, epochs run).
+        With weight averages (train.ema) validation scores the averaged model, and the model is left with the
+        averaged weights (of the best epoch), as widedeep does."""
         best, best_state, best_epoch, stale, run = None, None, 0, 0, 0
         gen = torch.Generator().manual_seed(ARGS.seed)
+        averaged = None
+        if ema is not None:
+            averaged = AveragedModel(model, avg_fn=lambda avg, w, n: ema * avg + (1 - ema) * w)
+            averaged.update_parameters(model)  # the first call copies: the averages start at the initial weights
+        scored = averaged.module if averaged is not None else model
         for epoch in range(epochs):
             t0 = time.perf_counter()
             order = torch.randperm(enc.n, generator=gen)
@@ -569,6 +584,8 @@ def main():
                 loss.backward()
                 for o in opts:
                     o.step()
+                if averaged is not None:
+                    averaged.update_parameters(model)
                 loss_sum += float(loss) * len(y)
             dt = time.perf_counter() - t0
             timing["s"] += dt
@@ -577,17 +594,19 @@ def main():
             if validation is None:
                 log(f"refit epoch {epoch + 1}: loss {loss_sum / enc.n:.4f} {enc.n / dt:,.0f} rows/s")
                 continue
-            v = evaluate(model, validation)
+            v = evaluate(scored, validation)
             log(f"epoch {epoch + 1}: loss {loss_sum / enc.n:.4f} {enc.n / dt:,.0f} rows/s val auc {v['auc']:.4f} "
                 f"acc {rounded(v['accuracy'])}")
             if best is None or v["auc"] > best["auc"]:
-                best, best_state, best_epoch, stale = v, {k: t.clone() for k, t in model.state_dict().items()}, epoch + 1, 0
+                best, best_state, best_epoch, stale = v, {k: t.clone() for k, t in scored.state_dict().items()}, epoch + 1, 0
             else:
                 stale += 1
                 if stale > ARGS.patience:
                     break
         if best_state is not None:
             model.load_state_dict(best_state)
+        elif averaged is not None:
+            model.load_state_dict(averaged.module.state_dict())
         return best, best_epoch, run
 
     layout = fit_features(train_cols)
@@ -609,7 +628,8 @@ def main():
     train_rows, train_s = timing["rows"], timing["s"]
     result = {"dataset": ARGS.dataset, "kind": ARGS.kind, "objective": ARGS.objective, "seed": ARGS.seed,
               "rows_per_s": round(train_rows / train_s, 1), "train_s": round(train_s, 3), "epochs": epochs_run,
-              "validation_auc": round(best["auc"], 5), "validation_accuracy": rounded(best["accuracy"]), "refit": refit}
+              "validation_auc": round(best["auc"], 5), "validation_accuracy": rounded(best["accuracy"]), "refit": refit,
+              "ema": ema}
     if not ARGS.hide_test:
         t = evaluate(model, te, test_cols[user_col] if user_col else None)
         result.update({"test_auc": round(t["auc"], 5), "test_accuracy": rounded(t["accuracy"])})

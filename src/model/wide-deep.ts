@@ -1,18 +1,17 @@
 import { WideDeepError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import type { SparseBatch } from '../core/sparse-batch.js';
-import type { Value } from '../graph/builder.js';
-import { type DropoutInput, fillDropoutMask, linear } from '../graph/nn.js';
-import * as op from '../graph/ops.js';
-import type { ParamScope } from '../graph/params.js';
-import { type ForwardBuilder, buildForward, buildTrainStep } from '../graph/train-step.js';
+import { type DropoutInput, fillDropoutMask } from '../graph/nn.js';
+import { buildForward, buildTrainStep } from '../graph/train-step.js';
 import type { LossKind } from '../graph/losses.js';
 import type { ExecTensor, Executor } from '../runtime/executor.js';
 import { defaultExecutor } from '../runtime/default.js';
 import { StepRunner } from '../runtime/step-runner.js';
 import { featureIndex, gatherPooled, gatherSequence, type PooledSlot, RowGradients, SparseTable, WideLinear } from '../sparse/index.js';
+import { AVERAGE_PREFIX, ModelAverage } from './average.js';
 import { type ModelConfig, type ModelConfigInput, parseModelConfig } from './config.js';
 import { DEEP_PARTS, type DeepPart } from './deep-parts.js';
+import { autoThreads, embWidth, gradInputsOf, makeForward } from './forward.js';
 import { type ModelBatch, type ModelSizes, outputsOf } from './sizes.js';
 
 const LOSS: Record<ModelSizes['objective'], LossKind> = { binary: 'bce', regression: 'mse', multiclass: 'softmax_ce' };
@@ -57,6 +56,8 @@ export class WideDeepModel {
   readonly embedded: readonly Embedded[];
   private readonly dropoutInputs: readonly DropoutInput[];
   private readonly dropoutRng: Rng;
+  /** Weight averages while train.ema averages (see startAveraging). */
+  private average: ModelAverage | null = null;
   private scratch = new Map<number, { emb: Float32Array; wide: Float32Array; wideK: Float32Array; seq: Map<string, { seq: Float32Array; mask: Float32Array }>; labels: Float32Array; masks: Map<string, Float32Array> }>();
 
   private constructor(
@@ -137,6 +138,49 @@ export class WideDeepModel {
   /** Steps taken so far (the global 1-based step of the last update). */
   get steps(): number {
     return this.runner.steps;
+  }
+
+  /**
+   * Starts keeping exponential moving averages of every trainable weight (train.ema), from the current
+   * weights: each later step moves them by (1 - decay) toward the new weights. Training still updates the
+   * weights themselves; `withAveragedWeights` scores with the averages, `finishAveraging` makes them the
+   * model's weights.
+   */
+  startAveraging(decay: number): void {
+    if (this.average) throw new WideDeepError('CONFIG', 'this model already averages its weights', { field: 'train.ema' });
+    this.average = new ModelAverage(decay, this.tables(), this.runner);
+  }
+
+  /** The decay of the weight averages, or null when the model does not average. */
+  get averageDecay(): number | null {
+    return this.average?.decay ?? null;
+  }
+
+  /** Runs `fn` with the averaged weights in place of the weights (as they are when no averages are kept). */
+  async withAveragedWeights<T>(fn: () => Promise<T>): Promise<T> {
+    const avg = this.average;
+    if (!avg) return fn();
+    avg.sync();
+    avg.swap();
+    try {
+      return await fn();
+    } finally {
+      avg.swap();
+    }
+  }
+
+  /** Brings the weight averages up to the current step (a no-op without averages). */
+  syncAverages(): void {
+    this.average?.sync();
+  }
+
+  /** Ends averaging: the averages become the model's weights (optimizer state stays the trained one's). */
+  finishAveraging(): void {
+    const avg = this.average;
+    if (!avg) return;
+    avg.sync();
+    avg.swap();
+    this.average = null;
   }
 
   private buffers(n: number) {
@@ -224,11 +268,13 @@ export class WideDeepModel {
     const deepLr = rates.deep ?? lrOf(this.config.optimizers.deep);
     const r = await this.runner.step({ size: n, inputs: feeds, labels: s.labels, weights }, { deep: deepLr });
     const step = this.runner.steps;
+    const avg = this.average;
+    avg?.afterDenseStep();
     const dWide = r.grads.get('wide_logit');
     if (dWide) {
       this.wide.forEach((w, j) => {
         for (let b = 0; b < n; b++) s.wideK[b] = dWide[b * k + j] as number;
-        w.backward(batch.wide as SparseBatch, s.wideK, step, rates.wide);
+        w.backward(batch.wide as SparseBatch, s.wideK, step, rates.wide, avg?.of(w.table));
       });
     }
     const dEmb = r.grads.get('emb');
@@ -237,7 +283,7 @@ export class WideDeepModel {
       e.grads.reset();
       if (e.slot) e.grads.addPooled(d, { ...e.slot, feature: featureIndex(d, e.key) }, dEmb as Float32Array);
       else e.grads.addSequence(d, { feature: featureIndex(d, e.key), maxLen: e.length }, r.grads.get(`seq_${e.key}`) as Float32Array);
-      e.grads.apply(step, rates.embeddings);
+      e.grads.apply(step, rates.embeddings, avg?.of(e.table));
     }
     return r.loss;
   }
@@ -257,7 +303,8 @@ export class WideDeepModel {
 
   /**
    * The model's tensors by name. `full`: weights, optimizer state and buffers (checkpoints; the tables are
-   * interleaved rows [w | state]); `weights`: only what prediction reads (tables as [numRows, dim]).
+   * interleaved rows [w | state]), and the weight averages while the model averages (`ema.<name>`, synced to
+   * the current step); `weights`: only what prediction reads (tables as [numRows, dim]).
    */
   exportState(what: 'full' | 'weights'): ModelState {
     const tensors = new Map<string, Float32Array>();
@@ -265,14 +312,24 @@ export class WideDeepModel {
     const dense = this.runner.state;
     const keep = what === 'full' ? [...dense.keys()] : [...this.runner.forward.params, ...this.runner.forward.buffers].map((p) => p.name);
     for (const name of keep) tensors.set(`dense.${name}`, Float32Array.from(dense.get(name) as Float32Array));
+    if (what === 'full') this.average?.export(tensors);
     return { kind: what, tensors, steps: this.runner.steps, dropoutRng: this.dropoutRng.state() };
   }
 
-  /** Restores what `exportState` saved from a model of the same config and sizes. */
+  /**
+   * Restores what `exportState` saved from a model of the same config and sizes. A state with weight averages
+   * goes into a model that averages (startAveraging first), and a full state for one that averages needs
+   * them; weights alone restart its averages from those weights.
+   */
   importState(state: ModelState): void {
     const dense = new Map<string, Float32Array>();
     const byName = new Map(this.tables().map((t) => [t.name, t]));
+    let averages = false;
     for (const [name, data] of state.tensors) {
+      if (name.startsWith(AVERAGE_PREFIX)) {
+        averages = true;
+        continue;
+      }
       if (name.startsWith('dense.')) {
         dense.set(name.slice(6), data);
         continue;
@@ -285,8 +342,16 @@ export class WideDeepModel {
     for (const t of this.tables()) {
       if (!state.tensors.has(t.name)) throw new WideDeepError('BUNDLE', `the saved state lacks table ${t.name}`, { field: t.name });
     }
+    if (averages && !this.average) {
+      throw new WideDeepError('BUNDLE', 'the saved state holds weight averages (it was written with train.ema) and this model keeps none', {
+        field: 'train.ema',
+        fix: 'resume with the config the state was written with (train.ema set)',
+      });
+    }
     this.runner.load(dense, state.steps);
     this.dropoutRng.setState(state.dropoutRng);
+    if (this.average && state.kind === 'weights') this.average = new ModelAverage(this.average.decay, this.tables(), this.runner);
+    else this.average?.import(state.tensors);
   }
 
   async release(): Promise<void> {
@@ -300,10 +365,6 @@ export interface ModelState {
   readonly tensors: ReadonlyMap<string, Float32Array>;
   readonly steps: number;
   readonly dropoutRng: [number, number, number, number];
-}
-
-function embWidth(sizes: ModelSizes): number {
-  return sizes.embeddings.reduce((a, e) => a + e.dim, 0);
 }
 
 function ones(n: number): Float32Array {
@@ -320,65 +381,4 @@ function requireBatch(b: SparseBatch | undefined, which: string, n: number): Spa
   return b;
 }
 
-function gradInputsOf(sizes: ModelSizes, config: ModelConfig): string[] {
-  const out: string[] = [];
-  if (config.kind !== 'deep') out.push('wide_logit');
-  if (config.kind !== 'wide') {
-    if (sizes.embeddings.length > 0) out.push('emb');
-    const seqs = DEEP_PARTS[config.deep.type].sequencesOf(config.deep as never);
-    for (const key of seqs) out.push(`seq_${key}`);
-  }
-  return out;
-}
-
-/** The dense graph: [embeddings | numerics | sequences] -> deep network -> K logits, plus the wide logit. */
-function makeForward(sizes: ModelSizes, config: ModelConfig, onDropout: (d: readonly DropoutInput[]) => void): ForwardBuilder {
-  const k = outputsOf(sizes);
-  return (scope: ParamScope, training: boolean): Value => {
-    const g = scope.g;
-    const parts: Value[] = [];
-    if (config.kind !== 'deep') parts.push(g.input('wide_logit', scope.dtype, ['N', k]));
-    if (config.kind !== 'wide') {
-      const flat: Value[] = [];
-      const width = embWidth(sizes);
-      if (width > 0) flat.push(g.input('emb', scope.dtype, ['N', width]));
-      if (sizes.denseWidth > 0) flat.push(g.input('num', scope.dtype, ['N', sizes.denseWidth]));
-      const part = DEEP_PARTS[config.deep.type] as DeepPart<unknown>;
-      const sequences = new Map<string, { seq: Value; mask: Value }>();
-      for (const key of part.sequencesOf(config.deep)) {
-        const s = sizes.sequences.find((x) => x.key === key);
-        if (!s) throw new WideDeepError('CONFIG', `no sequence feature ${key} in the feature spec`, { field: 'model.deep.sequence' });
-        sequences.set(key, {
-          seq: g.input(`seq_${key}`, scope.dtype, ['N', s.length, s.dim]),
-          mask: g.input(`mask_${key}`, scope.dtype, ['N', s.length]),
-        });
-      }
-      const trunk = part.build(scope, { flat, sequences }, config.deep, training);
-      if (training) onDropout(trunk.dropoutInputs);
-      parts.push(linear(scope, 'deep.logit', trunk.out, { units: k, init: config.deep.init }));
-    }
-    return parts.length === 1 ? op.identity(g, parts[0] as Value) : op.add(g, parts[0] as Value, parts[1] as Value);
-  };
-}
-
-/**
- * Dense multiply-adds per example below which the graph runs on one intra-op thread. Small dense parts (the
- * census and MovieLens MLPs, ~16-20k) spend their step in many tiny ONNX nodes, where waking a second thread
- * per node costs more than it saves: one thread trained Adult 14% and MovieLens 10% faster (quiet A/B,
- * BENCHMARKS.md); from the engine's `small` case (~61k) up, two threads tie or win.
- */
-export const ONE_THREAD_BELOW_MACS = 32_768;
-
-/**
- * The intra-op thread count for a model when none is given: 1 for a small dense part, else the executor's
- * default (undefined). Multiply-adds per example are approximated by the dense parameter count, times the
- * sequence length for a GRU (its weights apply at every step).
- */
-export function autoThreads(params: readonly { readonly shape: readonly number[] }[], sizes: ModelSizes, config: ModelConfig): number | undefined {
-  if (config.kind === 'wide') return 1;
-  let weights = 0;
-  for (const p of params) weights += p.shape.reduce((a, d) => a * d, 1);
-  const steps = config.deep.type === 'gru' ? Math.max(1, ...sizes.sequences.map((q) => q.length)) : 1;
-  return weights * steps < ONE_THREAD_BELOW_MACS ? 1 : undefined;
-}
-
+export { ONE_THREAD_BELOW_MACS, autoThreads } from './forward.js';

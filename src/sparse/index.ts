@@ -38,3 +38,4 @@ export {
   WideLinear,
   parseWideConfig,
 } from './wide.js';
+export { TableAverage, checkDecay } from './average.js';

@@ -1,3 +1,4 @@
+import type { TableAverage } from './average.js';
 import { WideDeepError } from '../core/index.js';
 import type { SparseBatch } from '../core/index.js';
 import { RowSlotMap } from './row-slot-map.js';
@@ -131,10 +132,16 @@ export class RowGradients {
     this.grads[g0] = (this.grads[g0] as number) + g;
   }
 
-  /** One optimizer update per unique row (`step` is the global 1-based step, `lr` overrides the base rate). */
-  apply(step: number, lr?: number): void {
+  /**
+   * One optimizer update per unique row (`step` is the global 1-based step, `lr` overrides the base rate).
+   * `average`, when the table's weights are averaged, is kept up to date around the update.
+   */
+  apply(step: number, lr?: number, average?: TableAverage): void {
     const t = this.table;
-    t.optimizer.updateRows(t.data, t.dim, this.map.rows, this.map.count, this.grads, step, lr);
+    const { rows, count } = this.map;
+    average?.beforeUpdate(rows, count, step);
+    t.optimizer.updateRows(t.data, t.dim, rows, count, this.grads, step, lr);
+    average?.afterUpdate(rows, count, step);
   }
 
   /** Grows the hash map and gradient buffer to hold `extra` more unique rows (no growth inside loops). */

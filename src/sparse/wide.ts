@@ -1,3 +1,4 @@
+import type { TableAverage } from './average.js';
 import { WideDeepError } from '../core/index.js';
 import type { SparseBatch } from '../core/index.js';
 import { checkKeys, expectObject, readInt, readString } from './config-check.js';
@@ -152,9 +153,10 @@ export class WideLinear {
   /**
    * One optimizer step from dLogits = d(loss)/d(logit) per example: the weight of every fired id gets
    * sum over its occurrences of dLogits[b] * value, the bias gets sum_b dLogits[b]; then one update per
-   * unique row. `step` is the global 1-based step, `lr` overrides the base rate (alpha for FTRL).
+   * unique row. `step` is the global 1-based step, `lr` overrides the base rate (alpha for FTRL), `average`
+   * is the table's weight average when there is one.
    */
-  backward(batch: SparseBatch, dLogits: Float32Array, step: number, lr?: number): void {
+  backward(batch: SparseBatch, dLogits: Float32Array, step: number, lr?: number, average?: TableAverage): void {
     const B = batch.batchSize;
     if (dLogits.length < B) {
       throw new WideDeepError('SHAPE', `dLogits holds ${dLogits.length} floats, needs batchSize = ${B}`, { field: 'dLogits' });
@@ -181,7 +183,7 @@ export class WideLinear {
         }
       }
     }
-    grads.apply(step, lr);
+    grads.apply(step, lr, average);
   }
 
   /** The terms that fired for example `b` (for explanations), with the bias and the resulting logit. */

@@ -36,6 +36,13 @@ export const trainSchema = z.strictObject({
    * served to pick the epoch count. Applies to fitRun (the CLI, experiments), not to `train` itself.
    */
   refit: z.boolean().default(false),
+  /**
+   * Exponential moving average of the weights (Polyak averaging, as TensorFlow's ExponentialMovingAverage and
+   * Keras' `use_ema`): every step moves an average of each trainable weight (wide, embeddings, deep) by
+   * (1 - decay) toward the new weight. Validation scores the averages, and at the end of training they
+   * become the model's weights. Off when absent.
+   */
+  ema: z.strictObject({ decay: z.number().gt(0).lt(1) }).optional(),
   /** Keep a checkpoint after every epoch (needed for --resume). */
   checkpoint: z.boolean().default(true),
 });

@@ -190,6 +190,9 @@ export async function train(model: WideDeepModel, source: TrainSource, config: T
   let bestState: ModelState | null = null;
   let stale = 0;
   let startEpoch = 0;
+  if (config.ema) model.startAveraging(config.ema.decay);
+  // With train.ema, what validation scores (and what training leaves behind) are the averaged weights.
+  const validate = (set: EvalSet): Promise<Metrics> => model.withAveragedWeights(() => evaluateModel(model, set));
   if (options.resume) {
     model.importState(options.resume.model);
     history = [...options.resume.trainer.history];
@@ -229,11 +232,13 @@ export async function train(model: WideDeepModel, source: TrainSource, config: T
         });
       }
       if (config.evalEverySteps > 0 && options.validation && model.steps % config.evalEverySteps === 0) {
-        events.onEpoch?.({ epoch, step: model.steps, trainLoss: lossSum / lossRows, rowsPerSec: rows / ((now - t0) / 1000), seconds: (now - t0) / 1000, validation: await evaluateModel(model, options.validation) });
+        events.onEpoch?.({ epoch, step: model.steps, trainLoss: lossSum / lossRows, rowsPerSec: rows / ((now - t0) / 1000), seconds: (now - t0) / 1000, validation: await validate(options.validation) });
       }
     }
     const seconds = (performance.now() - t0) / 1000;
-    const validation = options.validation ? await evaluateModel(model, options.validation) : null;
+    // Averages synced at every epoch's end, checkpointed or not, so that a resumed run rounds as an uninterrupted one.
+    model.syncAverages();
+    const validation = options.validation ? await validate(options.validation) : null;
     const record: EpochRecord = { epoch, step: model.steps, trainLoss: lossRows ? lossSum / lossRows : NaN, rowsPerSec: rows / seconds, seconds, validation };
     history.push(record);
     events.onEpoch?.(record);
@@ -257,5 +262,6 @@ export async function train(model: WideDeepModel, source: TrainSource, config: T
     if (config.maxSteps > 0 && model.steps >= config.maxSteps) break;
   }
   if (es?.restoreBest && bestState && best && best.epoch !== history[history.length - 1]?.epoch) model.importState(bestState);
+  model.finishAveraging();
   return { history, best, steps: model.steps, stoppedEarly };
 }
