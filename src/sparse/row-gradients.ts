@@ -1,6 +1,6 @@
-import type { TableAverage } from './average.js';
 import { WideDeepError } from '../core/index.js';
 import type { SparseBatch } from '../core/index.js';
+import type { TableAverage } from './average.js';
 import { RowSlotMap } from './row-slot-map.js';
 import type { PooledSlot, SequenceSlot } from './slots.js';
 import { checkPooledSlot, checkSequenceSlot, idOutOfRange } from './slots.js';

@@ -1,6 +1,6 @@
-import type { TableAverage } from './average.js';
 import { WideDeepError } from '../core/index.js';
 import type { SparseBatch } from '../core/index.js';
+import type { TableAverage } from './average.js';
 import { checkKeys, expectObject, readInt, readString } from './config-check.js';
 import type { RowOptimizerConfig, RowOptimizerConfigInput } from './row-optimizer.js';
 import { parseRowOptimizerConfig } from './row-optimizer.js';
