@@ -34,14 +34,17 @@ export interface TrialRecord {
   readonly configHash: string;
   readonly config: Record<string, unknown>;
   readonly objective: string | null;
+  /** Epochs of the run early stopping watched (the learning curves). */
   readonly history: readonly EpochSummary[];
+  /** train.refit: the refit's epochs (no validation), or null without refit (absent in older results files). */
+  readonly refit?: { readonly epochs: number; readonly rows: number; readonly history: readonly EpochSummary[] } | null;
   readonly validation: Metrics | null;
   readonly test: Metrics | null;
   readonly curves: TrialCurves | null;
   readonly longTail: LongTailResult | null;
   /** Wall time of the whole trial (data, fit, evaluation, analysis). */
   readonly seconds: number;
-  /** Training rows per second over all epochs. */
+  /** Training rows per second over all epochs (those of the refit included). */
   readonly rowsPerSec: number | null;
   /** Peak resident memory of the process that ran the trial. */
   readonly peakRssMB: number;
@@ -93,14 +96,18 @@ export async function runTrial(trial: TrialSpec, options: { threads: number }): 
       const scored = single && testRows !== null ? await scoreRows(out.model, out.spec, testRows) : null;
       const binary = out.model.sizes.objective === 'binary';
       const longTail = trial.analysis.longTail && scored && testRows !== null ? await analyseLongTail(out.model, out.spec, config, testRows, scored, trial.analysis.longTail) : null;
-      const history = out.result.history.map((h) => ({ epoch: h.epoch, step: h.step, trainLoss: h.trainLoss, rowsPerSec: h.rowsPerSec, seconds: h.seconds, validation: h.validation }));
-      const trainSeconds = history.reduce((s, h) => s + h.seconds, 0);
-      const trainRows = history.reduce((s, h) => s + h.rowsPerSec * h.seconds, 0);
+      const summary = (h: EpochSummary): EpochSummary => ({ epoch: h.epoch, step: h.step, trainLoss: h.trainLoss, rowsPerSec: h.rowsPerSec, seconds: h.seconds, validation: h.validation });
+      const history = out.result.history.map(summary);
+      const refit = out.refit ? { epochs: out.refit.epochs, rows: out.refit.rows, history: out.refit.history.map(summary) } : null;
+      const epochs = [...history, ...(refit?.history ?? [])];
+      const trainSeconds = epochs.reduce((s, h) => s + h.seconds, 0);
+      const trainRows = epochs.reduce((s, h) => s + h.rowsPerSec * h.seconds, 0);
       return {
         ...baseRecord(trial, options.threads),
         status: 'ok',
         objective: out.model.sizes.objective,
         history,
+        refit,
         validation: out.validation,
         test: out.test,
         curves: binary && scored ? trialCurves(scored) : null,
@@ -126,6 +133,7 @@ export function failedRecord(trial: TrialSpec, threads: number, err: unknown, se
     status: 'failed',
     objective: null,
     history: [],
+    refit: null,
     validation: null,
     test: null,
     curves: null,
