@@ -247,6 +247,16 @@ export class StreamData {
     }
   }
 
+  /** Where the test rows come from: the test file, or the rows held out of the training file. */
+  get testSource(): string {
+    return this.testReader ? this.testReader.source : `${this.trainReader.source} (held-out test rows)`;
+  }
+
+  /** Test rows read by the last test pass (before the transform's skips). */
+  get testRowsRead(): number {
+    return this.testRead;
+  }
+
   /** What identifies the data and what was read, held out and skipped (complete after the test pass). */
   fingerprint(spec: FittedSpec): Record<string, unknown> {
     const c = this.counts;
@@ -268,7 +278,8 @@ export class StreamData {
 }
 
 /** Each chunk transformed into one model batch (rows left out under onBadRow: 'skip' are dropped). */
-async function* transformed(spec: FittedSpec, chunks: AsyncIterable<RowChunk>): AsyncGenerator<ModelBatch, void, undefined> {
+/** Each chunk transformed into one model batch (rows the spec skips under onBadRow: 'skip' left out). */
+export async function* transformed(spec: FittedSpec, chunks: AsyncIterable<RowChunk>): AsyncGenerator<ModelBatch, void, undefined> {
   for await (const chunk of chunks) {
     const fb = transform(spec, chunk);
     if (fb.batchSize > 0) yield modelBatchOf(fb);
