@@ -32,6 +32,11 @@ interface Case {
 const tsx = (script: string, ...args: string[]): string[] => [process.execPath, '--import', 'tsx', resolve(ROOT, script), ...args];
 const torch = (...args: string[]): string[] => [PYTHON, resolve(ROOT, 'bench/torch_engine.py'), ...args];
 const samples = (j: Json): number => j.samples_per_s as number;
+const torchFit = (...args: string[]): string[] => [PYTHON, resolve(ROOT, 'bench/torch_fit.py'), ...args];
+/** Stands for the round's seed in a command: 42 in round 1, 43 in round 2, ... (the fit suite's seeds). */
+const SEED = '{seed}';
+/** widedeep's samples_per_s, or the PyTorch fit peer's rows_per_s (both: training rows/s over every epoch). */
+const fitRows = (j: Json): number => (j.samples_per_s ?? j.rows_per_s) as number;
 
 const CASES: Case[] = [
   { suite: 'engine', name: 'small', metric: 'train samples/s', ours: tsx('bench/engine-case.ts', '--case', 'small'), reference: torch('--case', 'small'), referenceName: 'PyTorch', figure: samples, target: 1.5 },
@@ -45,6 +50,10 @@ const CASES: Case[] = [
   // Figure: peak RSS (lower is better); the reference is the same stream over 1M rows, so ratio ~1 = bounded.
   { suite: 'features', name: 'criteo_stream_memory', metric: 'peak RSS MB @10M rows', ours: tsx('bench/features-case.ts', '--case', 'criteo_stream_memory', '--rows', '10000000'), reference: tsx('bench/features-case.ts', '--case', 'criteo_stream_memory', '--rows', '1000000'), referenceName: '1M rows', figure: (j) => j.peak_rss_mb as number },
   // Stream-mode training (data.stream), one epoch of a small Wide & Deep; figure: peak RSS, the reference is the same run over 1M rows (ratio ~1 = bounded).
+  // Issue 4: `widedeep fit` on the example configs beside the PyTorch peer of the same setup; round r uses seed 41 + r.
+  { suite: 'fit', name: 'adult', metric: 'train rows/s', ours: tsx('bench/fit-case.ts', '--dataset', 'adult', '--seed', SEED), reference: torchFit('--dataset', 'adult', '--seed', SEED), referenceName: 'PyTorch', figure: fitRows, target: 1.5 },
+  { suite: 'fit', name: 'movielens', metric: 'train rows/s', ours: tsx('bench/fit-case.ts', '--dataset', 'movielens', '--seed', SEED), reference: torchFit('--dataset', 'movielens', '--seed', SEED), referenceName: 'PyTorch', figure: fitRows, target: 1.5 },
+  { suite: 'fit', name: 'movielens_rating', metric: 'train rows/s', ours: tsx('bench/fit-case.ts', '--dataset', 'movielens', '--objective', 'rating', '--seed', SEED), reference: torchFit('--dataset', 'movielens', '--objective', 'rating', '--seed', SEED), referenceName: 'PyTorch', figure: fitRows, target: 1.5 },
   { suite: 'train', name: 'stream_fit_memory', metric: 'peak RSS MB @5M rows', ours: tsx('bench/stream-fit-case.ts', '--rows', '5000000'), reference: tsx('bench/stream-fit-case.ts', '--rows', '1000000'), referenceName: '1M rows', figure: (j) => j.peak_rss_mb as number },
 ];
 
@@ -62,6 +71,7 @@ function run(cmd: readonly string[]): Promise<Json> {
   });
 }
 
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
@@ -92,9 +102,10 @@ async function main(): Promise<void> {
       const order = r % 2 === 0 ? ['ours', 'ref'] : ['ref', 'ours'];
       let o: Json | undefined;
       let f: Json | undefined;
+      const seeded = (cmd: readonly string[]): string[] => cmd.map((a) => (a === SEED ? String(42 + r) : a));
       for (const who of order) {
-        if (who === 'ours') o = await run(c.ours);
-        else if (c.reference && existsSync(c.reference[0] as string)) f = await run(c.reference);
+        if (who === 'ours') o = await run(seeded(c.ours));
+        else if (c.reference && existsSync(c.reference[0] as string)) f = await run(seeded(c.reference));
       }
       if (typeof o?.skipped === 'string') {
         skipped = o.skipped;
@@ -122,6 +133,10 @@ async function main(): Promise<void> {
       ratios,
       target: c.target ?? null,
       peak_rss_mb: median(ours.map((j) => j.peak_rss_mb as number)),
+      // Cases that train to a test split (the fit suite): mean test AUC over the rounds' seeds, beside the reference's.
+      ...(ours.every((j) => typeof j.test_auc === 'number')
+        ? { test_auc: mean(ours.map((j) => j.test_auc as number)), reference_test_auc: refs.length ? mean(refs.map((j) => j.test_auc as number)) : null }
+        : {}),
       reference_peak_rss_mb: refs.length ? median(refs.map((j) => j.peak_rss_mb as number)) : null,
       last: ours[ours.length - 1],
       reference_last: refs[refs.length - 1] ?? null,
@@ -140,8 +155,9 @@ async function main(): Promise<void> {
     r.ratio === null ? '-' : `${(r.ratio as number).toFixed(2)}x`,
     r.target === null ? '' : `>= ${r.target}x`,
     `${Math.round(r.peak_rss_mb as number)} / ${r.reference_peak_rss_mb === null ? '-' : Math.round(r.reference_peak_rss_mb as number)}`,
+    typeof r.test_auc === 'number' ? `${r.test_auc.toFixed(4)} / ${typeof r.reference_test_auc === 'number' ? r.reference_test_auc.toFixed(4) : '-'}` : '',
   ]);
-  const head = ['case', 'metric', 'widedeep', 'reference', 'ratio', 'target', 'peak RSS MB (ours / ref)'];
+  const head = ['case', 'metric', 'widedeep', 'reference', 'ratio', 'target', 'peak RSS MB (ours / ref)', 'test AUC (ours / ref)'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
   const fmt = (r: string[]): string => `| ${r.map((c, i) => c.padEnd(widths[i] as number)).join(' | ')} |`;
   process.stdout.write(`${[fmt(head), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)].join('\n')}\n`);
