@@ -24,9 +24,9 @@ export async function experiment(argv: string[]): Promise<number> {
     workers: intFlag(values.workers, 'workers') ?? 1,
     ...(threads !== undefined ? { threads } : {}),
     onTrial: (e) => {
-      const record = e.record as { test?: { auc?: number }; error?: string };
+      const record = e.record as { test?: { auc?: number } | null; error?: string | null };
       const auc = record.test?.auc;
-      const why = record.error !== undefined ? `: ${record.error}` : '';
+      const why = typeof record.error === 'string' ? `: ${record.error}` : '';
       log(`[${e.done}/${e.total}] ${e.kind} ${e.trial.variant} seed ${e.trial.seed}${auc !== undefined ? ` test auc ${auc.toFixed(4)}` : ''}${why}`);
     },
   });

@@ -40,9 +40,9 @@ export const trainSchema = z.strictObject({
    * Exponential moving average of the weights (Polyak averaging, as TensorFlow's ExponentialMovingAverage and
    * Keras' `use_ema`): every step moves an average of each trainable weight (wide, embeddings, deep) by
    * (1 - decay) toward the new weight. Validation scores the averages, and at the end of training they
-   * become the model's weights. Off when absent.
+   * become the model's weights. Off when absent or null (null: to turn it off in an experiment grid).
    */
-  ema: z.strictObject({ decay: z.number().gt(0).lt(1) }).optional(),
+  ema: z.strictObject({ decay: z.number().gt(0).lt(1) }).nullable().optional(),
   /** Keep a checkpoint after every epoch (needed for --resume). */
   checkpoint: z.boolean().default(true),
 });

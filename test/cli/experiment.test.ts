@@ -15,6 +15,8 @@ describe('widedeep experiment and report', () => {
     const first = await runCli(['experiment', '--suite', suite, '--out', results, '--workers', '0']);
     expect(first.code).toBe(0);
     expect(first.stderr).toMatch(/2 trials ran, 0 resumed, 0 failed/);
+    // A finished trial's line ends with its test AUC (no error after it).
+    expect(first.stderr).toMatch(/\] done .* seed \d+ test auc \d\.\d{4}\n/);
     expect(first.stdout).toMatch(/wide_deep/);
     const again = await runCli(['experiment', '--suite', suite, '--out', results, '--workers', '0']);
     expect(again.stderr).toMatch(/0 trials ran, 2 resumed/);

@@ -50,5 +50,7 @@ describe('training with weight averages (train.ema)', () => {
     expect(field(emaConfig(1))).toBe('train.ema.decay');
     const raw = emaConfig();
     expect(field({ ...raw, train: { ...(raw.train as Record<string, unknown>), ema: { decay: 0.9, rate: 2 } } })).toBe('train.ema');
+    // null turns it off (an experiment grid's way to remove the key).
+    expect(parseRunConfig({ ...raw, train: { ...(raw.train as Record<string, unknown>), ema: null } }).train.ema).toBeNull();
   });
 });
