@@ -135,7 +135,12 @@ async function main(): Promise<void> {
       peak_rss_mb: median(ours.map((j) => j.peak_rss_mb as number)),
       // Cases that train to a test split (the fit suite): mean test AUC over the rounds' seeds, beside the reference's.
       ...(ours.every((j) => typeof j.test_auc === 'number')
-        ? { test_auc: mean(ours.map((j) => j.test_auc as number)), reference_test_auc: refs.length ? mean(refs.map((j) => j.test_auc as number)) : null }
+        ? {
+            test_auc: mean(ours.map((j) => j.test_auc as number)),
+            reference_test_auc: refs.length ? mean(refs.map((j) => j.test_auc as number)) : null,
+            test_auc_all: ours.map((j) => j.test_auc as number),
+            reference_test_auc_all: refs.map((j) => j.test_auc as number),
+          }
         : {}),
       reference_peak_rss_mb: refs.length ? median(refs.map((j) => j.peak_rss_mb as number)) : null,
       last: ours[ours.length - 1],

@@ -18,7 +18,8 @@ Same setup as the widedeep configs, as far as PyTorch has it:
   widedeep's automatic rule round(6 * tableSize^0.25) for the others), numeric transforms, label;
 - the same split: Adult trains on adult.data and tests on adult.test, MovieLens splits per user by
   (timestamp, item_id) with the last floor(n_u / 5) ratings as test; then 10% of the training rows are held
-  out at random for validation, early stopping on validation AUC (patience 2, best epoch restored);
+  out at random for validation, early stopping on validation AUC (validation log loss for the binary
+  MovieLens model, `--stop-on`; patience 2, best epoch restored);
 - the same epochs (at most 30), batch size (256), seeded shuffling every epoch, the same MLP (Adult [100, 50],
   MovieLens [256] with dropout 0.5; ReLU, Xavier-uniform), Xavier-uniform embeddings, joint logit = wide +
   deep + bias, sigmoid cross-entropy;
@@ -88,6 +89,7 @@ def parse_args(argv):
     ap.add_argument("--dropout", type=float, help="override the config's MLP dropout (diagnostics)")
     ap.add_argument("--ema", type=float, help="weight-average decay (default: the config's train.ema, below)")
     ap.add_argument("--no-ema", action="store_true", help="train without weight averages")
+    ap.add_argument("--stop-on", choices=["auc", "logloss"], help="early stopping's validation metric (default: the config's)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--blas", default="auto", help="auto (default), system, or a dir holding OpenBLAS's libblas.so.3")
     ap.add_argument("--hide-test", action="store_true", help="tuning: report validation metrics only")
@@ -105,8 +107,8 @@ from torch.optim.swa_utils import AveragedModel  # noqa: E402
 # The deep part and learning rates of each config (examples/adult.yaml, examples/movielens.yaml). wide_lr:
 # Adagrad lr of the wide part, chosen here on the validation split (seeds 1-3) from {0.01, 0.03, 0.1, 0.3}.
 SETUP = {
-    "adult": {"hidden": (100, 50), "dropout": 0.0, "lr": 1e-3, "wide_lr": 0.1, "refit": False, "ema": None},
-    "movielens": {"hidden": (256,), "dropout": 0.5, "lr": 2e-3, "wide_lr": 0.01, "refit": True, "ema": 0.999},
+    "adult": {"hidden": (100, 50), "dropout": 0.0, "lr": 1e-3, "wide_lr": 0.1, "refit": False, "ema": None, "stop_on": "auc"},
+    "movielens": {"hidden": (256,), "dropout": 0.5, "lr": 2e-3, "wide_lr": 0.01, "refit": True, "ema": 0.999, "stop_on": "logloss"},
 }
 
 
@@ -541,6 +543,12 @@ def main():
     dropout = ARGS.dropout if ARGS.dropout is not None else setup["dropout"]
     wide_lr = ARGS.wide_lr if ARGS.wide_lr is not None else setup["wide_lr"]
     ema = None if ARGS.no_ema else (ARGS.ema if ARGS.ema is not None else setup["ema"])
+    # Early stopping's metric, as the config's train.earlyStopping: validation log loss (lower is better) for the
+    # binary MovieLens model, AUC otherwise (a regression on the rating has no log loss).
+    stop_on = ARGS.stop_on or ("auc" if ARGS.objective == "rating" else setup["stop_on"])
+
+    def better(v, best):
+        return v["logloss"] < best["logloss"] if stop_on == "logloss" else v["auc"] > best["auc"]
 
     def fit_features(cols):
         """Vocabularies fitted on `cols`, automatic embedding widths from the fitted sizes."""
@@ -597,7 +605,7 @@ def main():
             v = evaluate(scored, validation)
             log(f"epoch {epoch + 1}: loss {loss_sum / enc.n:.4f} {enc.n / dt:,.0f} rows/s val auc {v['auc']:.4f} "
                 f"acc {rounded(v['accuracy'])}")
-            if best is None or v["auc"] > best["auc"]:
+            if best is None or better(v, best):
                 best, best_state, best_epoch, stale = v, {k: t.clone() for k, t in scored.state_dict().items()}, epoch + 1, 0
             else:
                 stale += 1
@@ -629,7 +637,7 @@ def main():
     result = {"dataset": ARGS.dataset, "kind": ARGS.kind, "objective": ARGS.objective, "seed": ARGS.seed,
               "rows_per_s": round(train_rows / train_s, 1), "train_s": round(train_s, 3), "epochs": epochs_run,
               "validation_auc": round(best["auc"], 5), "validation_accuracy": rounded(best["accuracy"]), "refit": refit,
-              "ema": ema}
+              "ema": ema, "stop_on": stop_on}
     if not ARGS.hide_test:
         t = evaluate(model, te, test_cols[user_col] if user_col else None)
         result.update({"test_auc": round(t["auc"], 5), "test_accuracy": rounded(t["accuracy"])})
