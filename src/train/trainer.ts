@@ -177,7 +177,9 @@ export interface TrainOptions {
  * Trains jointly for `config.epochs` epochs (or `maxSteps`), evaluating on `validation` after every epoch
  * (and every `evalEverySteps`), with early stopping and restore-best. `resume` continues from a checkpoint:
  * with the same seed the result equals an uninterrupted run, because epoch e's batch order depends only on
- * (seed, e) and the model state carries its step count and dropout generator.
+ * (seed, e) and the model state carries its step count and dropout generator. With `config.ema` the model
+ * averages its weights (startAveraging): validation scores the averages, and when training ends they become
+ * the model's weights (those of the best epoch, with restore-best).
  */
 export async function train(model: WideDeepModel, source: TrainSource, config: TrainConfig, options: TrainOptions = {}): Promise<TrainResult> {
   const events = options.events ?? {};
