@@ -4,6 +4,7 @@ import { fitRun } from '../../src/train/pipeline.js';
 import { parseRunConfig } from '../../src/train/run-config.js';
 import { checkpointOfKilledRun } from '../helpers/kill-resume.js';
 import { smallConfig } from '../helpers/small-config.js';
+import { fileConfig, tempDir, writeCsv } from './stream-fixtures.js';
 
 /** The small synthetic run with early stopping and train.ema. */
 function emaConfig(decay = 0.95): Record<string, unknown> {
@@ -35,6 +36,26 @@ describe('training with weight averages (train.ema)', () => {
     await expect(fitRun(parseRunConfig(smallConfig({ epochs: 4, earlyStopping: true })), { resume: saved })).rejects.toThrow(/written with train.ema/);
     await whole.model.release();
     await resumed.model.release();
+  });
+
+  it('averages in stream mode, a wide-only model and a GRU deep part as well', async () => {
+    const dir = tempDir();
+    const train = `${dir}/train.csv`;
+    writeCsv(train, 2000, { seed: 2 });
+    const stream = fileConfig({ train, stream: { shuffleBuffer: 500, chunkSize: 256 }, epochs: 3, earlyStopping: true });
+    const raw = smallConfig({ epochs: 2, earlyStopping: true });
+    const gru = {
+      ...raw,
+      features: { ...(raw.features as Record<string, unknown>), columns: [...((raw.features as { columns: unknown[] }).columns), { type: 'sequence', name: 'recent', source: 'installed_apps', length: 4, embeddingDim: 4 }] },
+      model: { ...(raw.model as Record<string, unknown>), deep: { type: 'gru', sequence: 'recent', hidden: 8 } },
+    };
+    const wide = { ...raw, model: { ...(raw.model as Record<string, unknown>), kind: 'wide' } };
+    for (const c of [stream, gru, wide]) {
+      const r = await fitRun(parseRunConfig({ ...c, train: { ...(c.train as Record<string, unknown>), ema: { decay: 0.9 } } }));
+      expect(r.validation).toEqual(r.result.history[r.result.best!.epoch]!.validation);
+      expect(r.model.averageDecay).toBeNull();
+      await r.model.release();
+    }
   });
 
   it('a decay outside (0, 1) or an unknown key under train.ema is a config error naming the key', () => {
