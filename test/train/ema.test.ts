@@ -50,7 +50,7 @@ describe('training with weight averages (train.ema)', () => {
       model: { ...(raw.model as Record<string, unknown>), deep: { type: 'gru', sequence: 'recent', hidden: 8 } },
     };
     const wide = { ...raw, model: { ...(raw.model as Record<string, unknown>), kind: 'wide' } };
-    for (const c of [stream, gru, wide]) {
+    for (const c of [stream, gru, wide] as Record<string, unknown>[]) {
       const r = await fitRun(parseRunConfig({ ...c, train: { ...(c.train as Record<string, unknown>), ema: { decay: 0.9 } } }));
       expect(r.validation).toEqual(r.result.history[r.result.best!.epoch]!.validation);
       expect(r.model.averageDecay).toBeNull();
