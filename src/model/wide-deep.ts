@@ -381,4 +381,3 @@ function requireBatch(b: SparseBatch | undefined, which: string, n: number): Spa
   return b;
 }
 
-export { ONE_THREAD_BELOW_MACS, autoThreads } from './forward.js';

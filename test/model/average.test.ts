@@ -74,6 +74,10 @@ describe('train.ema: weight averages of the whole model', () => {
     const c = await WideDeepModel.create(sizes, config, { seed: 7 });
     c.startAveraging(decay);
     expect(() => c.importState(plain.exportState('full'))).toThrow(/has no weight average ema\.wide: it was written by a run without train.ema/);
+    // Weights alone (a bundle's) restart the averages from those weights.
+    const bundled = a.exportState('weights');
+    c.importState(bundled);
+    expect(await c.withAveragedWeights(async () => weights(c))).toEqual(new Map(bundled.tensors));
     for (const m of [a, b, c, plain]) await m.release();
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseModelConfig } from '../../src/model/config.js';
 import type { ModelSizes } from '../../src/model/sizes.js';
-import { ONE_THREAD_BELOW_MACS, autoThreads } from '../../src/model/wide-deep.js';
+import { ONE_THREAD_BELOW_MACS, autoThreads } from '../../src/model/forward.js';
 
 const sizes: ModelSizes = {
   objective: 'binary',
