@@ -4,6 +4,7 @@ import { readBundle, saveBundle } from '../artifact/bundle.js';
 import type { FittedSpec } from '../features/fitted-spec.js';
 import type { ModelState } from '../model/wide-deep.js';
 import { type FitOutcome, checkRefitResume, fitRun } from '../train/pipeline.js';
+import { checkResumeConfig } from '../train/resume-config.js';
 import { type RunConfig, loadRunConfig } from '../train/run-config.js';
 import type { TrainerState } from '../train/trainer.js';
 import { warmStart } from '../train/warm-start.js';
@@ -36,9 +37,10 @@ export function withOverrides(c: RunConfig, o: { seed?: number; dataDir?: string
  * A run's checkpoint, for --resume. `warmStartedFrom` is the bundle the checkpointed run was warm-started
  * from (null: none; undefined: a checkpoint from before this was recorded).
  */
-async function readCheckpoint(dir: string): Promise<{ spec: FittedSpec; model: ModelState; trainer: TrainerState; best?: ModelState; warmStartedFrom?: string | null }> {
+async function readCheckpoint(dir: string, config: RunConfig): Promise<{ spec: FittedSpec; model: ModelState; trainer: TrainerState; best?: ModelState; warmStartedFrom?: string | null }> {
   const ck = await readBundle(join(dir, 'checkpoint'));
   if (!ck.manifest.trainer) throw new WideDeepError('BUNDLE', 'the checkpoint has no trainer state', { file: join(dir, 'checkpoint'), fix: 'rerun without --resume' });
+  checkResumeConfig(config, ck.manifest.config, ck.manifest.seed, join(dir, 'checkpoint'));
   const best = await readBundle(join(dir, 'checkpoint-best')).then((b) => b.state, () => undefined);
   const from = ck.manifest.metrics.warmStartedFrom;
   const warmStartedFrom = from === null || typeof from === 'string' ? { warmStartedFrom: from } : {};
@@ -48,7 +50,7 @@ async function readCheckpoint(dir: string): Promise<{ spec: FittedSpec; model: M
 /** Trains a config and writes the model bundle; returns the outcome (the model is released by the caller). */
 export async function fitCommand(config: RunConfig, o: { outDir: string; json: boolean; resume: boolean; warmStartDir?: string; saveOptimizerState: boolean }): Promise<FitOutcome> {
   const view = progressView(o.json);
-  const resume = o.resume ? await readCheckpoint(o.outDir) : undefined;
+  const resume = o.resume ? await readCheckpoint(o.outDir, config) : undefined;
   const warmStartedFrom = o.warmStartDir !== undefined ? resolve(o.warmStartDir) : null;
   if (resume) {
     checkRefitResume(config, { warmStart: warmStartedFrom, ...(resume.warmStartedFrom !== undefined ? { warmStartedFrom: resume.warmStartedFrom } : {}) });

@@ -75,6 +75,22 @@ describe('widedeep CLI', () => {
     expect(test(resumed)).toEqual(test(whole));
   });
 
+  it('--resume under a changed config or seed is refused, and the checkpoint is left as it was', async () => {
+    const config = smallConfig({ epochs: 3 });
+    const [dir, path] = writeConfig(config);
+    const out = join(dir, 'run');
+    expect((await runCli(['fit', '--config', path, '--out', out, '--epochs', '1'])).code).toBe(0);
+    const checkpoint = readFileSync(join(out, 'checkpoint', 'manifest.json'), 'utf8');
+    const [, changed] = writeConfig({ ...config, train: { ...(config.train as object), ema: { decay: 0.99 } } });
+    const r = await runCli(['fit', '--config', changed, '--out', out, '--resume']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/checkpoint.*--resume: the config differs .* at train\.ema \(checkpoint not set, now \{"decay":0\.99\}\)/);
+    const seed = await runCli(['fit', '--config', path, '--out', out, '--resume', '--seed', '8']);
+    expect(seed.code).toBe(2);
+    expect(seed.stderr).toMatch(/seed \(checkpoint 3, now 8\)/);
+    expect(readFileSync(join(out, 'checkpoint', 'manifest.json'), 'utf8')).toBe(checkpoint);
+  });
+
   it('bad input: unknown option, unknown config key, missing file, corrupt bundle', async () => {
     const opt = await runCli(['fit', '--confg', 'x.yaml']);
     expect(opt.code).toBe(2);
