@@ -1,12 +1,12 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fitRun } from '../src/train/pipeline.js';
 import { loadRunConfig } from '../src/train/run-config.js';
+import { DATA_DIR, needData } from './helpers/shared-data.js';
 
 // Every example config parses, loads its data, fits its feature spec, trains a few steps and evaluates.
 const ROOT = resolve(import.meta.dirname, '..');
-const DATA = process.env.WIDEDEEP_DATA_DIR ?? resolve(ROOT, '../shared/data');
 const NEEDS: Record<string, string> = { adult: 'adult/adult.data', 'movielens-100k': 'ml-100k/u.data', criteo: 'criteo/train.tiny.txt' };
 const examples = readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.yaml'));
 
@@ -15,14 +15,11 @@ describe('example configs', () => {
     it(file, async (ctx) => {
       const config = await loadRunConfig(join(ROOT, 'examples', file));
       const need = NEEDS[config.data.dataset];
-      if (need && !existsSync(join(DATA, need))) {
-        console.log(`skipped examples/${file}: ${join(DATA, need)} is missing (set WIDEDEEP_DATA_DIR)`);
-        ctx.skip();
-      }
+      if (need) needData(need, `examples/${file}`, ctx);
       const { earlyStopping: _unused, ...train } = config.train;
       const short = {
         ...config,
-        data: { ...config.data, dataDir: DATA, ...(config.data.dataset === 'synthetic' ? { rows: 30_000 } : {}) },
+        data: { ...config.data, dataDir: DATA_DIR, ...(config.data.dataset === 'synthetic' ? { rows: 30_000 } : {}) },
         train: { ...train, refit: false, epochs: 1, maxSteps: 20 },
       };
       const r = await fitRun(short);

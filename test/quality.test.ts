@@ -1,25 +1,21 @@
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fitRun } from '../src/train/pipeline.js';
 import { loadRunConfig } from '../src/train/run-config.js';
+import { DATA_DIR, needData } from './helpers/shared-data.js';
 
 // Issue 4's quality numbers, reproduced in CI from the example configs as `widedeep fit` runs them (the same
 // fitRun), seeds 42-44: full trainings, so only the cheap ones are here (Adult ~3 s and the MovieLens rating
 // setup ~25 s a seed); BENCHMARKS.md has every figure with the PyTorch peer's beside it.
 const ROOT = resolve(import.meta.dirname, '..');
-const DATA = process.env.WIDEDEEP_DATA_DIR ?? resolve(ROOT, '../shared/data');
 const SEEDS = [42, 43, 44];
 
 async function meanTest(config: string, need: string, ctx: { skip: () => void }): Promise<Record<string, number>> {
-  if (!existsSync(join(DATA, need))) {
-    console.log(`skipped ${config}: ${join(DATA, need)} is missing (set WIDEDEEP_DATA_DIR)`);
-    ctx.skip();
-  }
+  needData(need, config, ctx);
   const base = await loadRunConfig(join(ROOT, config));
   const sums: Record<string, number> = {};
   for (const seed of SEEDS) {
-    const r = await fitRun({ ...base, seed, data: { ...base.data, dataDir: DATA } });
+    const r = await fitRun({ ...base, seed, data: { ...base.data, dataDir: DATA_DIR } });
     for (const [k, v] of Object.entries(r.test)) sums[k] = (sums[k] ?? 0) + v / SEEDS.length;
     await r.model.release();
   }

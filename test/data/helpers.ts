@@ -4,11 +4,11 @@ import { join, resolve } from 'node:path';
 import { afterAll } from 'vitest';
 import { WideDeepError } from '../../src/core/errors.js';
 import { getColumn, valuesArray } from '../../src/data/chunk.js';
+import { DATA_DIR, hasData } from '../helpers/shared-data.js';
 import type { RowChunk } from '../../src/data/types.js';
 
-/** shared/data next to the repository (CI has it; a fresh clone may not). */
-export const DATA_DIR = resolve(import.meta.dirname, '../../../shared/data');
-export const HAS_DATA = ['adult/adult.data', 'ml-100k/u.data', 'criteo/train.tiny.txt'].every((f) => existsSync(join(DATA_DIR, f)));
+export { DATA_DIR };
+export const HAS_DATA = ['adult/adult.data', 'ml-100k/u.data', 'criteo/train.tiny.txt'].every(hasData);
 
 /** A temp folder removed after the file's tests; `write` puts a small file in it. */
 export function tempDir(): { dir: string; write: (name: string, content: string | Buffer) => string } {

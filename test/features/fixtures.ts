@@ -1,8 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { WideDeepError } from '../../src/core/errors.js';
 import { entryAt } from '../../src/data/chunk.js';
 import type { ColumnValues, RowChunk } from '../../src/data/types.js';
 import type { FeatureConfig } from '../../src/features/index.js';
+import { DATA_DIR, hasData } from '../helpers/shared-data.js';
 
 /** A RowChunk from columns given as plain arrays: number arrays become Float64Array (null -> NaN). */
 export function chunkOf(columns: Record<string, readonly unknown[]>, source = 'fixture.csv'): RowChunk {
@@ -37,8 +39,8 @@ export const ADULT_COLUMNS = [
   'race', 'sex', 'capital_gain', 'capital_loss', 'hours_per_week', 'native_country', 'income',
 ] as const;
 const ADULT_NUMERIC = new Set(['age', 'fnlwgt', 'education_num', 'capital_gain', 'capital_loss', 'hours_per_week']);
-export const ADULT_DIR = '/work/shared/data/adult';
-export const adultAvailable = (): boolean => existsSync(`${ADULT_DIR}/adult.data`);
+export const ADULT_DIR = join(DATA_DIR, 'adult');
+export const adultAvailable = (): boolean => hasData('adult/adult.data');
 
 /** Tiny local CSV split of an Adult file (', ' separators, '?' kept as a category, test-file comment skipped). */
 export function parseAdult(file: string, chunkRows = 8192): RowChunk[] {

@@ -1,7 +1,7 @@
 /**
  * Transform throughput on the Adult-like spec (9 categorical incl. 2 hashed and 1 bucketized, 3 crosses,
  * 5 numerics, binary label). Not a test: run with `npx tsx test/features/transform-throughput.ts [chunkRows]`.
- * Uses /work/shared/data/adult when present, otherwise synthetic Adult-shaped rows. With a second argument
+ * Uses the shared data's adult/ (test/helpers/shared-data.ts) when present, otherwise synthetic Adult-shaped rows. With a second argument
  * `bags`, it also measures the spec plus a list x categorical cross (a synthetic `installed_apps` list of 0-15
  * of 500 apps per row, crossed with `occupation`).
  */
