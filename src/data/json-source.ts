@@ -5,7 +5,7 @@ import type { ReadOptions } from './options.js';
 import type { Source } from './source.js';
 import { WideDeepError } from '../core/errors.js';
 import { dataError } from './data-errors.js';
-import { queryRows, sqlIdent, sqlString } from './duckdb.js';
+import { queryRows, sqlString } from './duckdb.js';
 import { buildScan } from './decode.js';
 import { buildSchema, columnsToInfer, listSeparator, selectedColumns } from './schema.js';
 import { DEFAULT_INFER_ROWS } from './options.js';

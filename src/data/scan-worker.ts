@@ -1,6 +1,6 @@
 import { isMainThread, parentPort, type MessagePort } from 'node:worker_threads';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { BadRow, ReadSummary } from './source.js';
+import type { BadRow } from './source.js';
 import { duckdbInstance } from './duckdb.js';
 import { packChunk, packError, type PackedChunk, type PackedError } from './chunk-transfer.js';
 import { emptySummary, scanRows, type ScanPlan } from './scan.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
 import type { ModelConfigInput } from '../../src/model/config.js';
-import type { ModelBatch, ModelSizes } from '../../src/model/sizes.js';
+import type { ModelSizes } from '../../src/model/sizes.js';
 import { WideDeepModel } from '../../src/model/wide-deep.js';
 import { makeBatch, sizes } from '../helpers/planted-batch.js';
 

@@ -78,7 +78,6 @@ export async function loadMovieLens100k(options: MovieLensOptions = {}): Promise
     columns: Object.fromEntries(itemNames.map((n) => [n, n.startsWith('g') ? 'numeric' : 'categorical'])),
   });
   const r = ratings.data;
-  const n = r.numRows;
   const userId = stringColumn(r, 'user_id');
   const itemId = stringColumn(r, 'item_id');
   const userRow = indexBy(users.data, 'user_id');
