@@ -34,6 +34,10 @@ Same setup as the widedeep configs, as far as PyTorch has it:
   (torch.optim.swa_utils.AveragedModel with an EMA avg_fn, updated after every step from the initial
   weights on), validation scores the averages, and the final model (of the best epoch, and of the refit)
   takes them as its weights (`--no-ema` turns it off, `--ema D` sets the decay).
+- MovieLens (binary), as the example's `train.recencyWeight: { strength: 2 }`: every training row's loss is
+  weighted by 1 + 2p, p its place in its user's rows that train (0 earliest, 1 latest, by timestamp then item
+  id), scaled to mean 1; the batch loss is the mean of weight x loss (`--no-recency` turns it off,
+  `--recency exponential:2` picks another scheme).
 - `--objective rating` (MovieLens): the setup of examples/movielens-rating.yaml: the same model fitted to the
   raw rating with MSE, its output scored against rating >= 4 (AUC, NDCG@10; no accuracy).
 Differences: categorical columns that widedeep hashes (Adult occupation / native_country) and the hashed
@@ -90,6 +94,9 @@ def parse_args(argv):
     ap.add_argument("--ema", type=float, help="weight-average decay (default: the config's train.ema, below)")
     ap.add_argument("--no-ema", action="store_true", help="train without weight averages")
     ap.add_argument("--stop-on", choices=["auc", "logloss"], help="early stopping's validation metric (default: the config's)")
+    ap.add_argument("--recency", help="MovieLens: train.recencyWeight as SCHEME:STRENGTH, e.g. linear:2 or exponential:2 "
+                    "(default: the config's, below)")
+    ap.add_argument("--no-recency", action="store_true", help="train without recency weights")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--blas", default="auto", help="auto (default), system, or a dir holding OpenBLAS's libblas.so.3")
     ap.add_argument("--hide-test", action="store_true", help="tuning: report validation metrics only")
@@ -107,8 +114,10 @@ from torch.optim.swa_utils import AveragedModel  # noqa: E402
 # The deep part and learning rates of each config (examples/adult.yaml, examples/movielens.yaml). wide_lr:
 # Adagrad lr of the wide part, chosen here on the validation split (seeds 1-3) from {0.01, 0.03, 0.1, 0.3}.
 SETUP = {
-    "adult": {"hidden": (100, 50), "dropout": 0.0, "lr": 1e-3, "wide_lr": 0.1, "refit": False, "ema": None, "stop_on": "auc"},
-    "movielens": {"hidden": (256,), "dropout": 0.5, "lr": 2e-3, "wide_lr": 0.01, "refit": True, "ema": 0.999, "stop_on": "logloss"},
+    "adult": {"hidden": (100, 50), "dropout": 0.0, "lr": 1e-3, "wide_lr": 0.1, "refit": False, "ema": None, "stop_on": "auc",
+              "recency": None},
+    "movielens": {"hidden": (256,), "dropout": 0.5, "lr": 2e-3, "wide_lr": 0.01, "refit": True, "ema": 0.999, "stop_on": "logloss",
+                  "recency": "linear:2"},
 }
 
 
@@ -334,6 +343,7 @@ def movielens_data(d):
             "genres": [items[r[1]][1] for r in rs],
             "label": np.array([1.0 if r[2] >= 4 else 0.0 for r in rs], dtype=np.float32),
             "target": np.array([r[2] for r in rs], dtype=np.float32),
+            "timestamp": np.array([r[3] for r in rs]),
         }
     train = [k for k in range(len(ratings)) if k not in test_rows]
     test = sorted(test_rows)
@@ -376,7 +386,7 @@ class Encoded:
     embedding width [n, fields] (offset into that width's fused table), deep bags [n, L] (pad = table size),
     dense [n, d], labels [n]."""
 
-    def __init__(self, feats, layout, cols):
+    def __init__(self, feats, layout, cols, weights=None):
         wide = []
         for f, off in layout.wide:
             m = f.ids(cols)
@@ -391,11 +401,35 @@ class Encoded:
         self.label = torch.from_numpy(cols["label"])
         # What the loss fits: the 0/1 label, or the raw rating under --objective rating.
         self.target = torch.from_numpy(cols["target"]) if ARGS.objective == "rating" else self.label
+        # Per-example loss weights (train.recencyWeight), or None.
+        self.weight = None if weights is None else torch.from_numpy(weights)
         self.n = n
 
     def batch(self, idx):
         return (self.wide[idx], {d: t[idx] for d, t in self.single.items()}, [b[idx] for b in self.bags],
-                self.dense[idx], self.target[idx])
+                self.dense[idx], self.target[idx], None if self.weight is None else self.weight[idx])
+
+
+def recency_weights(cols, recency):
+    """As widedeep's train.recencyWeight: p = rank j / (n_u - 1) of a row among its user's rows in `cols` in
+    (timestamp, item id) order (a lone row: 1); linear w = 1 + s * p, exponential w = 2^(-s * (1 - p));
+    scaled to mean 1 over the rows. None without recency weights (or without timestamps)."""
+    if recency is None or "timestamp" not in cols:
+        return None
+    scheme, strength = recency.split(":")
+    strength = float(strength)
+    n = len(cols["label"])
+    by_user = {}
+    for k in range(n):
+        by_user.setdefault(cols["user_id"][k], []).append(k)
+    w = np.ones(n)
+    for rows in by_user.values():
+        rows.sort(key=lambda k: (cols["timestamp"][k], int(cols["item_id"][k]), k))
+        m = len(rows)
+        for j, k in enumerate(rows):
+            p = j / (m - 1) if m > 1 else 1.0
+            w[k] = 1 + strength * p if scheme == "linear" else 2.0 ** (-strength * (1 - p))
+    return (w / w.mean()).astype(np.float32)
 
 
 class Layout:
@@ -505,7 +539,7 @@ def evaluate(model, enc, users=None):
     out = []
     with torch.inference_mode():
         for s in range(0, enc.n, 4096):
-            w, si, b, d, _ = enc.batch(slice(s, s + 4096))
+            w, si, b, d, _, _ = enc.batch(slice(s, s + 4096))
             logit = model(w, si, b, d)
             out.append((logit if ARGS.objective == "rating" else torch.sigmoid(logit)).numpy())
     model.train()
@@ -546,6 +580,8 @@ def main():
     # Early stopping's metric, as the config's train.earlyStopping: validation log loss (lower is better) for the
     # binary MovieLens model, AUC otherwise (a regression on the rating has no log loss).
     stop_on = ARGS.stop_on or ("auc" if ARGS.objective == "rating" else setup["stop_on"])
+    # Recency weights, as the binary config's train.recencyWeight (the rating config has none).
+    recency = None if ARGS.no_recency else (ARGS.recency or (None if ARGS.objective == "rating" else setup["recency"]))
 
     def better(v, best):
         return v["logloss"] < best["logloss"] if stop_on == "logloss" else v["auc"] > best["auc"]
@@ -584,9 +620,11 @@ def main():
             order = torch.randperm(enc.n, generator=gen)
             loss_sum = 0.0
             for s in range(0, enc.n, ARGS.batch):
-                w, si, b, d, y = enc.batch(order[s:s + ARGS.batch])
+                w, si, b, d, y, ew = enc.batch(order[s:s + ARGS.batch])
                 out = model(w, si, b, d)
-                loss = F.mse_loss(out, y) if ARGS.objective == "rating" else F.binary_cross_entropy_with_logits(out, y)
+                per = F.mse_loss(out, y, reduction="none") if ARGS.objective == "rating" else F.binary_cross_entropy_with_logits(out, y, reduction="none")
+                # As widedeep: the batch's mean of weight x loss.
+                loss = (per * ew).mean() if ew is not None else per.mean()
                 for o in opts:
                     o.zero_grad(set_to_none=True)
                 loss.backward()
@@ -618,7 +656,8 @@ def main():
         return best, best_epoch, run
 
     layout = fit_features(train_cols)
-    tr, va, te = (Encoded(feats, layout, c) for c in (train_cols, val_cols, test_cols))
+    tr = Encoded(feats, layout, train_cols, recency_weights(train_cols, recency))
+    va, te = (Encoded(feats, layout, c) for c in (val_cols, test_cols))
     t_prep = time.perf_counter() - T_START
     log(f"{ARGS.dataset}: train {tr.n}, validation {va.n}, test {te.n} rows; wide size {layout.wide_size}; "
         f"prep {t_prep:.2f}s (incl. imports); blas {BLAS_KIND}")
@@ -629,7 +668,7 @@ def main():
         # As widedeep's train.refit: features refitted on all training rows, a fresh model with the same seed,
         # the best epoch's count of epochs.
         layout = fit_features(train_all)
-        every, te = Encoded(feats, layout, train_all), Encoded(feats, layout, test_cols)
+        every, te = Encoded(feats, layout, train_all, recency_weights(train_all, recency)), Encoded(feats, layout, test_cols)
         model, opts = fresh_model(layout)
         run_epochs(model, opts, every, best_epoch)
         refit = {"epochs": best_epoch, "rows": every.n}
@@ -637,7 +676,7 @@ def main():
     result = {"dataset": ARGS.dataset, "kind": ARGS.kind, "objective": ARGS.objective, "seed": ARGS.seed,
               "rows_per_s": round(train_rows / train_s, 1), "train_s": round(train_s, 3), "epochs": epochs_run,
               "validation_auc": round(best["auc"], 5), "validation_accuracy": rounded(best["accuracy"]), "refit": refit,
-              "ema": ema, "stop_on": stop_on}
+              "ema": ema, "stop_on": stop_on, "recency": recency}
     if not ARGS.hide_test:
         t = evaluate(model, te, test_cols[user_col] if user_col else None)
         result.update({"test_auc": round(t["auc"], 5), "test_accuracy": rounded(t["accuracy"])})

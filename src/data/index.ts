@@ -29,8 +29,11 @@ export {
   readTrainTestFiles,
   splitStream,
   timeSplit,
+  userTimeOrder,
+  userTimePositions,
   type PerUserSplitOptions,
   type TrainTest,
+  type UserTimeColumns,
 } from './splits.js';
 export { fitLabel, labelChunk, type FittedLabel, type LabelRule, type LabelSpec, type LabeledChunk } from './labels.js';
 export {

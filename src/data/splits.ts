@@ -126,11 +126,7 @@ export function timeSplit(
   return byMask(data, isTest);
 }
 
-export interface PerUserSplitOptions {
-  readonly userColumn: string;
-  readonly timeColumn: string;
-  /** Breaks timestamp ties (numeric order for numeric columns and numeric-looking ids, else string order). */
-  readonly itemColumn: string;
+export interface PerUserSplitOptions extends UserTimeColumns {
   /** The last `last` interactions of each user are test (all of them when the user has fewer). */
   readonly last?: number;
   /** The last floor(n_u * fraction) interactions of each user are test. */
@@ -150,6 +146,25 @@ export function perUserSplit(data: RowChunk, options: PerUserSplitOptions): Trai
   if (options.last !== undefined && !(Number.isInteger(options.last) && options.last >= 0)) {
     throw configError(`last must be a non-negative integer, got ${options.last}`, { field: 'last', fix: 'e.g. 1' });
   }
+  const isTest = new Uint8Array(data.numRows);
+  for (const rows of userTimeOrder(data, options)) {
+    const n = rows.length;
+    const k = options.last !== undefined ? Math.min(options.last, n) : fractionCount(n, options.fraction as number);
+    for (let j = n - k; j < n; j++) isTest[rows[j] as number] = 1;
+  }
+  return byMask(data, isTest);
+}
+
+/** Which columns order each user's interactions in time: by time, ties by item, then by row order. */
+export interface UserTimeColumns {
+  readonly userColumn: string;
+  readonly timeColumn: string;
+  /** Breaks timestamp ties (numeric order for numeric columns and numeric-looking ids, else string order). */
+  readonly itemColumn: string;
+}
+
+/** Each user's row indices in time order (users in order of their first row). */
+export function userTimeOrder(data: RowChunk, options: UserTimeColumns): number[][] {
   const users = valuesArray(getColumn(data, options.userColumn, 'userColumn'));
   const time = numericColumn(data, options.timeColumn, 'timeColumn');
   checkNoMissing(data, time, options.timeColumn);
@@ -161,14 +176,22 @@ export function perUserSplit(data: RowChunk, options: PerUserSplitOptions): Trai
     if (g === undefined) groups.set(u, [i]);
     else g.push(i);
   }
-  const isTest = new Uint8Array(data.numRows);
-  for (const rows of groups.values()) {
-    rows.sort((a, b) => (time[a] as number) - (time[b] as number) || itemKey(a, b) || a - b);
+  const out = [...groups.values()];
+  for (const rows of out) rows.sort((a, b) => (time[a] as number) - (time[b] as number) || itemKey(a, b) || a - b);
+  return out;
+}
+
+/**
+ * Every row's place in its user's history, from 0 (the user's earliest interaction) to 1 (the latest): rank
+ * j of n in time order (userTimeOrder) gives j / (n - 1); a user's only row is 1.
+ */
+export function userTimePositions(data: RowChunk, options: UserTimeColumns): Float64Array {
+  const out = new Float64Array(data.numRows);
+  for (const rows of userTimeOrder(data, options)) {
     const n = rows.length;
-    const k = options.last !== undefined ? Math.min(options.last, n) : fractionCount(n, options.fraction as number);
-    for (let j = n - k; j < n; j++) isTest[rows[j] as number] = 1;
+    for (let j = 0; j < n; j++) out[rows[j] as number] = n === 1 ? 1 : j / (n - 1);
   }
-  return byMask(data, isTest);
+  return out;
 }
 
 function itemComparer(items: ColumnValues): (a: number, b: number) => number {

@@ -43,6 +43,15 @@ export const trainSchema = z.strictObject({
    * become the model's weights. Off when absent or null (null: to turn it off in an experiment grid).
    */
   ema: z.strictObject({ decay: z.number().gt(0).lt(1) }).nullable().optional(),
+  /**
+   * Weights every training row by its place in its user's history (recency-weights.ts), for data whose test
+   * rows are each user's latest: later rows resemble them more. Needs a dataset with users and time
+   * (movielens-100k, synthetic) read into memory. Off when absent or null.
+   */
+  recencyWeight: z
+    .strictObject({ strength: z.number().gt(0), scheme: z.enum(['linear', 'exponential']).default('linear') })
+    .nullable()
+    .optional(),
   /** Keep a checkpoint after every epoch (needed for --resume). */
   checkpoint: z.boolean().default(true),
 });

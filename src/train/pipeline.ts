@@ -1,7 +1,6 @@
 import { WideDeepError } from '../core/errors.js';
-import { Rng } from '../core/rng.js';
 import { valuesArray } from '../data/chunk.js';
-import { type ReadOptions, getColumn, permutation, readAll, sliceRows } from '../data/index.js';
+import { type ReadOptions, getColumn, readAll, sliceRows } from '../data/index.js';
 import { loadAdult } from '../data/datasets/adult.js';
 import { loadCriteo } from '../data/datasets/criteo.js';
 import { loadMovieLens100k } from '../data/datasets/movielens.js';
@@ -12,13 +11,15 @@ import { fitResolved } from '../features/fit.js';
 import type { FittedSpec } from '../features/fitted-spec.js';
 import { predicateTest } from '../features/labels.js';
 import { transform } from '../features/transform.js';
-import { modelBatchOf, modelSizesOf, takeModelBatch } from '../model/from-spec.js';
+import { modelBatchOf, modelSizesOf } from '../model/from-spec.js';
 import type { ModelBatch } from '../model/sizes.js';
 import { WideDeepModel, type ModelState } from '../model/wide-deep.js';
 import type { Executor } from '../runtime/executor.js';
 import { checkRefit } from './config.js';
 import type { DataConfig, RunConfig, StreamConfig } from './run-config.js';
 import { StreamData, loadStreamSplit } from './stream-source.js';
+import { memorySource } from './memory-source.js';
+import { recencyWeights } from './recency-weights.js';
 import { validationSplitOf } from './validation-split.js';
 import { type EpochRecord, type EvalOptions, type EvalSet, type Metrics, type TrainEvents, type TrainResult, type TrainerState, type TrainSource, evaluateBatches, evaluateModel, train } from './trainer.js';
 
@@ -105,27 +106,6 @@ export function evalSetOf(spec: FittedSpec, rows: RowChunk, userColumn: string |
     users[i] = id;
   }
   return { batches, users, ...event };
-}
-
-/**
- * In-memory rows as a TrainSource. The rows are transformed once (the transform is row by row and the spec
- * is fixed, so every epoch would compute the same ids); epoch e then takes the examples in a seeded
- * permutation that depends only on (seed, e), cut into batches. Rows left out under onBadRow: 'skip' are
- * dropped once, before the permutation.
- */
-export function memorySource(spec: FittedSpec, rows: RowChunk, batchSize: number, seed: number): TrainSource {
-  let all: ModelBatch | undefined;
-  const encoded = (): ModelBatch => (all ??= modelBatchOf(transform(spec, rows)));
-  return {
-    get rows() {
-      return all?.size ?? rows.numRows;
-    },
-    async *batches(epoch: number) {
-      const batch = encoded();
-      const order = permutation(batch.size, new Rng(seed).fork(`epoch-${epoch}`));
-      for (let s = 0; s < batch.size; s += batchSize) yield takeModelBatch(batch, order.subarray(s, Math.min(batch.size, s + batchSize)));
-    },
-  };
 }
 
 export interface FitOutcome {
@@ -233,16 +213,17 @@ export async function fitRun(config: RunConfig, options: FitOptions = {}): Promi
 async function prepareMemory(config: RunConfig, options: FitOptions): Promise<Prepared> {
   const data = options.data ?? (await loadRunData(config.data, config.seed));
   const split = validationSplitOf(data, config);
+  const weights = recencyWeights(split.train, config.train, data, config.data.dataset);
   const spec = options.resume?.spec ?? (await fitResolved(config.features, [split.train]));
   return {
     spec,
     validation: (s) => (split.validation ? evalSetOf(s, split.validation, data.userColumn) : undefined),
-    source: (s) => memorySource(s, split.train, config.train.batchSize, config.seed),
+    source: (s) => memorySource(s, split.train, config.train.batchSize, config.seed, weights),
     test: (model, s) => evaluateModel(model, evalSetOf(s, data.test, data.userColumn)),
     data: () => data,
     allTraining: async () => ({
       spec: await fitResolved(config.features, [data.train]),
-      source: (s) => memorySource(s, data.train, config.train.batchSize, config.seed),
+      source: (s) => memorySource(s, data.train, config.train.batchSize, config.seed, recencyWeights(data.train, config.train, data, config.data.dataset)),
     }),
   };
 }
@@ -253,6 +234,12 @@ async function prepareMemory(config: RunConfig, options: FitOptions): Promise<Pr
  */
 async function prepareStream(config: RunConfig, options: FitOptions): Promise<Prepared> {
   const stream = config.data.stream as StreamConfig;
+  if (config.train.recencyWeight) {
+    throw new WideDeepError('CONFIG', "train.recencyWeight ranks each user's rows in time, which needs the data in memory, and data.stream reads it as a stream", {
+      field: 'train.recencyWeight',
+      fix: 'remove train.recencyWeight, or data.stream',
+    });
+  }
   if (config.train.earlyStopping && config.train.validationFraction > 0 && stream.maxValidationRows === 0) {
     throw new WideDeepError('CONFIG', 'early stopping needs validation rows, and data.stream.maxValidationRows is 0', {
       field: 'data.stream.maxValidationRows',
