@@ -6,6 +6,7 @@ import { checkUpdateArgs } from './row-optimizer.js';
  * acc starts at `initialAccumulator` (TensorFlow default 0.1). For every touched coordinate:
  *
  * ```
+ * g    = g + weightDecay * w          (L2 on the touched rows, as PyTorch's Adagrad weight_decay; default 0)
  * acc += g^2
  * w   -= lr * g / (sqrt(acc) + eps)
  * ```
@@ -31,7 +32,7 @@ export class AdagradRowOptimizer implements RowOptimizer {
   updateRows(data: Float32Array, dim: number, rows: Int32Array, count: number, grads: Float32Array, step: number, lr?: number): void {
     checkUpdateArgs(this.type, data, dim, 2 * dim, rows, count, grads, step, lr);
     const rate = lr ?? this.config.lr;
-    const eps = this.config.eps;
+    const { eps, weightDecay } = this.config;
     const stride = 2 * dim;
     for (let i = 0; i < count; i++) {
       const w0 = (rows[i] as number) * stride;
@@ -39,7 +40,7 @@ export class AdagradRowOptimizer implements RowOptimizer {
       for (let k = 0; k < dim; k++) {
         const wi = w0 + k;
         const ai = wi + dim;
-        const g = grads[g0 + k] as number;
+        const g = (grads[g0 + k] as number) + weightDecay * (data[wi] as number);
         const acc = (data[ai] as number) + g * g;
         data[ai] = acc;
         data[wi] = (data[wi] as number) - (rate * g) / (Math.sqrt(acc) + eps);

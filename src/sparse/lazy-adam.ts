@@ -7,6 +7,7 @@ import { checkUpdateArgs } from './row-optimizer.js';
  * Row layout `[w (dim) | m (dim) | v (dim)]`, m and v start at 0. With the global 1-based step t:
  *
  * ```
+ * g  = g + weightDecay * w          (L2 on the touched rows, as PyTorch's Adam weight_decay; default 0)
  * m  = beta1 * m + (1 - beta1) * g
  * v  = beta2 * v + (1 - beta2) * g^2
  * w -= lr * (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps)
@@ -34,7 +35,7 @@ export class LazyAdamRowOptimizer implements RowOptimizer {
 
   updateRows(data: Float32Array, dim: number, rows: Int32Array, count: number, grads: Float32Array, step: number, lr?: number): void {
     checkUpdateArgs(this.type, data, dim, 3 * dim, rows, count, grads, step, lr);
-    const { beta1, beta2, eps } = this.config;
+    const { beta1, beta2, eps, weightDecay } = this.config;
     const stepSize = (lr ?? this.config.lr) / (1 - Math.pow(beta1, step));
     const invSqrtBc2 = 1 / Math.sqrt(1 - Math.pow(beta2, step));
     const c1 = 1 - beta1;
@@ -47,7 +48,7 @@ export class LazyAdamRowOptimizer implements RowOptimizer {
         const wi = w0 + k;
         const mi = wi + dim;
         const vi = mi + dim;
-        const g = grads[g0 + k] as number;
+        const g = (grads[g0 + k] as number) + weightDecay * (data[wi] as number);
         const m = beta1 * (data[mi] as number) + c1 * g;
         const v = beta2 * (data[vi] as number) + c2 * g * g;
         data[mi] = m;

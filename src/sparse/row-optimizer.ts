@@ -42,6 +42,8 @@ export interface AdagradConfig {
   /** Initial accumulator value (TensorFlow default 0.1). */
   readonly initialAccumulator: number;
   readonly eps: number;
+  /** L2 weight decay on the rows a step touches: g + weightDecay * w. Default 0. */
+  readonly weightDecay: number;
 }
 
 /** Adam (Kingma & Ba 2015, Algorithm 1) applied lazily: only touched rows update their moments. */
@@ -51,6 +53,8 @@ export interface LazyAdamConfig {
   readonly beta1: number;
   readonly beta2: number;
   readonly eps: number;
+  /** L2 weight decay on the rows a step touches: g + weightDecay * w. Default 0. */
+  readonly weightDecay: number;
 }
 
 /** Plain SGD with optional L2 weight decay on the touched rows: w -= lr * (g + weightDecay * w). */
@@ -71,8 +75,8 @@ export const ROW_OPTIMIZER_TYPES: readonly RowOptimizerType[] = ['ftrl', 'adagra
 /** Defaults of every optimizer, also the list of valid keys per type. */
 export const ROW_OPTIMIZER_DEFAULTS: { readonly [K in RowOptimizerConfig as K['type']]: K } = {
   ftrl: { type: 'ftrl', alpha: 0.05, beta: 1, l1: 0, l2: 0, initialAccumulator: 0 },
-  adagrad: { type: 'adagrad', lr: 0.01, initialAccumulator: 0.1, eps: 1e-7 },
-  'lazy-adam': { type: 'lazy-adam', lr: 0.001, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
+  adagrad: { type: 'adagrad', lr: 0.01, initialAccumulator: 0.1, eps: 1e-7, weightDecay: 0 },
+  'lazy-adam': { type: 'lazy-adam', lr: 0.001, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 },
   sgd: { type: 'sgd', lr: 0.01, weightDecay: 0 },
 };
 
@@ -107,6 +111,7 @@ export function parseRowOptimizerConfig(raw: unknown, path = 'optimizer'): RowOp
         lr: num('lr', d.adagrad.lr, positive, 'a number > 0'),
         initialAccumulator: num('initialAccumulator', d.adagrad.initialAccumulator, nonNegative, 'a number >= 0'),
         eps: num('eps', d.adagrad.eps, nonNegative, 'a number >= 0'),
+        weightDecay: num('weightDecay', d.adagrad.weightDecay, nonNegative, 'a number >= 0'),
       };
       if (cfg.initialAccumulator === 0 && cfg.eps === 0) {
         throw new WideDeepError('CONFIG', 'adagrad needs initialAccumulator > 0 or eps > 0, or a zero gradient divides by zero', {
@@ -123,6 +128,7 @@ export function parseRowOptimizerConfig(raw: unknown, path = 'optimizer'): RowOp
         beta1: num('beta1', d['lazy-adam'].beta1, unitInterval, 'a number in [0, 1)'),
         beta2: num('beta2', d['lazy-adam'].beta2, unitInterval, 'a number in [0, 1)'),
         eps: num('eps', d['lazy-adam'].eps, positive, 'a number > 0'),
+        weightDecay: num('weightDecay', d['lazy-adam'].weightDecay, nonNegative, 'a number >= 0'),
       };
     case 'sgd':
       return {

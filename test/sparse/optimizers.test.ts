@@ -136,21 +136,24 @@ describe('AdaGrad (Duchi et al. 2011)', () => {
     expect(t.data[0]).toBeCloseTo(0.5 - 0.03 / (Math.sqrt(0.19) + 1e-7), 7);
   });
 
-  it('three steps with a duplicated id match the update rule in float64', () => {
-    const t = makeTable({ type: 'adagrad', ...cfg }, init);
-    const snaps = runSteps(t);
-    const st = new Map([1, 2].map((r) => [r, { w: [...(init[r] as number[])], acc: [cfg.initialAccumulator, cfg.initialAccumulator] }]));
-    dBlocks.forEach((d, s) => {
-      for (const [r, g] of rowGrads(d)) {
-        const x = st.get(r)!;
-        for (let k = 0; k < DIM; k++) {
-          x.acc[k] = x.acc[k]! + g[k]! * g[k]!;
-          x.w[k] = x.w[k]! - (cfg.lr * g[k]!) / (Math.sqrt(x.acc[k]!) + cfg.eps);
+  for (const weightDecay of [0, 0.05]) {
+    it(`three steps with a duplicated id match the update rule in float64 (weightDecay ${weightDecay})`, () => {
+      const t = makeTable({ type: 'adagrad', ...cfg, weightDecay }, init);
+      const snaps = runSteps(t);
+      const st = new Map([1, 2].map((r) => [r, { w: [...(init[r] as number[])], acc: [cfg.initialAccumulator, cfg.initialAccumulator] }]));
+      dBlocks.forEach((d, s) => {
+        for (const [r, grad] of rowGrads(d)) {
+          const x = st.get(r)!;
+          for (let k = 0; k < DIM; k++) {
+            const g = grad[k]! + weightDecay * x.w[k]!; // L2 on the touched row
+            x.acc[k] = x.acc[k]! + g * g;
+            x.w[k] = x.w[k]! - (cfg.lr * g) / (Math.sqrt(x.acc[k]!) + cfg.eps);
+          }
         }
-      }
-      expectRowsClose(t, snaps[s]!, new Map([...st].map(([r, x]) => [r, x.w])), [0, 3]);
+        expectRowsClose(t, snaps[s]!, new Map([...st].map(([r, x]) => [r, x.w])), [0, 3]);
+      });
     });
-  });
+  }
 });
 
 describe('Lazy Adam (Kingma & Ba 2015, Algorithm 1, touched rows only)', () => {
@@ -170,18 +173,19 @@ describe('Lazy Adam (Kingma & Ba 2015, Algorithm 1, touched rows only)', () => {
     }
   });
 
-  it('three steps with a duplicated id match the update rule in float64, bias-corrected by the global step', () => {
+  for (const weightDecay of [0, 0.05]) it(`three steps with a duplicated id match the update rule in float64, bias-corrected by the global step (weightDecay ${weightDecay})`, () => {
     const first = 5; // rows are first touched at global step 5: bias correction uses 5, 6, 7
-    const t = makeTable({ type: 'lazy-adam', ...cfg }, init);
+    const t = makeTable({ type: 'lazy-adam', ...cfg, weightDecay }, init);
     const snaps = runSteps(t, [], first);
     const st = new Map([1, 2].map((r) => [r, { w: [...(init[r] as number[])], m: [0, 0], v: [0, 0] }]));
     dBlocks.forEach((d, s) => {
       const step = first + s;
-      for (const [r, g] of rowGrads(d)) {
+      for (const [r, grad] of rowGrads(d)) {
         const x = st.get(r)!;
         for (let k = 0; k < DIM; k++) {
-          x.m[k] = cfg.beta1 * x.m[k]! + (1 - cfg.beta1) * g[k]!;
-          x.v[k] = cfg.beta2 * x.v[k]! + (1 - cfg.beta2) * g[k]! * g[k]!;
+          const g = grad[k]! + weightDecay * x.w[k]!; // L2 on the touched row
+          x.m[k] = cfg.beta1 * x.m[k]! + (1 - cfg.beta1) * g;
+          x.v[k] = cfg.beta2 * x.v[k]! + (1 - cfg.beta2) * g * g;
           const mHat = x.m[k]! / (1 - cfg.beta1 ** step);
           const vHat = x.v[k]! / (1 - cfg.beta2 ** step);
           x.w[k] = x.w[k]! - (cfg.lr * mHat) / (Math.sqrt(vHat) + cfg.eps);
