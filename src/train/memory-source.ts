@@ -1,3 +1,4 @@
+import { WideDeepError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import { permutation } from '../data/index.js';
 import type { RowChunk } from '../data/types.js';
@@ -5,7 +6,6 @@ import type { FittedSpec } from '../features/fitted-spec.js';
 import { type FeatureBatch, transform } from '../features/transform.js';
 import { modelBatchOf, takeModelBatch } from '../model/from-spec.js';
 import type { ModelBatch } from '../model/sizes.js';
-import { keptRowWeights } from './recency-weights.js';
 import type { TrainSource } from './trainer.js';
 
 /**
@@ -36,4 +36,19 @@ function weighted(rows: RowChunk, fb: FeatureBatch, rowWeights: Float64Array | n
   const w = keptRowWeights(rows, rowWeights, fb.rowNumbers);
   if (batch.weights) for (let i = 0; i < w.length; i++) w[i] = (w[i] as number) * (batch.weights[i] as number);
   return { ...batch, weights: w };
+}
+
+/**
+ * The weights of the examples a transform kept: `rowWeights` is per row of `rows`; `kept` are the source row
+ * numbers of the examples, in order (a transform keeps row order and only leaves rows out).
+ */
+export function keptRowWeights(rows: RowChunk, rowWeights: Float64Array, kept: Int32Array): Float32Array {
+  const out = new Float32Array(kept.length);
+  let i = 0;
+  for (let j = 0; j < kept.length; j++) {
+    while (i < rows.numRows && rows.rowNumbers[i] !== kept[j]) i++;
+    if (i === rows.numRows) throw new WideDeepError('INTERNAL', `keptRowWeights: example ${j} (row ${kept[j]}) is not among the rows in order`);
+    out[j] = rowWeights[i++] as number;
+  }
+  return out;
 }

@@ -42,18 +42,3 @@ export function recencyWeights(rows: RowChunk, train: TrainConfig, data: UserTim
   for (let i = 0; i < w.length; i++) w[i] = (w[i] as number) * scale;
   return w;
 }
-
-/**
- * The weights of the examples a transform kept: `rowWeights` is per row of `rows`; `kept` are the source row
- * numbers of the examples, in order (a transform keeps row order and only leaves rows out).
- */
-export function keptRowWeights(rows: RowChunk, rowWeights: Float64Array, kept: Int32Array): Float32Array {
-  const out = new Float32Array(kept.length);
-  let i = 0;
-  for (let j = 0; j < kept.length; j++) {
-    while (i < rows.numRows && rows.rowNumbers[i] !== kept[j]) i++;
-    if (i === rows.numRows) throw new WideDeepError('INTERNAL', `keptRowWeights: example ${j} (row ${kept[j]}) is not among the rows in order`);
-    out[j] = rowWeights[i++] as number;
-  }
-  return out;
-}

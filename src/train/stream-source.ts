@@ -277,7 +277,6 @@ export class StreamData {
   }
 }
 
-/** Each chunk transformed into one model batch (rows left out under onBadRow: 'skip' are dropped). */
 /** Each chunk transformed into one model batch (rows the spec skips under onBadRow: 'skip' left out). */
 export async function* transformed(spec: FittedSpec, chunks: AsyncIterable<RowChunk>): AsyncGenerator<ModelBatch, void, undefined> {
   for await (const chunk of chunks) {
