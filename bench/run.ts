@@ -54,6 +54,8 @@ const CASES: Case[] = [
   { suite: 'fit', name: 'adult', metric: 'train rows/s', ours: tsx('bench/fit-case.ts', '--dataset', 'adult', '--seed', SEED), reference: torchFit('--dataset', 'adult', '--seed', SEED), referenceName: 'PyTorch', figure: fitRows, target: 1.5 },
   { suite: 'fit', name: 'movielens', metric: 'train rows/s', ours: tsx('bench/fit-case.ts', '--dataset', 'movielens', '--seed', SEED), reference: torchFit('--dataset', 'movielens', '--seed', SEED), referenceName: 'PyTorch', figure: fitRows, target: 1.5 },
   { suite: 'fit', name: 'movielens_rating', metric: 'train rows/s', ours: tsx('bench/fit-case.ts', '--dataset', 'movielens', '--objective', 'rating', '--seed', SEED), reference: torchFit('--dataset', 'movielens', '--objective', 'rating', '--seed', SEED), referenceName: 'PyTorch', figure: fitRows, target: 1.5 },
+  // Serving (`widedeep serve` over HTTP on loopback, requests one at a time): rows/s at 100 candidates a request (the p50/p99 latencies at 1, 100 and 1000 are in the JSON); the peer serves the same bundle with Python's http.server and PyTorch.
+  { suite: 'serve', name: 'synthetic', metric: 'served rows/s @100 candidates', ours: tsx('bench/serve-case.ts', '--seed', SEED), reference: tsx('bench/serve-case.ts', '--peer', '--seed', SEED), referenceName: 'PyTorch', figure: samples },
   { suite: 'train', name: 'stream_fit_memory', metric: 'peak RSS MB @5M rows', ours: tsx('bench/stream-fit-case.ts', '--rows', '5000000'), reference: tsx('bench/stream-fit-case.ts', '--rows', '1000000'), referenceName: '1M rows', figure: (j) => j.peak_rss_mb as number },
 ];
 

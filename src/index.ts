@@ -1,6 +1,6 @@
 /**
  * widedeep: Wide & Deep models (Cheng et al. 2016) in TypeScript. The public API: configs and the fit
- * pipeline, the model, feature columns, data readers, metrics and model bundles.
+ * pipeline, the model, feature columns, data readers, metrics, model bundles and the HTTP server.
  */
 export { WideDeepError, type ErrorCode, Rng, type SparseBatch, validateSparseBatch, sparseBatchFromBags } from './core/index.js';
 export * from './features/index.js';
@@ -16,4 +16,5 @@ export { fitRun, loadRunData, evalSetOf, type FitOutcome } from './train/pipelin
 export { train, evaluateModel, type TrainSource, type EvalSet, type EpochRecord } from './train/trainer.js';
 export { warmStart } from './train/warm-start.js';
 export { saveBundle, readBundle, loadBundle, BUNDLE_FORMAT_VERSION } from './artifact/bundle.js';
+export { serveModel, type ModelServer, type ServeOptions } from './serve/server.js';
 export { nodeExecutor, webExecutor, type Executor } from './runtime/index.js';
