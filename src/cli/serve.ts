@@ -30,7 +30,7 @@ export async function serve(argv: string[]): Promise<number> {
   const { model, bundle } = await loadBundle(dir, threads !== undefined ? { threads } : {});
   let server;
   try {
-    server = await serveModel(model, bundle.spec, { host: values.host, port, maxRows, maxBodyBytes: maxBodyMb << 20, log });
+    server = await serveModel(model, bundle.spec, { host: values.host, port, maxRows, maxBodyBytes: maxBodyMb * (1 << 20), log });
   } catch (err) {
     await model.release();
     const e = err as NodeJS.ErrnoException;
