@@ -3,6 +3,7 @@ import { loadBundle } from '../artifact/bundle.js';
 import { WideDeepError } from '../core/errors.js';
 import { readChunks } from '../data/index.js';
 import type { RowChunk } from '../data/types.js';
+import { inputColumns } from '../features/checks.js';
 import { rowsToChunk } from '../features/rows.js';
 import { transform } from '../features/transform.js';
 import { explainBatch, explainMulticlassBatch } from '../model/explain.js';
@@ -20,7 +21,7 @@ const OPTIONS = {
 } as const;
 
 /** JSON objects from stdin, one per line, in chunks. */
-async function* stdinChunks(size: number): AsyncGenerator<RowChunk> {
+async function* stdinChunks(size: number, columns: readonly string[]): AsyncGenerator<RowChunk> {
   let rows: Record<string, unknown>[] = [];
   let line = 0;
   let first = 1;
@@ -33,12 +34,12 @@ async function* stdinChunks(size: number): AsyncGenerator<RowChunk> {
       throw new WideDeepError('DATA', `not a JSON object: ${(err as Error).message}`, { file: 'stdin', row: line, fix: 'send one JSON object per line' });
     }
     if (rows.length === size) {
-      yield rowsToChunk(rows, { source: 'stdin', firstRowNumber: first });
+      yield rowsToChunk(rows, { source: 'stdin', firstRowNumber: first, columns });
       first = line + 1;
       rows = [];
     }
   }
-  if (rows.length > 0) yield rowsToChunk(rows, { source: 'stdin', firstRowNumber: first });
+  if (rows.length > 0) yield rowsToChunk(rows, { source: 'stdin', firstRowNumber: first, columns });
 }
 
 /** Scores rows and writes one JSON line per row: the prediction, and with --explain its breakdown. */
@@ -71,7 +72,8 @@ export async function predict(argv: string[]): Promise<number> {
   const size = intFlag(values['batch-size'], 'batch-size') ?? 1024;
   const { model, bundle } = await loadBundle(dir);
   try {
-    const chunks = input === '-' ? stdinChunks(size) : readChunks({ path: input, chunkSize: size });
+    // JSON rows may leave a column out (missing, as `widedeep serve` takes it); a file must have every column.
+    const chunks = input === '-' ? stdinChunks(size, inputColumns(bundle.spec)) : readChunks({ path: input, chunkSize: size });
     await predictRows(model, bundle.spec, chunks, { explain: values.explain, topK: intFlag(values['top-k'], 'top-k') ?? 5 });
   } finally {
     await model.release();

@@ -20,6 +20,11 @@ export function sourcesOf(columns: readonly AnyColumn[]): { source: string; used
   return out;
 }
 
+/** The data columns a spec reads (feature sources, without the label), each once, in spec order. */
+export function inputColumns(spec: { readonly columns: readonly AnyColumn[] }): string[] {
+  return [...new Set(sourcesOf(spec.columns).map((s) => s.source))];
+}
+
 export function checkColumns(chunk: RowChunk, columns: readonly AnyColumn[], bad: BadRows): void {
   requireColumns(chunk, sourcesOf(columns));
   for (const c of columns) {

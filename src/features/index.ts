@@ -51,6 +51,7 @@ export {
 } from './fitted-spec.js';
 export { transform, type FeatureBatch, type SequenceBatch, type TransformOptions } from './transform.js';
 export { rowsToChunk, type RowsToChunkOptions } from './rows.js';
+export { inputColumns } from './checks.js';
 export {
   specSizes,
   denseLayout,

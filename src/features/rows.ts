@@ -6,6 +6,11 @@ export interface RowsToChunkOptions {
   readonly source?: string;
   /** Row number of the first object (default 1). */
   readonly firstRowNumber?: number;
+  /**
+   * Columns the chunk has even when no object gives them: missing in every row (a serving request that leaves
+   * a column out; `inputColumns(spec)` lists a model's). Default: only the objects' keys.
+   */
+  readonly columns?: readonly string[];
 }
 
 /**
@@ -22,7 +27,7 @@ export function rowsToChunk(objects: readonly Readonly<Record<string, unknown>>[
   const n = objects.length;
   const names: string[] = [];
   const seen = new Set<string>();
-  for (const o of objects) {
+  for (const o of [...objects, Object.fromEntries((options.columns ?? []).map((c) => [c, null]))]) {
     for (const k of Object.keys(o)) {
       if (!seen.has(k)) {
         seen.add(k);

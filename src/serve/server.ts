@@ -4,9 +4,8 @@ import type { FittedSpec } from '../features/fitted-spec.js';
 import type { WideDeepModel } from '../model/wide-deep.js';
 import { WideDeepError } from '../core/errors.js';
 import { labelSources } from '../features/labels.js';
+import { inputColumns } from '../features/checks.js';
 import { rowsToChunk } from '../features/rows.js';
-import { allocColumn } from '../data/chunk.js';
-import type { ColumnKind, RowChunk } from '../data/types.js';
 import { transform } from '../features/transform.js';
 import { explainBatch, explainMulticlassBatch } from '../model/explain.js';
 import { modelBatchOf } from '../model/from-spec.js';
@@ -80,8 +79,7 @@ export async function serveModel(model: WideDeepModel, spec: FittedSpec, options
     queue = run.catch(() => undefined);
     return run;
   };
-  const kinds = inputKinds(spec);
-  const inputs = [...kinds.keys()];
+  const inputs = inputColumns(spec);
   const known = new Set([...inputs, ...(spec.label !== null ? labelSources(spec.label).map((s) => s.source) : [])]);
   const metadata = { outputs: model.outputs, ...(spec.label?.kind === 'multiclass' ? { classes: spec.label.classes } : {}), inputs };
 
@@ -94,7 +92,7 @@ export async function serveModel(model: WideDeepModel, spec: FittedSpec, options
     if (path !== '/predict') throw new HttpError(404, 'NOT_FOUND', `no route ${path}`, { fix: 'POST /predict, GET /health or GET /metadata' });
     if (req.method !== 'POST') throw new HttpError(405, 'METHOD', `/predict takes POST, not ${req.method}`, { fix: 'POST a JSON body {"rows": [...]}' });
     const body = parseRequest(await readBody(req, maxBodyBytes), maxRows, known);
-    const answer = await serial(() => score(model, spec, body, kinds));
+    const answer = await serial(() => score(model, spec, body, inputs));
     return send(res, 200, answer);
   };
 
@@ -204,8 +202,8 @@ function parseRequest(text: string, maxRows: number, known: ReadonlySet<string>)
 }
 
 /** Scores one request's rows (one batch); a row the transform refuses is a 400 naming it. */
-async function score(model: WideDeepModel, spec: FittedSpec, r: PredictRequest, kinds: ReadonlyMap<string, ColumnKind>): Promise<unknown> {
-  const fb = transform(spec, withAbsentColumns(rowsToChunk(r.rows, { source: 'request' }), kinds), { mode: 'serve', onBadRow: 'error' });
+async function score(model: WideDeepModel, spec: FittedSpec, r: PredictRequest, inputs: readonly string[]): Promise<unknown> {
+  const fb = transform(spec, rowsToChunk(r.rows, { source: 'request', columns: inputs }), { mode: 'serve', onBadRow: 'error' });
   // A request scores every row it sends or none (a bad row is a 400, never a shorter answer).
   const batch = modelBatchOf(fb);
   if (r.explain) {
@@ -220,24 +218,6 @@ async function score(model: WideDeepModel, spec: FittedSpec, r: PredictRequest, 
 
 function ignoredOf(r: PredictRequest): { ignoredColumns?: readonly string[] } {
   return r.ignored.length > 0 ? { ignoredColumns: r.ignored } : {};
-}
-
-/** The input columns of a spec and the kind of values each holds (a list for multi-valued and sequences). */
-function inputKinds(spec: FittedSpec): Map<string, ColumnKind> {
-  const kinds = new Map<string, ColumnKind>();
-  for (const c of spec.columns) {
-    if (c.type === 'crossed') continue;
-    const kind: ColumnKind = c.type === 'numeric' || c.type === 'bucketized' ? 'numeric' : c.type === 'multi-valued' || c.type === 'sequence' ? 'list' : 'categorical';
-    if (!kinds.has(c.source)) kinds.set(c.source, kind);
-  }
-  return kinds;
-}
-
-/** The chunk with every input column no row of the request gave, as missing values. */
-function withAbsentColumns(chunk: RowChunk, kinds: ReadonlyMap<string, ColumnKind>): RowChunk {
-  const absent = [...kinds].filter(([name]) => !chunk.columns.has(name));
-  if (absent.length === 0) return chunk;
-  return { ...chunk, columns: new Map([...chunk.columns, ...absent.map(([name, kind]) => [name, allocColumn(kind, chunk.numRows)] as const)]) };
 }
 
 /** The HTTP status and body of a failure: a refused request, a row the transform refuses, or a bug (500). */
