@@ -58,6 +58,8 @@ export class WideDeepModel {
   private readonly dropoutRng: Rng;
   /** Weight averages while train.ema averages (see startAveraging). */
   private average: ModelAverage | null = null;
+  /** The last queued runner call: trainStep and predict share `buffers` and the runner's outputs, so they take turns. */
+  private turn: Promise<unknown> = Promise.resolve();
   private scratch = new Map<number, { emb: Float32Array; wide: Float32Array; wideK: Float32Array; seq: Map<string, { seq: Float32Array; mask: Float32Array }>; labels: Float32Array; masks: Map<string, Float32Array> }>();
 
   private constructor(
@@ -247,8 +249,18 @@ export class WideDeepModel {
     return feeds;
   }
 
+  private exclusive<T>(call: () => Promise<T>): Promise<T> {
+    const run = this.turn.then(call, call);
+    this.turn = run.catch(() => undefined);
+    return run;
+  }
+
   /** One joint training step: returns the mean loss of the batch. */
-  async trainStep(batch: ModelBatch, rates: GroupRates = {}): Promise<number> {
+  trainStep(batch: ModelBatch, rates: GroupRates = {}): Promise<number> {
+    return this.exclusive(() => this.step(batch, rates));
+  }
+
+  private async step(batch: ModelBatch, rates: GroupRates): Promise<number> {
     const n = batch.size;
     const labels = batch.labels;
     if (!labels || labels.length !== n) throw new WideDeepError('BATCH', `a training batch needs ${n} labels`, { field: 'labels' });
@@ -288,8 +300,12 @@ export class WideDeepModel {
     return r.loss;
   }
 
-  /** Scores a batch with the current weights. The arrays are fresh copies. */
-  async predict(batch: ModelBatch): Promise<Prediction> {
+  /** Scores a batch with the current weights. The arrays are fresh copies; concurrent calls queue. */
+  predict(batch: ModelBatch): Promise<Prediction> {
+    return this.exclusive(() => this.score(batch));
+  }
+
+  private async score(batch: ModelBatch): Promise<Prediction> {
     const feeds = this.inputs(batch, false);
     const r = await this.runner.predict({ size: batch.size, inputs: feeds });
     const wideLogits = feeds.wide_logit ? Float32Array.from(feeds.wide_logit.data as Float32Array) : new Float32Array(batch.size * this.outputs);

@@ -27,7 +27,7 @@ import { modelBatchOf } from '../model/from-spec.js';
  * columns no feature reads (clients send whole records), and the answer lists them in "ignoredColumns" (the
  * label and weight columns aside): a misspelt column shows there instead of passing as missing unseen. A bad request is answered 4xx with {"error":{code, message, row?, field?, fix?}}
  * naming the row (1-based, in request order) and the field; nothing else is affected. Requests are scored one
- * batch at a time (the model's input buffers are shared), in arrival order.
+ * batch at a time (WideDeepModel.predict queues), in arrival order.
  */
 export interface ServeOptions {
   /** Interface to listen on. Default 127.0.0.1 (this machine only); '0.0.0.0' for every interface. */
@@ -72,13 +72,6 @@ export async function serveModel(model: WideDeepModel, spec: FittedSpec, options
   const maxRows = options.maxRows ?? DEFAULT_MAX_ROWS;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const counts = { ok: 0, clientErrors: 0, serverErrors: 0 };
-  // One scoring at a time: WideDeepModel.predict fills buffers the model keeps between calls.
-  let queue: Promise<unknown> = Promise.resolve();
-  const serial = <T>(job: () => Promise<T>): Promise<T> => {
-    const run = queue.then(job, job);
-    queue = run.catch(() => undefined);
-    return run;
-  };
   const inputs = inputColumns(spec);
   const known = new Set([...inputs, ...(spec.label !== null ? labelSources(spec.label).map((s) => s.source) : [])]);
   const metadata = { outputs: model.outputs, ...(spec.label?.kind === 'multiclass' ? { classes: spec.label.classes } : {}), inputs };
@@ -92,7 +85,8 @@ export async function serveModel(model: WideDeepModel, spec: FittedSpec, options
     if (path !== '/predict') throw new HttpError(404, 'NOT_FOUND', `no route ${path}`, { fix: 'POST /predict, GET /health or GET /metadata' });
     if (req.method !== 'POST') throw new HttpError(405, 'METHOD', `/predict takes POST, not ${req.method}`, { fix: 'POST a JSON body {"rows": [...]}' });
     const body = parseRequest(await readBody(req, maxBodyBytes), maxRows, known);
-    const answer = await serial(() => score(model, spec, body, inputs));
+    // WideDeepModel queues concurrent predict calls: requests are scored one at a time, in arrival order.
+    const answer = await score(model, spec, body, inputs);
     return send(res, 200, answer);
   };
 

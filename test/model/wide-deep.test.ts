@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
 import type { ModelConfigInput } from '../../src/model/config.js';
 import type { ModelSizes } from '../../src/model/sizes.js';
-import { WideDeepModel } from '../../src/model/wide-deep.js';
+import { WideDeepModel, type Prediction } from '../../src/model/wide-deep.js';
 import { makeBatch, sizes } from '../helpers/planted-batch.js';
 
 async function trainLoss(config: ModelConfigInput, s: ModelSizes = sizes, steps = 60): Promise<{ first: number; last: number; model: WideDeepModel }> {
@@ -101,6 +101,24 @@ describe('WideDeepModel', () => {
     const batch = makeBatch(new Rng(1), 4);
     await expect(model.trainStep({ ...batch, dense: new Float32Array(3) })).rejects.toThrow(/dense block/);
     await expect(model.trainStep({ ...batch, deep: undefined } as never)).rejects.toThrow(/deep SparseBatch/);
+    await model.release();
+  });
+  it('concurrent predict and trainStep calls take turns: each gets its own batch\'s answer', async () => {
+    const model = await WideDeepModel.create(sizes, { kind: 'wide_deep', deep: { type: 'mlp', hidden: [8] } }, { seed: 9 });
+    const rng = new Rng(4);
+    // Same-sized batches share the model's input buffers.
+    const batches = Array.from({ length: 12 }, () => makeBatch(rng, 64));
+    const alone: Prediction[] = [];
+    for (const b of batches) alone.push(await model.predict(b));
+    const together = await Promise.all(batches.map((b) => model.predict(b)));
+    together.forEach((p, i) => {
+      expect(p.prediction).toEqual(alone[i]!.prediction);
+      expect(p.wideLogits).toEqual(alone[i]!.wideLogits);
+    });
+    // A step queued between two predicts runs between them.
+    const [before, , after] = await Promise.all([model.predict(batches[0]!), model.trainStep(batches[1]!), model.predict(batches[0]!)]);
+    expect(before.prediction).toEqual(alone[0]!.prediction);
+    expect(after.prediction).not.toEqual(before.prediction);
     await model.release();
   });
 });
