@@ -25,9 +25,11 @@ import { modelBatchOf } from '../model/from-spec.js';
  * spec's serving transform): a column a row leaves out, or gives as null, is missing (id 0, or the numeric
  * column's missing strategy). Keys the model does not read are ignored, as `predict` and training ignore
  * columns no feature reads (clients send whole records), and the answer lists them in "ignoredColumns" (the
- * label and weight columns aside): a misspelt column shows there instead of passing as missing unseen. A bad request is answered 4xx with {"error":{code, message, row?, field?, fix?}}
- * naming the row (1-based, in request order) and the field; nothing else is affected. Requests are scored one
- * batch at a time (WideDeepModel.predict queues), in arrival order.
+ * label and weight columns aside): a misspelt column shows there instead of passing as missing unseen.
+ *
+ * A bad request is answered 4xx with {"error":{code, message, row?, field?, fix?}} naming the row (1-based,
+ * in request order) and the field; nothing else is affected. Requests are scored one batch at a time
+ * (WideDeepModel.predict queues), in arrival order.
  */
 export interface ServeOptions {
   /** Interface to listen on. Default 127.0.0.1 (this machine only); '0.0.0.0' for every interface. */
