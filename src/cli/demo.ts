@@ -45,6 +45,7 @@ export async function demo(argv: string[]): Promise<number> {
     out(`wide bias ${ex.wideBias.toFixed(3)}; strongest wide terms:`);
     for (const t of ex.top) out(`  ${t.contribution >= 0 ? '+' : ''}${t.contribution.toFixed(3)}  ${t.feature} = ${t.value}`);
   }
-  out(`\nmodel bundle: ${resolve(outDir, 'model')}  (try: npx widedeep inspect --model ${resolve(outDir, 'model')})`);
+  const dir = resolve(outDir, 'model');
+  out(`\nmodel bundle: ${dir}\n  inspect it: npx widedeep inspect --model ${dir}\n  serve it:   npx widedeep serve --model ${dir} --port 8080   (POST /predict {"rows": [...]})`);
   return 0;
 }
