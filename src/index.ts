@@ -17,4 +17,5 @@ export { train, evaluateModel, type TrainSource, type EvalSet, type EpochRecord 
 export { warmStart } from './train/warm-start.js';
 export { saveBundle, readBundle, loadBundle, BUNDLE_FORMAT_VERSION } from './artifact/bundle.js';
 export { serveModel, type ModelServer, type ServeOptions } from './serve/server.js';
+export { exportOnnx, onnxFeeds, type OnnxLayout } from './artifact/onnx-export.js';
 export { nodeExecutor, webExecutor, type Executor } from './runtime/index.js';

@@ -7,6 +7,7 @@ import { fit } from './fit.js';
 import { inspect } from './inspect.js';
 import { predict } from './predict.js';
 import { serve } from './serve.js';
+import { exportCommand } from './export.js';
 
 interface Command {
   readonly summary: string;
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, Command> = {
   fit: { summary: 'train from a config: --config f.yaml [--data-dir d] [--out dir] [--seed n] [--json] [--resume] [--warm-start bundle]', run: fit },
   eval: { summary: 'evaluate a model bundle: --model dir [--input labeled-file] [--json]', run: evaluate },
   predict: { summary: 'score rows: --model dir --input file|- [--explain] [--top-k k]', run: predict },
+  export: { summary: 'write a bundle as one ONNX graph (weights as initializers): --model dir --out model.onnx', run: exportCommand },
   serve: { summary: 'serve a bundle over HTTP (POST /predict): --model dir [--host h] [--port p] [--max-rows n] [--threads n]', run: serve },
   inspect: { summary: "show a bundle's features, sizes, parameters and strongest wide weights: --model dir [--json]", run: inspect },
   experiment: { summary: 'run a suite of trials (resumable): --suite <name|file.yaml> [--out results.jsonl] [--workers n]', run: experiment },

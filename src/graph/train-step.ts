@@ -11,7 +11,11 @@ import { type BufferSpec, ParamScope, type ParamSpec } from './params.js';
  * its parameters with `scope.param(...)`, and returns the logits [N, K]. Called once for the training graph
  * (training = true: dropout masks, batch statistics) and once for the inference graph.
  */
-export type ForwardBuilder = (scope: ParamScope, training: boolean) => Value;
+/**
+ * Builds the forward pass into `scope.g`. `given`: values to use in place of data inputs of those names (an
+ * exported graph computes the wide logit and the embedding block in the graph itself).
+ */
+export type ForwardBuilder = (scope: ParamScope, training: boolean, given?: ReadonlyMap<string, Value>) => Value;
 
 export interface StepProgramSpec {
   readonly forward: ForwardBuilder;

@@ -28,23 +28,24 @@ export function gradInputsOf(sizes: ModelSizes, config: ModelConfig): string[] {
 /** The dense graph: [embeddings | numerics | sequences] -> deep network -> K logits, plus the wide logit. */
 export function makeForward(sizes: ModelSizes, config: ModelConfig, onDropout: (d: readonly DropoutInput[]) => void): ForwardBuilder {
   const k = outputsOf(sizes);
-  return (scope: ParamScope, training: boolean): Value => {
+  return (scope: ParamScope, training: boolean, given?: ReadonlyMap<string, Value>): Value => {
     const g = scope.g;
+    const input = (name: string, shape: (string | number)[]): Value => given?.get(name) ?? g.input(name, scope.dtype, shape);
     const parts: Value[] = [];
-    if (config.kind !== 'deep') parts.push(g.input('wide_logit', scope.dtype, ['N', k]));
+    if (config.kind !== 'deep') parts.push(input('wide_logit', ['N', k]));
     if (config.kind !== 'wide') {
       const flat: Value[] = [];
       const width = embWidth(sizes);
-      if (width > 0) flat.push(g.input('emb', scope.dtype, ['N', width]));
-      if (sizes.denseWidth > 0) flat.push(g.input('num', scope.dtype, ['N', sizes.denseWidth]));
+      if (width > 0) flat.push(input('emb', ['N', width]));
+      if (sizes.denseWidth > 0) flat.push(input('num', ['N', sizes.denseWidth]));
       const part = DEEP_PARTS[config.deep.type] as DeepPart<unknown>;
       const sequences = new Map<string, { seq: Value; mask: Value }>();
       for (const key of part.sequencesOf(config.deep)) {
         const s = sizes.sequences.find((x) => x.key === key);
         if (!s) throw new WideDeepError('CONFIG', `no sequence feature ${key} in the feature spec`, { field: 'model.deep.sequence' });
         sequences.set(key, {
-          seq: g.input(`seq_${key}`, scope.dtype, ['N', s.length, s.dim]),
-          mask: g.input(`mask_${key}`, scope.dtype, ['N', s.length]),
+          seq: input(`seq_${key}`, ['N', s.length, s.dim]),
+          mask: input(`mask_${key}`, ['N', s.length]),
         });
       }
       const trunk = part.build(scope, { flat, sequences }, config.deep, training);

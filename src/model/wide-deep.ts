@@ -14,7 +14,7 @@ import { DEEP_PARTS, type DeepPart } from './deep-parts.js';
 import { autoThreads, embWidth, gradInputsOf, makeForward } from './forward.js';
 import { type ModelBatch, type ModelSizes, outputsOf } from './sizes.js';
 
-const LOSS: Record<ModelSizes['objective'], LossKind> = { binary: 'bce', regression: 'mse', multiclass: 'softmax_ce' };
+export const LOSS: Record<ModelSizes['objective'], LossKind> = { binary: 'bce', regression: 'mse', multiclass: 'softmax_ce' };
 
 /** Learning rates of the parameter groups for one step (a schedule's output). */
 export interface GroupRates {

@@ -1,0 +1,38 @@
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { loadBundle } from '../artifact/bundle.js';
+import { exportOnnx } from '../artifact/onnx-export.js';
+import { WideDeepError } from '../core/errors.js';
+import { flags, out, required } from './args.js';
+
+const OPTIONS = { model: { type: 'string' }, out: { type: 'string' } } as const;
+
+/**
+ * Writes a bundle's model as one ONNX graph (src/artifact/onnx-export.ts): `<out>` (the .onnx file) and
+ * `<out>.json` (OnnxLayout: which input is which bag). Each file is written to a temp name and renamed, so a
+ * failed export leaves an earlier one whole.
+ */
+export async function exportCommand(argv: string[]): Promise<number> {
+  const { values } = flags('export', argv, OPTIONS);
+  const dir = required('export', values.model, 'model');
+  const file = resolve(required('export', values.out, 'out'));
+  if (!file.endsWith('.onnx')) throw new WideDeepError('CONFIG', `--out must name a .onnx file, got ${file}`, { field: '--out', fix: 'e.g. --out model.onnx' });
+  const { model } = await loadBundle(dir);
+  try {
+    const { bytes, layout } = exportOnnx(model);
+    for (const [path, data] of [[file, bytes], [`${file}.json`, `${JSON.stringify(layout, null, 2)}\n`]] as const) {
+      const tmp = `${path}.tmp-${process.pid}`;
+      try {
+        await writeFile(tmp, data);
+        await rename(tmp, path);
+      } catch (err) {
+        await rm(tmp, { force: true });
+        throw new WideDeepError('IO', `cannot write ${path}: ${(err as Error).message}`, { file: path, fix: `check that ${dirname(path)} exists and is writable` });
+      }
+    }
+    out(JSON.stringify({ event: 'exported', onnx: file, layout: `${file}.json`, bytes: bytes.length, inputs: [layout.wide?.ids, layout.wide?.weights, ...layout.pooled.flatMap((p) => [p.ids, p.weights]), ...layout.sequences.flatMap((s) => [s.ids, s.mask]), layout.dense?.input].filter((x) => x !== undefined) }));
+  } finally {
+    await model.release();
+  }
+  return 0;
+}
