@@ -11,12 +11,12 @@
  */
 import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { exportOnnx, onnxFeeds } from '../src/artifact/onnx-export.js';
 import { sliceRows } from '../src/data/index.js';
 import { transform } from '../src/features/transform.js';
 import { modelBatchOf } from '../src/model/from-spec.js';
 import type { ModelBatch } from '../src/model/sizes.js';
+import { nodeExecutor } from '../src/runtime/index.js';
 import { fitRun } from '../src/train/pipeline.js';
 import { loadRunConfig, parseRunConfig } from '../src/train/run-config.js';
 
@@ -40,11 +40,8 @@ const base = await loadRunConfig(join(ROOT, 'examples/synthetic.yaml'));
 const config = parseRunConfig({ ...(base.raw as Record<string, unknown>), seed: Number(values.seed), train: { ...(base.raw as { train: object }).train, epochs: 1 } });
 const outcome = await fitRun(config);
 const { bytes, layout } = exportOnnx(outcome.model);
-const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 2, interOpNumThreads: 1 });
-const exported = async (b: ModelBatch): Promise<unknown> => {
-  const feeds = Object.fromEntries(Object.entries(onnxFeeds(layout, b)).map(([k, t]) => [k, new ort.Tensor(t.type as 'float32', t.data as Float32Array, t.dims)]));
-  return (await session.run(feeds)).prediction;
-};
+const session = await nodeExecutor.createSession(bytes, { threads: 2 });
+const exported = (b: ModelBatch): Promise<unknown> => session.run(onnxFeeds(layout, b), { prediction: null });
 const test = outcome.data.test;
 const results: Record<string, unknown> = {};
 for (const bs of [1, 100, 1000]) {
@@ -54,5 +51,6 @@ for (const bs of [1, 100, 1000]) {
   });
   results[String(bs)] = { predict: await time(batches, (b) => outcome.model.predict(b)), exported: await time(batches, exported) };
 }
+await session.release();
 await outcome.model.release();
 process.stdout.write(`${JSON.stringify({ case: 'onnx_export', onnx_bytes: bytes.length, batches: results, node: process.version })}\n`);

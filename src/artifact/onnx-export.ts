@@ -59,12 +59,17 @@ class FrozenScope extends ParamScope {
   }
 
   private frozen(name: string, shape: readonly number[]): Value {
-    const data = this.weights.get(`dense.${name}`);
-    if (data === undefined) throw new WideDeepError('INTERNAL', `no trained value for parameter ${name}`);
-    const v = this.g.constant(Float32Array.from(data), shape, 'float32', name);
+    const v = this.g.constant(weightsOf(this.weights, `dense.${name}`), shape, 'float32', name);
     this.values.set(name, v);
     return v;
   }
+}
+
+/** A tensor of `exportState('weights')` (already a copy of the model's). */
+function weightsOf(tensors: ReadonlyMap<string, Float32Array>, name: string): Float32Array {
+  const data = tensors.get(name);
+  if (data === undefined) throw new WideDeepError('INTERNAL', `the model's state has no tensor ${name}`);
+  return data;
 }
 
 /** The weighted sum over axis 1 of rows of `table` ([rows, dim]) at `ids` ([N, L]): [N, dim]. */
@@ -87,7 +92,7 @@ export function exportOnnx(model: WideDeepModel): { bytes: Uint8Array; layout: O
     // Column j of the table is output j's weights; the last row is the bias.
     const w = new Float32Array(rows * k);
     model.wide.forEach((lin, j) => {
-      const col = lin.table.exportWeights();
+      const col = weightsOf(state.tensors, lin.table.name);
       for (let r = 0; r < rows; r++) w[r * k + j] = col[r] as number;
     });
     const bias = w.slice(first.biasRow * k, (first.biasRow + 1) * k);
@@ -104,7 +109,7 @@ export function exportOnnx(model: WideDeepModel): { bytes: Uint8Array; layout: O
   const pooled: { key: string; ids: string; weights: string; pooling: 'sum' | 'mean'; col: number; value: Value }[] = [];
   const sequences: OnnxLayout['sequences'][number][] = [];
   for (const e of model.embedded) {
-    const table = g.constant(e.table.exportWeights(), [e.table.numRows, e.table.dim], 'float32', `emb.${e.key}.table`);
+    const table = g.constant(weightsOf(state.tensors, e.table.name), [e.table.numRows, e.table.dim], 'float32', `emb.${e.key}.table`);
     if (e.slot) {
       const ids = g.input(`ids_${e.key}`, 'int64', ['N', `L_${e.key}`]);
       const weights = g.input(`weights_${e.key}`, 'float32', ['N', `L_${e.key}`]);

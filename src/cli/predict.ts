@@ -6,7 +6,7 @@ import type { RowChunk } from '../data/types.js';
 import { inputColumns } from '../features/checks.js';
 import { rowsToChunk } from '../features/rows.js';
 import { transform } from '../features/transform.js';
-import { explainBatch, explainMulticlassBatch } from '../model/explain.js';
+import { explainRows, predictionRows } from '../model/explain.js';
 import { modelBatchOf } from '../model/from-spec.js';
 import type { WideDeepModel } from '../model/wide-deep.js';
 import type { FittedSpec } from '../features/fitted-spec.js';
@@ -49,15 +49,11 @@ export async function predictRows(model: WideDeepModel, spec: FittedSpec, chunks
     const fb = transform(spec, chunk, { mode: 'serve' });
     const batch = modelBatchOf(fb);
     if (o.explain) {
-      const ex = model.outputs === 1 ? await explainBatch(model, spec, batch, o.topK) : await explainMulticlassBatch(model, spec, batch, o.topK);
+      const ex = await explainRows(model, spec, batch, o.topK);
       ex.forEach((e, i) => out(JSON.stringify({ row: fb.rowNumbers[i], ...e })));
     } else {
       const p = await model.predict(batch);
-      const k = model.outputs;
-      for (let i = 0; i < batch.size; i++) {
-        const prediction = k === 1 ? p.prediction[i] : Array.from(p.prediction.subarray(i * k, (i + 1) * k));
-        out(JSON.stringify({ row: fb.rowNumbers[i], prediction }));
-      }
+      predictionRows(p.prediction, batch.size, model.outputs).forEach((prediction, i) => out(JSON.stringify({ row: fb.rowNumbers[i], prediction })));
     }
     n += batch.size;
     if (fb.skippedRows > 0) process.stderr.write(`skipped ${fb.skippedRows} bad rows in ${fb.source} (first: ${fb.firstSkipReason})\n`);

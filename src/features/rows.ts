@@ -27,14 +27,14 @@ export function rowsToChunk(objects: readonly Readonly<Record<string, unknown>>[
   const n = objects.length;
   const names: string[] = [];
   const seen = new Set<string>();
-  for (const o of [...objects, Object.fromEntries((options.columns ?? []).map((c) => [c, null]))]) {
-    for (const k of Object.keys(o)) {
-      if (!seen.has(k)) {
-        seen.add(k);
-        names.push(k);
-      }
+  const add = (k: string): void => {
+    if (!seen.has(k)) {
+      seen.add(k);
+      names.push(k);
     }
-  }
+  };
+  for (const o of objects) for (const k of Object.keys(o)) add(k);
+  for (const k of options.columns ?? []) add(k);
   const fail = (i: number, column: string, message: string): never => {
     throw new WideDeepError('DATA', `column '${column}': ${message}`, {
       file: source,

@@ -113,3 +113,13 @@ export async function explainMulticlassBatch(model: WideDeepModel, spec: FittedS
   }
   return out;
 }
+
+/** `explainBatch` or `explainMulticlassBatch`, whichever fits the model's outputs. */
+export function explainRows(model: WideDeepModel, spec: FittedSpec, batch: ModelBatch, k = 5): Promise<Explanation[] | MulticlassExplanation[]> {
+  return model.outputs === 1 ? explainBatch(model, spec, batch, k) : explainMulticlassBatch(model, spec, batch, k);
+}
+
+/** Per example of a prediction: the score (binary, regression), or the list of class probabilities. */
+export function predictionRows(prediction: Float32Array, size: number, outputs: number): (number | number[])[] {
+  return Array.from({ length: size }, (_, i) => (outputs === 1 ? (prediction[i] as number) : Array.from(prediction.subarray(i * outputs, (i + 1) * outputs))));
+}

@@ -7,7 +7,7 @@ import { labelSources } from '../features/labels.js';
 import { inputColumns } from '../features/checks.js';
 import { rowsToChunk } from '../features/rows.js';
 import { transform } from '../features/transform.js';
-import { explainBatch, explainMulticlassBatch } from '../model/explain.js';
+import { explainRows, predictionRows } from '../model/explain.js';
 import { modelBatchOf } from '../model/from-spec.js';
 
 /**
@@ -203,13 +203,10 @@ async function score(model: WideDeepModel, spec: FittedSpec, r: PredictRequest, 
   // A request scores every row it sends or none (a bad row is a 400, never a shorter answer).
   const batch = modelBatchOf(fb);
   if (r.explain) {
-    const explanations = model.outputs === 1 ? await explainBatch(model, spec, batch, r.topK) : await explainMulticlassBatch(model, spec, batch, r.topK);
-    return { explanations, ...ignoredOf(r) };
+    return { explanations: await explainRows(model, spec, batch, r.topK), ...ignoredOf(r) };
   }
   const p = await model.predict(batch);
-  const k = model.outputs;
-  const predictions = k === 1 ? Array.from(p.prediction) : Array.from({ length: batch.size }, (_, i) => Array.from(p.prediction.subarray(i * k, (i + 1) * k)));
-  return { predictions, ...ignoredOf(r) };
+  return { predictions: predictionRows(p.prediction, batch.size, model.outputs), ...ignoredOf(r) };
 }
 
 function ignoredOf(r: PredictRequest): { ignoredColumns?: readonly string[] } {

@@ -1,7 +1,6 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { saveBundle } from '../../src/artifact/bundle.js';
 import { exportOnnx, onnxFeeds, type OnnxLayout } from '../../src/artifact/onnx-export.js';
@@ -10,6 +9,7 @@ import { transform } from '../../src/features/transform.js';
 import { modelBatchOf } from '../../src/model/from-spec.js';
 import { fitRun } from '../../src/train/pipeline.js';
 import { parseRunConfig } from '../../src/train/run-config.js';
+import { nodeExecutor } from '../../src/runtime/index.js';
 import { jsonLines, runCli } from '../helpers/cli.js';
 import { smallConfig } from '../helpers/small-config.js';
 import { Rng } from '../../src/core/rng.js';
@@ -24,21 +24,23 @@ async function gap(config: ModelConfigInput, s: ModelSizes = sizes): Promise<{ g
   const rng = new Rng(2);
   for (let i = 0; i < 25; i++) await model.trainStep(makeBatch(rng, 64));
   const { bytes, layout } = exportOnnx(model);
-  const session = await ort.InferenceSession.create(bytes);
+  // The project's own ONNX Runtime session: it takes onnxFeeds' tensors as they are.
+  const session = await nodeExecutor.createSession(bytes);
   let worst = 0;
   let n = 0;
   for (const size of [1, 7, 50]) {
     const batch = makeBatch(rng, size);
-    const feeds = Object.fromEntries(Object.entries(onnxFeeds(layout, batch)).map(([name, t]) => [name, new ort.Tensor(t.type as 'float32', t.data as Float32Array, t.dims)]));
-    const out = await session.run(feeds);
+    const out = await session.run(onnxFeeds(layout, batch), { prediction: null });
     const theirs = out.prediction!.data as Float32Array;
     const mine = (await model.predict(batch)).prediction;
     expect(theirs.length).toBe(mine.length);
     for (let i = 0; i < mine.length; i++) worst = Math.max(worst, Math.abs((theirs[i] as number) - (mine[i] as number)));
     n += mine.length;
   }
+  const inputs = [...session.inputNames];
+  await session.release();
   await model.release();
-  return { gap: worst, inputs: [...session.inputNames], n };
+  return { gap: worst, inputs, n };
 }
 
 describe('ONNX export (one graph, weights as initializers)', () => {
@@ -73,14 +75,21 @@ describe('ONNX export (one graph, weights as initializers)', () => {
     expect(r.code).toBe(0);
     expect(jsonLines(r.stdout)[0]).toMatchObject({ event: 'exported' });
     const layout = JSON.parse(readFileSync(join(dir, 'm.onnx.json'), 'utf8')) as OnnxLayout;
-    const session = await ort.InferenceSession.create(readFileSync(join(dir, 'm.onnx')));
+    const session = await nodeExecutor.createSession(readFileSync(join(dir, 'm.onnx')));
     const batch = modelBatchOf(transform(outcome.spec, sliceRows(outcome.data.test, 0, 200), { mode: 'serve' }));
-    const feeds = Object.fromEntries(Object.entries(onnxFeeds(layout, batch)).map(([name, t]) => [name, new ort.Tensor(t.type as 'float32', t.data as Float32Array, t.dims)]));
-    const theirs = (await session.run(feeds)).prediction!.data as Float32Array;
+    const theirs = (await session.run(onnxFeeds(layout, batch), { prediction: null })).prediction!.data as Float32Array;
+    await session.release();
     const mine = (await outcome.model.predict(batch)).prediction;
     let worst = 0;
     for (let i = 0; i < mine.length; i++) worst = Math.max(worst, Math.abs((theirs[i] as number) - (mine[i] as number)));
     expect(worst).toBeLessThan(1e-5);
+    // A batch that lacks what the layout needs is an error naming it.
+    const { dense: _d, ...noDense } = batch;
+    const { wide: _w, ...noWide } = batch;
+    const { deep: _e, ...noDeep } = batch;
+    expect(() => onnxFeeds(layout, noDense)).toThrow(/dense block/);
+    expect(() => onnxFeeds(layout, noWide)).toThrow(/no wide features/);
+    expect(() => onnxFeeds(layout, noDeep)).toThrow(/no deep features/);
     await outcome.model.release();
     const bad = await runCli(['export', '--model', join(dir, 'model'), '--out', join(dir, 'm.txt')]);
     expect(bad.code).toBe(2);

@@ -14,6 +14,7 @@ import { modelBatchOf } from '../../src/model/from-spec.js';
 import { serveModel, type ModelServer } from '../../src/serve/server.js';
 import { fitRun, type FitOutcome } from '../../src/train/pipeline.js';
 import { parseRunConfig } from '../../src/train/run-config.js';
+import { runCli } from '../helpers/cli.js';
 import { smallConfig } from '../helpers/small-config.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -167,5 +168,23 @@ describe('widedeep serve (HTTP on loopback)', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(stderr).toMatch(/SIGTERM: stopped after 1 answered, 0 refused, 0 failed requests/);
+  }, 60_000);
+
+  it('`widedeep serve` refuses bad flags and a port in use with exit code 2 and the fix', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'wd-serve-')), 'model');
+    const config = parseRunConfig(smallConfig({ epochs: 1 }));
+    await saveBundle(dir, { config: config.raw, model: config.model, spec: outcome.spec, seed: config.seed, state: outcome.model.exportState('weights') });
+    const port = new URL(server.url).port;
+    const cases: [string[], RegExp][] = [
+      [[], /needs --model/],
+      [['--model', dir, '--port', '99999'], /--port must be from 0 to 65535/],
+      [['--model', dir, '--max-rows', '0'], /--max-rows must be at least 1/],
+      [['--model', dir, '--port', port], /cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE.*fix: choose another --port/],
+    ];
+    const results = await Promise.all(cases.map(([args]) => runCli(['serve', ...args])));
+    results.forEach((r, i) => {
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(cases[i]![1]);
+    });
   }, 60_000);
 });
