@@ -3,12 +3,14 @@
  * as bench/torch_engine.py (shapes, id distributions, optimizers: see bench/README.md).
  *
  *   npx tsx bench/engine-case.ts --case small|criteo|criteo_small|gru|score|memory [--steps N] [--warmup W] [--repeats R]
+ *       [--threads T]   (ONNX Runtime intra-op threads; default: every available core, as WideDeepModel.create)
  */
 import { parseArgs } from 'node:util';
 import { Rng } from '../src/core/rng.js';
 import type { SparseBatch } from '../src/core/sparse-batch.js';
 import type { ModelConfigInput } from '../src/model/config.js';
 import type { ModelBatch, ModelSizes } from '../src/model/sizes.js';
+import { availableCores } from '../src/runtime/cores.js';
 import { WideDeepModel } from '../src/model/wide-deep.js';
 
 interface TabularSpec {
@@ -294,8 +296,10 @@ async function main(): Promise<void> {
       seed: { type: 'string', default: '1' },
       pool: { type: 'string', default: '256' },
       wide: { type: 'string', default: 'adagrad' },
+      threads: { type: 'string' },
     },
   });
+  const threads = values.threads !== undefined ? Number(values.threads) : undefined;
   const c = values.case ?? 'small';
   const defaults: Record<string, [number, number, number]> = {
     small: [60, 10, 5],
@@ -318,12 +322,12 @@ async function main(): Promise<void> {
   const deep = c === 'gru' ? { type: 'gru' as const, sequence: 'hist', hidden: 64, head: { hidden: [128, 64] } } : { type: 'mlp' as const, hidden: (c === 'small' || c === 'score' ? SMALL : c === 'criteo_small' ? { mlp: [256, 128, 64] } : CRITEO).mlp };
   const wide = values.wide === 'ftrl' ? { type: 'ftrl' } : OPTIMIZERS.wide;
   const config: ModelConfigInput = { kind: 'wide_deep', deep, optimizers: { ...OPTIMIZERS, wide } };
-  const model = await WideDeepModel.create(sizes, config, { seed: Number(values.seed) });
+  const model = await WideDeepModel.create(sizes, config, { seed: Number(values.seed), ...(threads !== undefined ? { threads } : {}) });
   const out: Record<string, unknown> = { case: c, engine: 'widedeep', batch: batches[0]!.size, wide_optimizer: wide.type };
   if (c === 'score') Object.assign(out, await runScore(model, batches, steps, repeats));
   else Object.assign(out, await runTraining(model, batches, steps, warmup, repeats));
   if (c === 'memory' || c === 'criteo') Object.assign(out, bytesPerParam(model));
-  Object.assign(out, { peak_rss_mb: peakRssMb(), wall_s: (performance.now() - t0) / 1000, node: process.version, threads: 2 });
+  Object.assign(out, { peak_rss_mb: peakRssMb(), wall_s: (performance.now() - t0) / 1000, node: process.version, threads: threads ?? availableCores() });
   process.stdout.write(`${JSON.stringify(out)}\n`);
   await model.release();
 }

@@ -1,15 +1,20 @@
 /**
- * `npm run bench [-- --json] [-- --suite engine] [-- --cases small,criteo] [-- --rounds 3]`
+ * `npm run bench [-- --json] [-- --suite engine] [-- --cases small,criteo] [-- --rounds 3] [-- --threads N]`
  *
  * Runs every benchmark case of widedeep beside its reference, measured in the same run, and prints each
  * figure with the reference and their ratio. Cases run in child processes (so peak RSS is per case), and
  * widedeep and the reference alternate within each round so machine noise hits both alike. The figure is
- * the median over rounds; the ratio is the median of the per-round ratios.
+ * the median over rounds; the ratio is the median of the per-round ratios. A ratio against a PyTorch peer that
+ * did not run at its best (a fallback OpenBLAS kernel, the reference BLAS: bench/peer-kernel.ts) is withheld:
+ * the figures are printed with the reason instead, and the --json result carries it as `ratio_withheld`.
+ * The engine suite runs both sides on the same thread count, `--threads` (default: every available core).
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { availableCores } from '../src/runtime/cores.js';
 import { parseArgs } from 'node:util';
+import { peerHandicap, withheldReason } from './peer-kernel.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const PYTHON = process.env.WIDEDEEP_TORCH_PYTHON ?? '/usr/bin/python3';
@@ -86,9 +91,11 @@ async function main(): Promise<void> {
       suite: { type: 'string' },
       cases: { type: 'string' },
       rounds: { type: 'string', default: '3' },
+      threads: { type: 'string' },
     },
   });
   const rounds = Number(values.rounds);
+  const threads = Number(values.threads ?? availableCores());
   const wanted = values.cases?.split(',');
   const cases = CASES.filter((c) => (!values.suite || c.suite === values.suite) && (!wanted || wanted.includes(c.name)));
   const haveTorch = existsSync(PYTHON);
@@ -104,7 +111,8 @@ async function main(): Promise<void> {
       const order = r % 2 === 0 ? ['ours', 'ref'] : ['ref', 'ours'];
       let o: Json | undefined;
       let f: Json | undefined;
-      const seeded = (cmd: readonly string[]): string[] => cmd.map((a) => (a === SEED ? String(42 + r) : a));
+      // The round's seed, and in the engine suite the same thread count on both sides.
+      const seeded = (cmd: readonly string[]): string[] => [...cmd.map((a) => (a === SEED ? String(42 + r) : a)), ...(c.suite === 'engine' ? ['--threads', String(threads)] : [])];
       for (const who of order) {
         if (who === 'ours') o = await run(seeded(c.ours));
         else if (c.reference && existsSync(c.reference[0] as string)) f = await run(seeded(c.reference));
@@ -118,12 +126,15 @@ async function main(): Promise<void> {
         refs.push(f);
         ratios.push(c.figure(o as Json) / c.figure(f));
       }
-      log(`${c.suite}/${c.name} round ${r + 1}/${rounds}: ${Math.round(c.figure(o as Json)).toLocaleString()}${f ? ` vs ${Math.round(c.figure(f)).toLocaleString()}` : ''}`);
+      const handicap = f ? peerHandicap(f) : null;
+      const kernel = typeof f?.blas_core === 'string' ? ` (peer kernel ${f.blas_core})` : '';
+      log(`${c.suite}/${c.name} round ${r + 1}/${rounds}: ${Math.round(c.figure(o as Json)).toLocaleString()}${f ? ` vs ${Math.round(c.figure(f)).toLocaleString()}${handicap ? ` (${handicap}: ratio withheld)` : kernel}` : ''}`);
     }
     if (skipped !== undefined) {
       log(`${c.suite}/${c.name} skipped: ${skipped}`);
       continue;
     }
+    const withheld = withheldReason(refs);
     results.push({
       suite: c.suite,
       case: c.name,
@@ -131,8 +142,11 @@ async function main(): Promise<void> {
       widedeep: median(ours.map(c.figure)),
       reference: refs.length ? median(refs.map(c.figure)) : null,
       reference_name: c.referenceName,
-      ratio: ratios.length ? median(ratios) : null,
-      ratios,
+      ratio: ratios.length && withheld === null ? median(ratios) : null,
+      ratios: withheld === null ? ratios : [],
+      // Set when a round's peer ran on a fallback BLAS kernel: the per-round ratios are kept apart, not to be quoted.
+      ...(withheld !== null ? { ratio_withheld: withheld, ratios_withheld: ratios } : {}),
+      ...(refs.some((j) => 'blas_core' in j) ? { reference_blas_core: [...new Set(refs.map((j) => j.blas_core ?? null))] } : {}),
       target: c.target ?? null,
       peak_rss_mb: median(ours.map((j) => j.peak_rss_mb as number)),
       // Cases that train to a test split (the fit suite): mean test AUC over the rounds' seeds, beside the reference's.
@@ -149,7 +163,7 @@ async function main(): Promise<void> {
       reference_last: refs[refs.length - 1] ?? null,
     });
   }
-  const meta = { date: new Date().toISOString(), node: process.version, cpus: (await import('node:os')).cpus()[0]?.model, rounds };
+  const meta = { date: new Date().toISOString(), node: process.version, cpus: (await import('node:os')).cpus()[0]?.model, rounds, threads };
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ meta, results })}\n`);
     return;
@@ -159,7 +173,7 @@ async function main(): Promise<void> {
     r.metric as string,
     Math.round(r.widedeep as number).toLocaleString(),
     r.reference === null ? '-' : Math.round(r.reference as number).toLocaleString(),
-    r.ratio === null ? '-' : `${(r.ratio as number).toFixed(2)}x`,
+    typeof r.ratio_withheld === 'string' ? 'withheld' : r.ratio === null ? '-' : `${(r.ratio as number).toFixed(2)}x`,
     r.target === null ? '' : `>= ${r.target}x`,
     `${Math.round(r.peak_rss_mb as number)} / ${r.reference_peak_rss_mb === null ? '-' : Math.round(r.reference_peak_rss_mb as number)}`,
     typeof r.test_auc === 'number' ? `${r.test_auc.toFixed(4)} / ${typeof r.reference_test_auc === 'number' ? r.reference_test_auc.toFixed(4) : '-'}` : '',
@@ -168,6 +182,7 @@ async function main(): Promise<void> {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
   const fmt = (r: string[]): string => `| ${r.map((c, i) => c.padEnd(widths[i] as number)).join(' | ')} |`;
   process.stdout.write(`${[fmt(head), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)].join('\n')}\n`);
+  for (const r of results) if (typeof r.ratio_withheld === 'string') process.stdout.write(`${r.suite}/${r.case}: ${r.ratio_withheld}: ratio withheld\n`);
 }
 
 await main();

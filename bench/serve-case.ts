@@ -104,7 +104,7 @@ async function timeRequests(bodies: readonly string[], send: (body: string) => P
   return { p50_ms: quantile(lat, 0.5), p99_ms: quantile(lat, 0.99), mean_ms: lat.reduce((a, b) => a + b, 0) / lat.length, rows_per_s: rows / wall };
 }
 
-async function startServer(bundle: string, peer: boolean): Promise<{ child: ChildProcess; url: string }> {
+async function startServer(bundle: string, peer: boolean): Promise<{ child: ChildProcess; url: string; listening: Record<string, unknown> }> {
   const built = existsSync(join(ROOT, 'dist/cli/main.js'));
   const cmd = built ? [join(ROOT, 'bin/widedeep.js')] : ['--import', 'tsx', join(ROOT, 'test/helpers/cli-entry.ts')];
   const child = peer
@@ -114,7 +114,8 @@ async function startServer(bundle: string, peer: boolean): Promise<{ child: Chil
     createInterface({ input: child.stdout! }).once('line', ok);
     child.once('exit', (code) => fail(new Error(`widedeep serve exited with ${code} before listening`)));
   });
-  return { child, url: (JSON.parse(line) as { url: string }).url };
+  const listening = JSON.parse(line) as Record<string, unknown> & { url: string };
+  return { child, url: listening.url, listening };
 }
 
 async function main(): Promise<void> {
@@ -128,6 +129,8 @@ async function main(): Promise<void> {
   const test = outcome.data.test;
   const results: Record<string, unknown> = {};
   let child: ChildProcess | undefined;
+  // The peer's BLAS fields (bench/torch_blas.py), so that bench/run.ts can tell a peer on a fallback kernel.
+  let peerBlas: Record<string, unknown> = {};
   try {
     let send: (body: string) => Promise<number>;
     if (values['in-process']) {
@@ -140,6 +143,7 @@ async function main(): Promise<void> {
     } else {
       const server = await startServer(dir, values.peer);
       child = server.child;
+      if (values.peer) peerBlas = Object.fromEntries(Object.entries(server.listening).filter(([k]) => k.startsWith('blas')));
       send = async (body) => {
         const res = await fetch(`${server.url}/predict`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
         const json = (await res.json()) as { predictions?: number[]; error?: unknown };
@@ -165,6 +169,7 @@ async function main(): Promise<void> {
     candidates: results,
     wall_s: (performance.now() - t0) / 1000,
     node: process.version,
+    ...peerBlas,
   };
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }

@@ -4,6 +4,13 @@ Debian's torch links libblas.so.3, which on a machine without OpenBLAS is the ~5
 `select_blas` finds OpenBLAS ($WIDEDEEP_OPENBLAS_DIR, the system one, an installed openblas-* dir, or the
 cached .deb unpacked into ~/.cache/widedeep-bench), `preload_blas` loads it with RTLD_GLOBAL so torch binds to
 it, and `loaded_blas` reports what the process really mapped. Import and call this before numpy or torch.
+
+OpenBLAS picks its kernels ("core") when it loads, from CPUID, unless OPENBLAS_CORETYPE names one. On some
+virtual machines that detection falls back to the generic Prescott (SSE3) kernels, and a machine's environment
+may pin a lesser core on purpose (OPENBLAS_CORETYPE=Haswell on an AVX-512 CPU, for older builds that crash on
+it). `choose_coretype` sets the best core this CPU's instructions allow (/proc/cpuinfo flags) before the library
+loads, overriding a lesser setting, since the peer is to run at its best; `blas_report` says which core really
+loaded (`openblas_get_corename`) and checks a GEMM on it against a sum of products that uses no BLAS.
 """
 import ctypes
 import glob
@@ -32,6 +39,69 @@ def extract_openblas_deb():
         os.makedirs(cache, exist_ok=True)
         subprocess.run(["dpkg-deb", "-x", debs[-1], cache], check=True)
     return libdir if is_openblas_dir(libdir) else None
+
+
+# OpenBLAS x86-64 cores (OPENBLAS_CORETYPE values, also what openblas_get_corename reports) by the instructions
+# their kernels use, lowest first. Names are compared in lower case.
+CORE_TIERS = (
+    ("sse3", ("katmai", "coppermine", "northwood", "prescott", "banias", "atom", "core2", "penryn", "dunnington",
+              "nehalem", "athlon", "opteron", "opteron(sse3)", "barcelona", "bobcat", "nano")),
+    ("avx", ("sandybridge", "bulldozer", "piledriver", "steamroller", "excavator")),
+    ("avx2", ("haswell", "zen")),
+    ("avx512", ("skylakex", "cooperlake", "sapphirerapids")),
+)
+TIER_OF = {core: i for i, (_, cores) in enumerate(CORE_TIERS) for core in cores}
+# What the SkylakeX kernels execute (OpenBLAS 0.3.21 checks F, BW, VL and DQ before it picks them).
+AVX512 = {"avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"}
+
+
+def cpu_flags(cpuinfo):
+    """(vendor, set of flags) of the first processor in /proc/cpuinfo text; (None, empty) when it has none."""
+    vendor, flags = None, set()
+    for line in cpuinfo.splitlines():
+        key, _, value = line.partition(":")
+        key = key.strip()
+        if key == "vendor_id" and vendor is None:
+            vendor = value.strip()
+        elif key == "flags":
+            flags = set(value.split())
+            break
+    return vendor, flags
+
+
+def best_core(vendor, flags):
+    """The best OpenBLAS core for a CPU with these flags, or None (not x86, or nothing above SSE3 to choose).
+    AVX-512: SkylakeX, also on AMD Zen 4/5 (OpenBLAS 0.3.21 knows no Zen 4; its Zen core is the AVX2 one, at
+    148 against 334 GFLOP/s for SkylakeX on a 2048x1024x512 GEMM on a Zen 5 EPYC). AVX2 + FMA: Zen on AMD,
+    Haswell elsewhere. AVX: Sandybridge."""
+    if AVX512 <= flags:
+        return "SkylakeX"
+    if {"avx2", "fma"} <= flags:
+        return "Zen" if vendor in ("AuthenticAMD", "HygonGenuine") else "Haswell"
+    if "avx" in flags:
+        return "Sandybridge"
+    return None
+
+
+def below(core, best):
+    """Whether `core` is a lesser kernel family than `best` (an unknown name counts as lesser)."""
+    if core is None or best is None:
+        return False
+    return TIER_OF.get(core.lower(), -1) < TIER_OF[best.lower()]
+
+
+def choose_coretype(environ, cpuinfo):
+    """Sets OPENBLAS_CORETYPE in `environ` to the best core for the CPU unless it already names one as good.
+    Returns (best core or None, the value found in the environment or None, a note to print or None)."""
+    best = best_core(*cpu_flags(cpuinfo))
+    was = environ.get("OPENBLAS_CORETYPE") or None
+    if best is None or (was is not None and not below(was, best)):
+        return best, was, None
+    environ["OPENBLAS_CORETYPE"] = best
+    if was is None:
+        return best, was, None
+    return best, was, (f"OPENBLAS_CORETYPE={was} in the environment names a lesser kernel than this CPU runs: "
+                       f"overridden with {best} for the peer (the peer runs at its best)")
 
 
 def select_blas(choice):
@@ -89,11 +159,33 @@ def loaded_blas():
     return kind, sorted(libs), core
 
 
+def gemm_ok(torch):
+    """A float32 GEMM through the BLAS against the same sum of products by elementwise ops (no BLAS)."""
+    g = torch.Generator().manual_seed(0)
+    a, b = torch.randn(96, 80, generator=g), torch.randn(80, 72, generator=g)
+    exact = (a.double()[:, :, None] * b.double()[None, :, :]).sum(1)
+    return bool(((a @ b).double() - exact).abs().max() < 1e-3)
+
+
+def read_cpuinfo():
+    try:
+        with open("/proc/cpuinfo") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
 def import_torch(script, threads, blas):
-    """The peers' shared start: OpenBLAS chosen (`--blas`) and preloaded before anything links a BLAS, then
-    torch imported on `threads` threads. Warns on stderr when torch still runs on the reference BLAS.
-    Returns (torch, blas_source, blas_kind, blas_libs, blas_core); import numpy only after this."""
+    """The peers' shared start: OpenBLAS chosen (`--blas`), its core (`choose_coretype`), and preloaded before
+    anything links a BLAS, then torch imported on `threads` threads. Warns on stderr when torch still runs on
+    the reference BLAS or on a core below the CPU's best, and says which core loaded.
+    Returns (torch, info): info holds the JSON fields blas, blas_core, blas_core_best, blas_core_below_best,
+    blas_coretype_env (OPENBLAS_CORETYPE as found), blas_gemm_ok, blas_source, blas_libs.
+    Import numpy only after this."""
     os.environ.setdefault("OPENBLAS_NUM_THREADS", str(threads))
+    best, was, note = choose_coretype(os.environ, read_cpuinfo())
+    if note:
+        print(f"[{script}] {note}", file=sys.stderr)
     blas_dir, source = select_blas(blas)
     preload_blas(blas_dir)
     try:
@@ -102,9 +194,21 @@ def import_torch(script, threads, blas):
         sys.exit("torch not importable: run with /usr/bin/python3 (Debian python3-torch), not the pyenv python3")
     torch.set_num_threads(threads)
     kind, libs, core = loaded_blas()
+    ok = gemm_ok(torch)
     if kind != "openblas":
         print(f"[{script}] WARNING: torch is running on the reference BLAS (libblas3), ~50x slower GEMM than "
               "OpenBLAS. Install libopenblas0-pthread or pass --blas DIR: these figures are NOT PyTorch at its best.",
               file=sys.stderr)
-    return torch, source, kind, libs, core
+    else:
+        print(f"[{script}] OpenBLAS kernel: {core} (OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE')}; "
+              f"best for this CPU: {best})", file=sys.stderr)
+    if below(core, best):
+        print(f"[{script}] WARNING: OpenBLAS runs its {core} kernels, below this CPU's {best}: these figures are NOT "
+              "PyTorch at its best (bench/run.ts withholds the ratio).", file=sys.stderr)
+    if not ok:
+        print(f"[{script}] WARNING: a GEMM on the {core} kernels disagrees with the sum of products: the figures are "
+              "not to be trusted.", file=sys.stderr)
+    info = {"blas": kind, "blas_core": core, "blas_core_best": best, "blas_core_below_best": below(core, best),
+            "blas_coretype_env": was, "blas_gemm_ok": ok, "blas_source": source, "blas_libs": libs}
+    return torch, info
 

@@ -68,7 +68,7 @@ def parse_args(argv):
 
 
 ARGS = parse_args(sys.argv[1:])
-torch, BLAS_SOURCE, BLAS_KIND, BLAS_LIBS, BLAS_CORE = torch_blas.import_torch("torch_engine", ARGS.threads, ARGS.blas)
+torch, BLAS = torch_blas.import_torch("torch_engine", ARGS.threads, ARGS.blas)
 
 import numpy as np  # noqa: E402  (after the BLAS preload on purpose)
 import torch.nn as nn  # noqa: E402
@@ -576,8 +576,7 @@ def main():
     result.update({
         "peak_rss_mb": peak_rss_mb(), "rss_mb": RSS, "wall_s": time.perf_counter() - t0,
         "torch": torch.__version__, "threads": torch.get_num_threads(), "seed": ARGS.seed,
-        "blas": BLAS_KIND, "blas_core": BLAS_CORE, "blas_source": BLAS_SOURCE, "blas_libs": BLAS_LIBS,
-        "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
+        **BLAS, "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
         "adam_foreach": ARGS.adam_foreach == "on", "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
     })
     print(json.dumps(result), flush=True)

@@ -104,7 +104,7 @@ def parse_args(argv):
 
 
 ARGS = parse_args(sys.argv[1:])
-torch, BLAS_SOURCE, BLAS_KIND, _, _ = torch_blas.import_torch("torch_fit", ARGS.threads, ARGS.blas)
+torch, BLAS = torch_blas.import_torch("torch_fit", ARGS.threads, ARGS.blas)
 
 import numpy as np  # noqa: E402  (after the BLAS preload on purpose)
 import torch.nn as nn  # noqa: E402
@@ -660,7 +660,7 @@ def main():
     va, te = (Encoded(feats, layout, c) for c in (val_cols, test_cols))
     t_prep = time.perf_counter() - T_START
     log(f"{ARGS.dataset}: train {tr.n}, validation {va.n}, test {te.n} rows; wide size {layout.wide_size}; "
-        f"prep {t_prep:.2f}s (incl. imports); blas {BLAS_KIND}")
+        f"prep {t_prep:.2f}s (incl. imports); blas {BLAS['blas']} {BLAS['blas_core']}")
     model, opts = fresh_model(layout)
     best, best_epoch, epochs_run = run_epochs(model, opts, tr, ARGS.epochs, va)
     refit = None
@@ -684,7 +684,7 @@ def main():
             result.update({"test_ndcg@10": round(t["ndcg@10"], 5), "test_hitRate@10": round(t["hitRate@10"], 5)})
     result.update({"wall_s": round(time.perf_counter() - T_START, 3),
                    "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
-                   "threads": torch.get_num_threads(), "blas": BLAS_KIND, "blas_source": BLAS_SOURCE,
+                   "threads": torch.get_num_threads(), **BLAS,
                    "torch": torch.__version__, "wide_optimizer": f"adagrad lr {wide_lr} (no FTRL in PyTorch)"})
     print(json.dumps(result), flush=True)
 

@@ -13,24 +13,29 @@ Reads the bundle's manifest.json (widedeep's fitted feature spec and model sizes
   manifest (ReLU), one logit, sigmoid. Weights are random: the work of a request does not depend on them.
 
 Answers POST /predict {"rows": [...]} with {"predictions": [...]}, as `widedeep serve` does; prints one JSON
-line {"event": "listening", "url": ...} when it listens. A thread per connection (the client sends one request
-at a time).
+line {"event": "listening", "url": ...} when it listens, with the BLAS fields of bench/torch_blas.py (OpenBLAS
+on its best kernel for the CPU, as the other peers; `--threads` 2, `--blas auto`). A thread per connection (the
+client sends one request at a time).
 """
 import argparse
 import bisect
 import json
 import math
+import os
 import sys
 import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import torch
-from torch import nn
+import torch_blas  # bench/torch_blas.py: OpenBLAS and its best kernel, chosen before torch loads
 
 AP = argparse.ArgumentParser()
 AP.add_argument("--bundle", required=True)
 AP.add_argument("--port", type=int, default=0)
+AP.add_argument("--threads", type=int, default=2)
+AP.add_argument("--blas", default="auto", help="auto (default), system, or a dir holding OpenBLAS's libblas.so.3")
 ARGS = AP.parse_args()
+torch, BLAS = torch_blas.import_torch("torch_serve", ARGS.threads, ARGS.blas)
+from torch import nn  # noqa: E402  (after the BLAS preload on purpose)
 
 
 def crc(text, buckets):
@@ -106,6 +111,11 @@ class WideDeep(nn.Module):
 
 
 def load(bundle):
+    # A versioned bundle (src/artifact/atomic-dir.ts) names its committed version in the one-line file `current`.
+    pointer = os.path.join(bundle, "current")
+    if os.path.exists(pointer):
+        with open(pointer, encoding="utf-8") as f:
+            bundle = os.path.join(bundle, f.read().strip())
     with open(f"{bundle}/manifest.json", encoding="utf-8") as f:
         m = json.load(f)
     spec, sizes = m["spec"], m["sizes"]
@@ -178,7 +188,7 @@ class Handler(BaseHTTPRequestHandler):
 
 def main():
     server = ThreadingHTTPServer(("127.0.0.1", ARGS.port), Handler)
-    print(json.dumps({"event": "listening", "url": f"http://127.0.0.1:{server.server_address[1]}", "torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
+    print(json.dumps({"event": "listening", "url": f"http://127.0.0.1:{server.server_address[1]}", "torch": torch.__version__, "threads": torch.get_num_threads(), **BLAS}), flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -6,13 +6,14 @@ export { WideDeepError, type ErrorCode, Rng, type SparseBatch, validateSparseBat
 export * from './features/index.js';
 export { openTable, readAll, readChunks, loadAdult, loadMovieLens100k, loadCriteo, syntheticData, syntheticChunks, createSyntheticWorld, fetchDataset } from './data/index.js';
 export * from './metrics/index.js';
-export { WideDeepModel, type ModelState, type GroupRates, type Prediction } from './model/wide-deep.js';
+export { WideDeepModel, type ModelState, type GroupRates, type ParameterGroup, type Prediction } from './model/wide-deep.js';
 export { parseModelConfig, type ModelConfig, type ModelConfigInput } from './model/config.js';
 export { modelSizesOf, modelBatchOf } from './model/from-spec.js';
 export { explainBatch, type Explanation, type FiredTerm } from './model/explain.js';
 export type { ModelBatch, ModelSizes, Objective } from './model/sizes.js';
 export { parseRunConfig, loadRunConfig, type RunConfig } from './train/run-config.js';
-export { fitRun, loadRunData, evalSetOf, type FitOutcome } from './train/pipeline.js';
+export { fitRun, evalSetOf, type FitOutcome } from './train/pipeline.js';
+export { loadRunData, type RunData } from './train/run-data.js';
 export { train, evaluateModel, type TrainSource, type EvalSet, type EpochRecord } from './train/trainer.js';
 export { warmStart } from './train/warm-start.js';
 export { saveBundle, readBundle, loadBundle, BUNDLE_FORMAT_VERSION } from './artifact/bundle.js';

@@ -1,48 +1,20 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { z } from 'zod';
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { WideDeepError } from '../core/errors.js';
-import { type FittedSpec, parseFittedSpec } from '../features/fitted-spec.js';
-import { type ModelConfig, parseModelConfig } from '../model/config.js';
+import type { FittedSpec } from '../features/fitted-spec.js';
+import type { ModelConfig } from '../model/config.js';
 import { modelSizesOf } from '../model/from-spec.js';
 import type { ModelSizes } from '../model/sizes.js';
 import { type ModelState, WideDeepModel } from '../model/wide-deep.js';
 import type { Executor } from '../runtime/executor.js';
+import { type StepHook, currentDir, writeVersion } from './atomic-dir.js';
+import { checkBundle, checkWeightsSize } from './bundle-check.js';
+import { BUNDLE_FORMAT_VERSION, type Manifest, bundleDigest, bundleError, parseManifest, type TensorEntry } from './manifest.js';
 
-/** Version of the bundle layout (manifest.json + weights.bin). Bump on any incompatible change. */
-export const BUNDLE_FORMAT_VERSION = 1;
+export { BUNDLE_FORMAT_VERSION, type Manifest } from './manifest.js';
+
 export const LIBRARY_VERSION = '0.1.0';
-
-const tensorEntry = z.strictObject({
-  name: z.string(),
-  offset: z.number().int().nonnegative(),
-  length: z.number().int().nonnegative(),
-});
-
-const manifestSchema = z.strictObject({
-  format: z.literal('widedeep-bundle'),
-  formatVersion: z.number().int(),
-  library: z.strictObject({ name: z.literal('widedeep'), version: z.string() }),
-  createdAt: z.string(),
-  /** The whole run config as given (features, model, train, data), for the record. */
-  config: z.unknown(),
-  model: z.unknown(),
-  spec: z.unknown(),
-  sizes: z.unknown(),
-  seed: z.number().int(),
-  state: z.enum(['full', 'weights']),
-  steps: z.number().int().nonnegative(),
-  dropoutRng: z.tuple([z.number(), z.number(), z.number(), z.number()]),
-  tensors: z.array(tensorEntry),
-  weights: z.strictObject({ file: z.literal('weights.bin'), bytes: z.number().int(), sha256: z.string() }),
-  metrics: z.record(z.string(), z.unknown()).default({}),
-  data: z.record(z.string(), z.unknown()).default({}),
-  /** Trainer state of a checkpoint (epochs done, history, best), absent in final bundles. */
-  trainer: z.unknown().optional(),
-});
-
-export type Manifest = z.output<typeof manifestSchema>;
 
 export interface BundleContents {
   readonly config: unknown;
@@ -57,11 +29,12 @@ export interface BundleContents {
 }
 
 /**
- * Writes a bundle directory atomically: everything goes to a temporary sibling directory first, which then
- * replaces `dir` in one rename. A run that fails before that point leaves the previous bundle untouched.
+ * Writes a bundle atomically as a new version of `dir` (src/artifact/atomic-dir.ts): `dir/current` names the
+ * complete previous bundle until one rename switches it to the new one, fully written and fsynced. A save
+ * killed at any point leaves one of the two; `onStep` is the test hook that stops a save between operations.
  */
-export async function saveBundle(dir: string, b: BundleContents): Promise<Manifest> {
-  const tensors: z.output<typeof tensorEntry>[] = [];
+export async function saveBundle(dir: string, b: BundleContents, options: { onStep?: StepHook } = {}): Promise<Manifest> {
+  const tensors: TensorEntry[] = [];
   let offset = 0;
   for (const [name, data] of b.state.tensors) {
     tensors.push({ name, offset, length: data.length });
@@ -72,7 +45,7 @@ export async function saveBundle(dir: string, b: BundleContents): Promise<Manife
     const data = b.state.tensors.get(t.name) as Float32Array;
     bin.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), t.offset);
   }
-  const manifest: Manifest = {
+  const body: Omit<Extract<Manifest, { formatVersion: 2 }>, 'digest'> = {
     format: 'widedeep-bundle',
     formatVersion: BUNDLE_FORMAT_VERSION,
     library: { name: 'widedeep', version: LIBRARY_VERSION },
@@ -91,27 +64,16 @@ export async function saveBundle(dir: string, b: BundleContents): Promise<Manife
     data: b.data ?? {},
     ...(b.trainer !== undefined ? { trainer: b.trainer } : {}),
   };
-  const parent = dirname(dir);
-  await mkdir(parent, { recursive: true });
-  const tmp = join(parent, `.${basename(dir)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-  await mkdir(tmp);
+  // The digest covers the manifest as a reader parses it back (JSON leaves out undefined, writes NaN as null).
+  const manifest: Manifest = { ...body, digest: bundleDigest(JSON.parse(JSON.stringify(body)) as Record<string, unknown>, bin) };
   try {
-    await writeFile(join(tmp, 'weights.bin'), bin);
-    await writeFile(join(tmp, 'manifest.json'), `${JSON.stringify(manifest, null, 1)}\n`);
-    const old = join(parent, `.${basename(dir)}.old-${process.pid}-${randomBytes(4).toString('hex')}`);
-    const hadOld = await stat(dir).then(() => true, () => false);
-    if (hadOld) await rename(dir, old);
-    await rename(tmp, dir);
-    if (hadOld) await rm(old, { recursive: true, force: true });
+    const files = [{ name: 'weights.bin', data: bin }, { name: 'manifest.json', data: `${JSON.stringify(manifest, null, 1)}\n` }];
+    await writeVersion(dir, files, options);
   } catch (err) {
-    await rm(tmp, { recursive: true, force: true });
+    if (err instanceof WideDeepError) throw err; // says what was saved and what to do
     throw new WideDeepError('IO', `could not write the model bundle: ${(err as Error).message}`, { file: dir }, { cause: err });
   }
   return manifest;
-}
-
-function bundleError(dir: string, msg: string, fix: string, field?: string): WideDeepError {
-  return new WideDeepError('BUNDLE', msg, { file: dir, fix, ...(field !== undefined ? { field } : {}) });
 }
 
 export interface LoadedBundle {
@@ -122,61 +84,39 @@ export interface LoadedBundle {
   readonly state: ModelState;
 }
 
-/** Reads and validates a bundle: manifest schema and version, weights size and checksum, tensor layout. */
-export async function readBundle(dir: string): Promise<LoadedBundle> {
+/**
+ * Reads a bundle and checks all of it (src/artifact/bundle-check.ts): manifest schema and version, weights
+ * size, sha256 and digest, spec and model config, the tensor table against the model they describe, finite
+ * values. `loadable`: also refuse what loadBundle cannot load (checkpoint weight averages), as `inspect` does.
+ */
+export async function readBundle(path: string, options: { loadable?: boolean } = {}): Promise<LoadedBundle> {
+  // A bundle directory's current version (its `current` pointer), or a bundle written before versions.
+  const dir = await currentDir(path);
   let text: string;
   try {
     text = await readFile(join(dir, 'manifest.json'), 'utf8');
   } catch {
     throw bundleError(dir, 'no manifest.json: this is not a widedeep model bundle', 'pass the directory written by `widedeep fit --out`');
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw bundleError(dir, `manifest.json is not valid JSON (${(err as Error).message}); the bundle is truncated or corrupt`, 'retrain or restore the bundle', 'manifest.json');
-  }
-  const version = (raw as { formatVersion?: unknown } | null)?.formatVersion;
-  if (typeof version === 'number' && version > BUNDLE_FORMAT_VERSION) {
-    throw bundleError(dir, `bundle format ${version} is newer than this widedeep reads (${BUNDLE_FORMAT_VERSION})`, 'upgrade widedeep', 'formatVersion');
-  }
-  const parsed = manifestSchema.safeParse(raw);
-  if (!parsed.success) {
-    const i = parsed.error.issues[0];
-    throw bundleError(dir, `manifest.json is invalid: ${i?.message}`, 'the bundle is damaged or from another tool; retrain it', `manifest.${(i?.path ?? []).join('.')}`);
-  }
-  const m = parsed.data;
+  const parsed = parseManifest(dir, text);
+  const m = parsed.manifest;
+  const file = join(dir, m.weights.file);
   let bin: Buffer;
   try {
-    bin = await readFile(join(dir, m.weights.file));
-  } catch {
-    throw bundleError(dir, `${m.weights.file} is missing`, 'copy the whole bundle directory', m.weights.file);
+    // The size first: a weights.bin longer than the manifest says is refused without reading it.
+    checkWeightsSize(dir, m, (await stat(file)).size);
+    bin = await readFile(file);
+  } catch (err) {
+    if (err instanceof WideDeepError) throw err;
+    throw bundleError(dir, `${m.weights.file} is missing or unreadable (${(err as Error).message})`, 'copy the whole bundle directory', m.weights.file, err);
   }
-  if (bin.byteLength !== m.weights.bytes) {
-    throw bundleError(dir, `${m.weights.file} has ${bin.byteLength} bytes, the manifest says ${m.weights.bytes}: the file is truncated`, 'copy the bundle again or retrain', m.weights.file);
-  }
-  if (createHash('sha256').update(bin).digest('hex') !== m.weights.sha256) {
-    throw bundleError(dir, `${m.weights.file} does not match its sha256 in the manifest: the file is corrupt`, 'copy the bundle again or retrain', m.weights.file);
-  }
-  const spec = parseFittedSpec(m.spec, { file: join(dir, 'manifest.json') });
-  const model = parseModelConfig(m.model, 'manifest.model');
-  const tensors = new Map<string, Float32Array>();
-  for (const t of m.tensors) {
-    if (t.offset + t.length * 4 > bin.byteLength) throw bundleError(dir, `tensor ${t.name} runs past the end of ${m.weights.file}`, 'retrain the bundle', t.name);
-    tensors.set(t.name, new Float32Array(bin.buffer.slice(bin.byteOffset + t.offset, bin.byteOffset + t.offset + t.length * 4)));
-  }
-  return {
-    manifest: m,
-    spec,
-    model,
-    sizes: modelSizesOf(spec),
-    state: { kind: m.state, tensors, steps: m.steps, dropoutRng: m.dropoutRng },
-  };
+  const { spec, model, sizes, tensors } = checkBundle(dir, parsed, bin, options);
+  return { manifest: m, spec, model, sizes, state: { kind: m.state, tensors, steps: m.steps, dropoutRng: m.dropoutRng } };
 }
 
 /** Loads a bundle into a ready model (same config, sizes and weights as when it was saved). */
 export async function loadBundle(dir: string, options: { executor?: Executor; threads?: number } = {}): Promise<{ model: WideDeepModel; bundle: LoadedBundle }> {
-  const bundle = await readBundle(dir);
+  const bundle = await readBundle(dir, { loadable: true });
   const model = await WideDeepModel.create(bundle.sizes, bundle.model, { seed: bundle.manifest.seed, ...options });
   try {
     model.importState(bundle.state);

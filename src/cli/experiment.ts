@@ -1,12 +1,12 @@
 import { resolve } from 'node:path';
 import { formatResults, loadSuite, readResults, runSuite, writeReport } from '../experiments/index.js';
-import { flags, intFlag, log, out, required } from './args.js';
+import { THREADS_OPTION, flags, intFlag, log, out, required, threadsFlag } from './args.js';
 
 const EXPERIMENT_OPTIONS = {
   suite: { type: 'string' },
   out: { type: 'string' },
   workers: { type: 'string' },
-  threads: { type: 'string' },
+  ...THREADS_OPTION,
   markdown: { type: 'boolean', default: false },
   'data-dir': { type: 'string' },
 } as const;
@@ -14,11 +14,11 @@ const EXPERIMENT_OPTIONS = {
 /** Runs a suite (base config x grid of overrides x seeds), resumable, and prints the results table. */
 export async function experiment(argv: string[]): Promise<number> {
   const { values } = flags('experiment', argv, EXPERIMENT_OPTIONS);
+  const threads = threadsFlag(values.threads);
   const suite = loadSuite(required('experiment', values.suite, 'suite'));
   // Trials run in worker processes, which read the data directory from the environment.
   if (values['data-dir'] !== undefined) process.env.WIDEDEEP_DATA_DIR = resolve(values['data-dir']);
   const resultsFile = resolve(values.out ?? `runs/experiments/${suite.name}.jsonl`);
-  const threads = intFlag(values.threads, 'threads');
   const run = await runSuite(suite, {
     resultsFile,
     workers: intFlag(values.workers, 'workers') ?? 1,

@@ -1,5 +1,6 @@
 import { basename, join, resolve } from 'node:path';
 import { WideDeepError } from '../core/errors.js';
+import { sweep } from '../artifact/atomic-dir.js';
 import { readBundle, saveBundle } from '../artifact/bundle.js';
 import type { FittedSpec } from '../features/fitted-spec.js';
 import type { ModelState } from '../model/wide-deep.js';
@@ -8,7 +9,7 @@ import { checkResumeConfig } from '../train/resume-config.js';
 import { type RunConfig, loadRunConfig } from '../train/run-config.js';
 import type { TrainerState } from '../train/trainer.js';
 import { warmStart } from '../train/warm-start.js';
-import { flags, intFlag, log, out, required } from './args.js';
+import { THREADS_OPTION, flags, intFlag, log, out, required, threadsFlag } from './args.js';
 import { progressView } from './progress.js';
 
 export const FIT_OPTIONS = {
@@ -21,6 +22,7 @@ export const FIT_OPTIONS = {
   resume: { type: 'boolean', default: false },
   'warm-start': { type: 'string' },
   'save-optimizer-state': { type: 'boolean', default: false },
+  ...THREADS_OPTION,
 } as const;
 
 /** Applies command-line overrides (seed, data dir, epochs) to a loaded config. */
@@ -38,17 +40,32 @@ export function withOverrides(c: RunConfig, o: { seed?: number; dataDir?: string
  * from (null: none; undefined: a checkpoint from before this was recorded).
  */
 async function readCheckpoint(dir: string, config: RunConfig): Promise<{ spec: FittedSpec; model: ModelState; trainer: TrainerState; best?: ModelState; warmStartedFrom?: string | null }> {
-  const ck = await readBundle(join(dir, 'checkpoint'));
-  if (!ck.manifest.trainer) throw new WideDeepError('BUNDLE', 'the checkpoint has no trainer state', { file: join(dir, 'checkpoint'), fix: 'rerun without --resume' });
-  checkResumeConfig(config, ck.manifest.config, ck.manifest.seed, join(dir, 'checkpoint'));
-  const best = await readBundle(join(dir, 'checkpoint-best')).then((b) => b.state, () => undefined);
+  const path = join(dir, 'checkpoint');
+  const bestPath = join(dir, 'checkpoint-best');
+  // Sweeping first removes what killed saves left; a first save killed before its commit leaves nothing.
+  if (!(await sweep(path))) {
+    throw new WideDeepError('BUNDLE', `no checkpoint yet in ${dir}: --resume continues a run that saved one there (one per epoch, with train.checkpoint on)`, { file: path, fix: 'rerun without --resume' });
+  }
+  const hasBest = await sweep(bestPath);
+  const ck = await readBundle(path);
+  const trainer = ck.manifest.trainer as TrainerState | undefined;
+  if (!trainer) throw new WideDeepError('BUNDLE', 'the checkpoint has no trainer state', { file: path, fix: 'rerun without --resume' });
+  checkResumeConfig(config, ck.manifest.config, ck.manifest.seed, path);
+  // A checkpoint of the best epoch holds the best state itself, and checkpoint-best is saved after it: when a
+  // kill came between the two, checkpoint-best is an earlier epoch's, and is rewritten here from the checkpoint.
+  const bestIsLast = trainer.best?.epoch === trainer.epochsDone - 1;
+  const stored = hasBest ? await readBundle(bestPath) : undefined;
+  if (bestIsLast && stored?.manifest.weights.sha256 !== ck.manifest.weights.sha256) {
+    await saveBundle(bestPath, { config: config.raw, model: config.model, seed: config.seed, spec: ck.spec, state: ck.state });
+  }
+  const best = bestIsLast ? ck.state : stored?.state;
   const from = ck.manifest.metrics.warmStartedFrom;
   const warmStartedFrom = from === null || typeof from === 'string' ? { warmStartedFrom: from } : {};
-  return { spec: ck.spec, model: ck.state, trainer: ck.manifest.trainer as TrainerState, ...(best ? { best } : {}), ...warmStartedFrom };
+  return { spec: ck.spec, model: ck.state, trainer, ...(best ? { best } : {}), ...warmStartedFrom };
 }
 
 /** Trains a config and writes the model bundle; returns the outcome (the model is released by the caller). */
-export async function fitCommand(config: RunConfig, o: { outDir: string; json: boolean; resume: boolean; warmStartDir?: string; saveOptimizerState: boolean }): Promise<FitOutcome> {
+export async function fitCommand(config: RunConfig, o: { outDir: string; json: boolean; resume: boolean; warmStartDir?: string; saveOptimizerState: boolean; threads?: number }): Promise<FitOutcome> {
   const view = progressView(o.json);
   const resume = o.resume ? await readCheckpoint(o.outDir, config) : undefined;
   const warmStartedFrom = o.warmStartDir !== undefined ? resolve(o.warmStartDir) : null;
@@ -61,6 +78,7 @@ export async function fitCommand(config: RunConfig, o: { outDir: string; json: b
   const bundleBase = { config: config.raw, model: config.model, seed: config.seed };
   const outcome = await fitRun(config, {
     log,
+    ...(o.threads !== undefined ? { threads: o.threads } : {}),
     ...(resume ? { resume } : {}),
     ...(previous
       ? {
@@ -100,6 +118,7 @@ export async function fitCommand(config: RunConfig, o: { outDir: string; json: b
 export async function fit(argv: string[]): Promise<number> {
   const { values } = flags('fit', argv, FIT_OPTIONS);
   const path = required('fit', values.config, 'config');
+  const threads = threadsFlag(values.threads);
   const config = withOverrides(await loadRunConfig(path), {
     ...(values.seed !== undefined ? { seed: intFlag(values.seed, 'seed') as number } : {}),
     ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),
@@ -107,6 +126,7 @@ export async function fit(argv: string[]): Promise<number> {
   });
   const outDir = resolve(values.out ?? join('runs', basename(path).replace(/\.(ya?ml|json)$/, '')));
   const outcome = await fitCommand(config, {
+    ...(threads !== undefined ? { threads } : {}),
     outDir,
     json: values.json,
     resume: values.resume,
@@ -116,7 +136,8 @@ export async function fit(argv: string[]): Promise<number> {
   const r = outcome.refit;
   // Under train.refit, `validation` is the early-stopped model's and `test` the refitted final model's.
   const refit = r ? { epochs: r.epochs, rows: r.rows, steps: r.steps } : null;
-  const summary = { event: 'final', model: join(outDir, 'model'), seconds: outcome.seconds, steps: outcome.result.steps, stoppedEarly: outcome.result.stoppedEarly, best: outcome.result.best, refit, validation: outcome.validation, test: outcome.test };
+  const skippedRows = outcome.data.fingerprint['skippedRows'] ?? null;
+  const summary = { event: 'final', model: join(outDir, 'model'), seconds: outcome.seconds, steps: outcome.result.steps, stoppedEarly: outcome.result.stoppedEarly, best: outcome.result.best, refit, skippedRows, validation: outcome.validation, test: outcome.test };
   if (values.json) out(JSON.stringify(summary));
   else {
     const what = r ? ` (refitted on all ${r.rows} training rows for ${r.epochs} epochs)` : '';

@@ -10,7 +10,8 @@ export async function inspect(argv: string[]): Promise<number> {
   const { values } = flags('inspect', argv, OPTIONS);
   const dir = required('inspect', values.model, 'model');
   const top = intFlag(values.top, 'top') ?? 15;
-  const b = await readBundle(dir);
+  // The checks of loadBundle (predict, serve, evaluate): a bundle they cannot load is an error here too.
+  const b = await readBundle(dir, { loadable: true });
   const features = b.spec.columns.map((c) => ({
     name: c.name,
     type: c.type,

@@ -16,13 +16,13 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   demo: { summary: 'train Wide & Deep on the embedded synthetic app-store log (no download)', run: demo },
-  fit: { summary: 'train from a config: --config f.yaml [--data-dir d] [--out dir] [--seed n] [--json] [--resume] [--warm-start bundle]', run: fit },
-  eval: { summary: 'evaluate a model bundle: --model dir [--input labeled-file] [--json]', run: evaluate },
-  predict: { summary: 'score rows: --model dir --input file|- [--explain] [--top-k k]', run: predict },
+  fit: { summary: 'train from a config: --config f.yaml [--data-dir d] [--out dir] [--seed n] [--json] [--resume] [--warm-start bundle] [--threads n]', run: fit },
+  eval: { summary: 'evaluate a model bundle: --model dir [--input labeled-file] [--json] [--threads n]', run: evaluate },
+  predict: { summary: 'score rows: --model dir --input file|- [--explain] [--top-k k] [--batch-size n] [--on-bad-row error|skip] [--threads n]', run: predict },
   export: { summary: 'write a bundle as one ONNX graph (weights as initializers): --model dir --out model.onnx', run: exportCommand },
   serve: { summary: 'serve a bundle over HTTP (POST /predict): --model dir [--host h] [--port p] [--max-rows n] [--threads n]', run: serve },
   inspect: { summary: "show a bundle's features, sizes, parameters and strongest wide weights: --model dir [--json]", run: inspect },
-  experiment: { summary: 'run a suite of trials (resumable): --suite <name|file.yaml> [--out results.jsonl] [--workers n]', run: experiment },
+  experiment: { summary: 'run a suite of trials (resumable): --suite <name|file.yaml> [--out results.jsonl] [--workers n] [--threads n]', run: experiment },
   report: { summary: 'HTML report + SVG charts of a results file: <results.jsonl> [--out dir] [--table]', run: report },
 };
 
@@ -31,7 +31,7 @@ function help(): string {
   return ['usage: widedeep <command> [options]', '', ...Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(w)}  ${c.summary}`)].join('\n');
 }
 
-/** The CLI: returns the exit code (0 ok, 1 failure, 2 bad usage or input). */
+/** The CLI: returns the exit code (0 ok, 1 failure, 2 bad usage or input, 3 partial output: `predict` stopped at a bad row). */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {

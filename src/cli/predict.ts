@@ -1,16 +1,16 @@
 import { createInterface } from 'node:readline';
 import { loadBundle } from '../artifact/bundle.js';
 import { WideDeepError } from '../core/errors.js';
-import { readChunks } from '../data/index.js';
+import { openTable, sliceRows, type BadRowPolicy, type ReadSummary } from '../data/index.js';
 import type { RowChunk } from '../data/types.js';
-import { inputColumns } from '../features/checks.js';
-import { rowsToChunk } from '../features/rows.js';
-import { transform } from '../features/transform.js';
+import { inputColumns, numericInputs } from '../features/checks.js';
+import { transform, type TransformOptions } from '../features/transform.js';
 import { explainRows, predictionRows } from '../model/explain.js';
 import { modelBatchOf } from '../model/from-spec.js';
 import type { WideDeepModel } from '../model/wide-deep.js';
 import type { FittedSpec } from '../features/fitted-spec.js';
-import { flags, intFlag, out, required } from './args.js';
+import { THREADS_OPTION, badRowFlag, flags, intFlag, log, out, required, threadsFlag } from './args.js';
+import { jsonLineChunks } from './json-lines.js';
 
 const OPTIONS = {
   model: { type: 'string' },
@@ -18,61 +18,149 @@ const OPTIONS = {
   explain: { type: 'boolean', default: false },
   'top-k': { type: 'string' },
   'batch-size': { type: 'string' },
+  'on-bad-row': { type: 'string' },
+  ...THREADS_OPTION,
 } as const;
 
-/** JSON objects from stdin, one per line, in chunks. */
-async function* stdinChunks(size: number, columns: readonly string[]): AsyncGenerator<RowChunk> {
-  let rows: Record<string, unknown>[] = [];
-  let line = 0;
-  let first = 1;
-  for await (const text of createInterface({ input: process.stdin })) {
-    line++;
-    if (text.trim() === '') continue;
-    try {
-      rows.push(JSON.parse(text) as Record<string, unknown>);
-    } catch (err) {
-      throw new WideDeepError('DATA', `not a JSON object: ${(err as Error).message}`, { file: 'stdin', row: line, fix: 'send one JSON object per line' });
-    }
-    if (rows.length === size) {
-      yield rowsToChunk(rows, { source: 'stdin', firstRowNumber: first, columns });
-      first = line + 1;
-      rows = [];
-    }
-  }
-  if (rows.length > 0) yield rowsToChunk(rows, { source: 'stdin', firstRowNumber: first, columns });
+/** Exit code of a run that wrote the predictions of the rows before a failure, then stopped (stderr says why). */
+export const PARTIAL_OUTPUT = 3;
+
+/** What a run has scored so far, and the rows the transform left out (under onBadRow: 'skip'). */
+export interface PredictProgress {
+  scored: number;
+  transformSkipped: number;
+  /** The first skipped row, per chunk that skipped any: its number and the error that left it out. */
+  readonly transformFirst: { readonly row: number; readonly message: string }[];
 }
 
-/** Scores rows and writes one JSON line per row: the prediction, and with --explain its breakdown. */
-export async function predictRows(model: WideDeepModel, spec: FittedSpec, chunks: AsyncIterable<RowChunk>, o: { explain: boolean; topK: number }): Promise<number> {
-  let n = 0;
+export interface PredictRowsOptions {
+  readonly explain: boolean;
+  readonly topK: number;
+  /** The transform's bad-row policy; default the spec's. */
+  readonly onBadRow?: BadRowPolicy;
+  readonly progress: PredictProgress;
+}
+
+/**
+ * Scores rows and writes one JSON line per row: the prediction, and with --explain its breakdown. When the
+ * transform or the model refuses a row, the rows of its chunk before it are scored and written, then the error
+ * is thrown: every row before the first bad one has its line.
+ */
+export async function predictRows(model: WideDeepModel, spec: FittedSpec, chunks: AsyncIterable<RowChunk>, o: PredictRowsOptions): Promise<void> {
+  const options: TransformOptions = { mode: 'serve', ...(o.onBadRow !== undefined ? { onBadRow: o.onBadRow } : {}) };
   for await (const chunk of chunks) {
-    const fb = transform(spec, chunk, { mode: 'serve' });
-    const batch = modelBatchOf(fb);
-    if (o.explain) {
-      const ex = await explainRows(model, spec, batch, o.topK);
-      ex.forEach((e, i) => out(JSON.stringify({ row: fb.rowNumbers[i], ...e })));
-    } else {
-      const p = await model.predict(batch);
-      predictionRows(p.prediction, batch.size, model.outputs).forEach((prediction, i) => out(JSON.stringify({ row: fb.rowNumbers[i], prediction })));
+    let end = chunk.numRows;
+    let error: unknown;
+    let scored: Scored | null = null;
+    while (end > 0 && scored === null) {
+      try {
+        scored = await score(model, spec, end === chunk.numRows ? chunk : sliceRows(chunk, 0, end), options, o);
+      } catch (err) {
+        const k = rowIndex(err, chunk);
+        if (k < 0 || k >= end) throw err;
+        // One check may name a later row than another: try again on the rows before this one.
+        error = err;
+        end = k;
+      }
     }
-    n += batch.size;
-    if (fb.skippedRows > 0) process.stderr.write(`skipped ${fb.skippedRows} bad rows in ${fb.source} (first: ${fb.firstSkipReason})\n`);
+    if (scored !== null) {
+      for (const line of scored.lines) out(line);
+      o.progress.scored += scored.lines.length;
+      o.progress.transformSkipped += scored.skipped;
+      if (scored.firstSkip !== null) o.progress.transformFirst.push(scored.firstSkip);
+    }
+    if (error !== undefined) throw error;
   }
-  return n;
 }
 
+interface Scored {
+  /** One JSON line per scored row. */
+  readonly lines: string[];
+  /** Rows the transform left out, and the first of them. */
+  readonly skipped: number;
+  readonly firstSkip: { readonly row: number; readonly message: string } | null;
+}
+
+async function score(model: WideDeepModel, spec: FittedSpec, chunk: RowChunk, options: TransformOptions, o: PredictRowsOptions): Promise<Scored> {
+  const fb = transform(spec, chunk, options);
+  const batch = modelBatchOf(fb);
+  let lines: string[];
+  if (o.explain) {
+    const ex = await explainRows(model, spec, batch, o.topK);
+    lines = ex.map((e, i) => JSON.stringify({ row: fb.rowNumbers[i], ...e }));
+  } else {
+    const p = await model.predict(batch);
+    lines = predictionRows(p.prediction, batch.size, model.outputs).map((prediction, i) => JSON.stringify({ row: fb.rowNumbers[i], prediction }));
+  }
+  const row = fb.skippedRowNumbers[0];
+  const firstSkip = row !== undefined && fb.firstSkipReason !== null ? { row, message: fb.firstSkipReason } : null;
+  return { lines, skipped: fb.skippedRows, firstSkip };
+}
+
+/** The index in `chunk` of the row an error names, or -1 when it names none of the chunk's rows. */
+function rowIndex(err: unknown, chunk: RowChunk): number {
+  if (!(err instanceof WideDeepError) || err.details.row === undefined || err.details.file !== chunk.source) return -1;
+  return chunk.rowNumbers.indexOf(err.details.row);
+}
+
+/**
+ * `widedeep predict`: exit 0 when every row was scored (or skipped under --on-bad-row skip); 2 when it
+ * stopped before writing any prediction; PARTIAL_OUTPUT when it wrote the predictions of the rows before a
+ * bad row (or another failure) and then stopped.
+ */
 export async function predict(argv: string[]): Promise<number> {
   const { values } = flags('predict', argv, OPTIONS);
   const dir = required('predict', values.model, 'model');
   const input = required('predict', values.input, 'input');
   const size = intFlag(values['batch-size'], 'batch-size') ?? 1024;
-  const { model, bundle } = await loadBundle(dir);
+  const topK = intFlag(values['top-k'], 'top-k') ?? 5;
+  const onBadRow = badRowFlag(values['on-bad-row']);
+  const policy = onBadRow ?? 'error';
+  const threads = threadsFlag(values.threads);
+  const { model, bundle } = await loadBundle(dir, threads !== undefined ? { threads } : {});
+  const progress: PredictProgress = { scored: 0, transformSkipped: 0, transformFirst: [] };
+  let summary = (): ReadSummary => ({ source: input === '-' ? 'stdin' : input, rowsRead: 0, rowsSkipped: 0, badRows: [] });
   try {
-    // JSON rows may leave a column out (missing, as `widedeep serve` takes it); a file must have every column.
-    const chunks = input === '-' ? stdinChunks(size, inputColumns(bundle.spec)) : readChunks({ path: input, chunkSize: size });
-    await predictRows(model, bundle.spec, chunks, { explain: values.explain, topK: intFlag(values['top-k'], 'top-k') ?? 5 });
+    let chunks: AsyncIterable<RowChunk>;
+    if (input === '-') {
+      // JSON rows may leave a column out (missing, as `widedeep serve` takes it); a file must have every column.
+      const read = summary();
+      summary = () => read;
+      const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+      const options = { source: 'stdin', chunkSize: size, columns: inputColumns(bundle.spec), numeric: numericInputs(bundle.spec), onBadRow: policy };
+      chunks = jsonLineChunks(lines, options, read);
+    } else {
+      const reader = await openTable({ path: input, chunkSize: size, onBadRow: policy });
+      summary = () => reader.summary;
+      chunks = reader.chunks();
+    }
+    await predictRows(model, bundle.spec, chunks, { explain: values.explain, topK, ...(onBadRow !== undefined ? { onBadRow } : {}), progress });
+  } catch (err) {
+    logSkipped(summary(), progress);
+    if (progress.scored === 0 || !(err instanceof WideDeepError)) throw err;
+    log(`widedeep predict: ${err.message}`);
+    log(`widedeep predict: stopped after ${plural(progress.scored, 'prediction')}: the output is partial (exit ${PARTIAL_OUTPUT})`);
+    return PARTIAL_OUTPUT;
   } finally {
+    // A run that stopped early must not wait for the writer to close stdin.
+    if (input === '-') process.stdin.destroy();
     await model.release();
   }
+  logSkipped(summary(), progress);
   return 0;
 }
+
+/** One stderr line for the rows left out, e.g. "skipped 3 bad rows in stdin (first: row 7: ...)"; none when none was. */
+function logSkipped(read: ReadSummary, p: PredictProgress): void {
+  const count = read.rowsSkipped + p.transformSkipped;
+  if (count === 0) return;
+  const prefix = `file ${read.source}, `;
+  const examples = [
+    ...read.badRows.map((b) => ({ row: b.row, text: `row ${b.row}${b.field !== undefined ? `, field ${b.field}` : ''}: ${b.reason}` })),
+    // The transform's message names the file and row: "file stdin, row 7, field age: ..."
+    ...p.transformFirst.map((t) => ({ row: t.row, text: t.message.startsWith(prefix) ? t.message.slice(prefix.length) : t.message })),
+  ].sort((a, b) => a.row - b.row);
+  log(`skipped ${plural(count, 'bad row')} in ${read.source} (first: ${examples.slice(0, 3).map((e) => e.text).join('; ')})`);
+}
+
+const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;

@@ -1,7 +1,7 @@
 import { loadBundle } from '../artifact/bundle.js';
 import { WideDeepError } from '../core/errors.js';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ROWS, serveModel } from '../serve/server.js';
-import { flags, intFlag, log, out, required } from './args.js';
+import { THREADS_OPTION, flags, intFlag, log, out, required, threadsFlag } from './args.js';
 
 const OPTIONS = {
   model: { type: 'string' },
@@ -9,7 +9,7 @@ const OPTIONS = {
   port: { type: 'string' },
   'max-rows': { type: 'string' },
   'max-body-mb': { type: 'string' },
-  threads: { type: 'string' },
+  ...THREADS_OPTION,
 } as const;
 
 /**
@@ -26,7 +26,7 @@ export async function serve(argv: string[]): Promise<number> {
   for (const [flag, v] of [['max-rows', maxRows], ['max-body-mb', maxBodyMb]] as const) {
     if (v < 1) throw new WideDeepError('CONFIG', `--${flag} must be at least 1, got ${v}`, { field: `--${flag}` });
   }
-  const threads = intFlag(values.threads, 'threads');
+  const threads = threadsFlag(values.threads);
   const { model, bundle } = await loadBundle(dir, threads !== undefined ? { threads } : {});
   let server;
   try {

@@ -2,15 +2,15 @@ import { stat } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ColumnKind, ColumnSchema } from './types.js';
 import type { ReadOptions } from './options.js';
-import type { BadRow, ScanSetup, Source } from './source.js';
+import type { Source } from './source.js';
 import { WideDeepError } from '../core/errors.js';
-import { configError, dataError } from './data-errors.js';
-import { queryRows, sqlIdent, sqlString, sqlStringList, tempName, withConnection } from './duckdb.js';
+import { configError, dataError, errorText } from './data-errors.js';
+import { queryRows, sqlIdent, sqlString, sqlStringList } from './duckdb.js';
 import { buildScan } from './decode.js';
-import { scanBlankRecords } from './line-scan.js';
 import { buildSchema, columnsToInfer, listSeparator, selectedColumns } from './schema.js';
 import { detectDelimiter, readHeadText, splitFields, splitRecords } from './text-head.js';
 import { DEFAULT_INFER_ROWS } from './options.js';
+import { textScan } from './text-scan.js';
 
 interface CsvDialect {
   readonly delimiter: string;
@@ -63,11 +63,7 @@ async function readDialect(options: ReadOptions): Promise<{ dialect: CsvDialect;
   return { dialect, names: columnNamesOf(splitFields(firstRecord, delimiter, quote, escape), dialect, options) };
 }
 
-/**
- * The scan of a planned CSV file. Under 'error', DuckDB stops at the first malformed row and `diagnose` finds
- * it in a reject table; under 'skip', a first pass collects the rejected rows (so good rows keep their
- * numbers) and the scan ignores them.
- */
+/** The scan of a planned CSV file (row numbers, rejected rows and the row count: text-scan.ts). */
 function csvSource(options: ReadOptions, d: CsvDialect, names: readonly string[], schema: readonly ColumnSchema[]): Source {
   const file = options.path;
   const kindOf = new Map(schema.map((c) => [c.name, c.kind]));
@@ -79,64 +75,24 @@ function csvSource(options: ReadOptions, d: CsvDialect, names: readonly string[]
     return `list_filter(string_split(${id}, ${sqlString(sep)}), x -> x <> '')`;
   });
   const source = (extra: string): string => `read_csv(${sqlString(file)}, ${dialectSql(d)}, columns=${typed}${extra})`;
-  // count(column) makes DuckDB convert every selected column, so the first pass rejects what the scan would.
-  const checkSql = (extra: string): string => `SELECT ${schema.map((c) => `count(${sqlIdent(c.name)})`).join(', ')} FROM ${source(extra)}`;
-  const firstRow = d.skipLines + (d.header ? 1 : 0) + 1;
-  let blanks: Promise<number[]> | undefined;
-  const blankRecords = (): Promise<number[]> => {
-    // utf-16 and other compressions are not scanned at byte level: rows after a blank line are then numbered
-    // as if the blank line were not there.
-    const scannable = d.encoding !== 'utf-16' && !/\.(zst|bz2|xz)$/i.test(file);
-    blanks ??= scannable ? scanBlankRecords(file, d.quote, d.escape).then((s) => s.blanks) : Promise.resolve([]);
-    return blanks;
-  };
-  let rejectsPass: Promise<{ row: number; problem: RowProblemFix }[]> | undefined;
-  const diagnose = async (error: unknown): Promise<WideDeepError> => {
-    if (error instanceof WideDeepError) return error;
-    const rejects = await withConnection((c) => readRejects(c, checkSql, d)).catch(() => []);
-    const first = rejects[0];
-    if (first !== undefined) {
-      const { field, reason, fix } = first.problem;
-      return dataError(reason, { file, row: first.row, ...(field !== undefined ? { field } : {}), fix }, error);
-    }
-    return dataError(`DuckDB could not read the file: ${errorText(error)}`, { file, fix: 'check the delimiter, quote, escape and encoding options' }, error);
-  };
+  const scan = textScan({
+    file,
+    wording: { format: 'csv', delimiter: d.delimiter, encoding: d.encoding },
+    dialect: d,
+    firstRow: d.skipLines + (d.header ? 1 : 0) + 1,
+    scanSql: (extra) => scanSql(source(extra)),
+    // count(column) makes DuckDB convert every selected column, so the check pass rejects what the scan would.
+    checkSql: (extra) => `SELECT count(*), ${schema.map((c) => `count(${sqlIdent(c.name)})`).join(', ')} FROM ${source(extra)}`,
+    readFix: 'check the delimiter, quote, escape and encoding options',
+  });
   return {
     file,
     format: 'csv',
     schema,
     layout,
     rowFix: "write missing values as an empty field (or one of nullValues), correct the value, or read with onBadRow: 'skip'",
-    async prepare(c, policy): Promise<ScanSetup> {
-      const blankRows = await blankRecords();
-      if (policy === 'error') return { sql: scanSql(source('')), firstRow, excludedRows: blankRows, rejected: [], diagnose };
-      // The first pass runs once per reader; later scans (epochs) reuse its rejected rows.
-      rejectsPass ??= readRejects(c, checkSql, d);
-      const rejects = await rejectsPass.catch(async (e: unknown) => {
-        rejectsPass = undefined;
-        throw await diagnose(e);
-      });
-      const rejected: BadRow[] = rejects.map((r) => ({ row: r.row, reason: r.problem.reason, ...(r.problem.field !== undefined ? { field: r.problem.field } : {}) }));
-      const excludedRows = mergeSorted(blankRows, rejects.map((r) => r.row));
-      return { sql: scanSql(source(', ignore_errors=true')), firstRow, excludedRows, rejected, diagnose };
-    },
+    prepare: (c, policy) => scan.prepare(c, policy),
   };
-}
-
-/** Runs the check pass with DuckDB's reject table and returns one problem per rejected row, in row order. */
-async function readRejects(c: DuckDBConnection, checkSql: (extra: string) => string, d: CsvDialect): Promise<{ row: number; problem: RowProblemFix }[]> {
-  const table = tempName('wd_rejects');
-  const scan = tempName('wd_scans');
-  await c.run(checkSql(`, store_rejects=true, rejects_table=${sqlString(table)}, rejects_scan=${sqlString(scan)}`));
-  const rows = await queryRows(c, `SELECT line, error_type, column_name, error_message FROM ${sqlIdent(table)} ORDER BY line`);
-  await c.run(`DROP TABLE IF EXISTS ${sqlIdent(table)}; DROP TABLE IF EXISTS ${sqlIdent(scan)}`);
-  const out: { row: number; problem: RowProblemFix }[] = [];
-  for (const r of rows) {
-    const row = Number(r['line']);
-    if (out[out.length - 1]?.row === row) continue;
-    out.push({ row, problem: rejectProblem(r, d) });
-  }
-  return out;
 }
 
 async function checkNonEmpty(file: string): Promise<void> {
@@ -212,50 +168,3 @@ async function inferKinds(
     }),
   );
 }
-
-interface RowProblemFix {
-  readonly field?: string;
-  readonly reason: string;
-  readonly fix: string;
-}
-
-const SKIP_FIX = "or read with onBadRow: 'skip'";
-
-/** Turns one row of DuckDB's reject table into a readable reason and fix. */
-function rejectProblem(r: Record<string, unknown>, d: CsvDialect): RowProblemFix {
-  const type = String(r['error_type']);
-  const message = String(r['error_message']);
-  const column = r['column_name'] === null || r['column_name'] === undefined ? undefined : String(r['column_name']);
-  const at = column !== undefined ? { field: column } : {};
-  if (type === 'TOO MANY COLUMNS' || type === 'MISSING COLUMNS') {
-    const m = /Expected Number of Columns: (\d+) Found: (\d+)/.exec(message);
-    const reason = m !== null ? `wrong number of fields: expected ${m[1]}, got ${m[2]}` : message;
-    return { reason, fix: `give every row ${m?.[1] ?? 'the same number of'} fields separated by ${JSON.stringify(d.delimiter)} (check quoting), ${SKIP_FIX}` };
-  }
-  if (type === 'CAST') {
-    const m = /Could not convert string "([\s\S]*)" to/.exec(message);
-    const value = m?.[1] ?? '?';
-    return {
-      ...at,
-      reason: `value ${JSON.stringify(value)} in numeric column ${column ?? '?'} is not a number`,
-      fix: `correct the value, mark it missing (nullValues), declare the column categorical (columns: { ${column ?? 'name'}: 'categorical' }), ${SKIP_FIX}`,
-    };
-  }
-  if (type.includes('ENCODING') || type.includes('UNICODE')) {
-    return { ...at, reason: `bytes that are not valid ${d.encoding}`, fix: `pass the file's encoding (e.g. encoding: 'latin-1'), ${SKIP_FIX}` };
-  }
-  if (type === 'UNQUOTED VALUE') {
-    return { ...at, reason: 'a quoted value is not closed or has text after its closing quote', fix: `check the quote and escape options, ${SKIP_FIX}` };
-  }
-  return { ...at, reason: message, fix: `correct the row, ${SKIP_FIX}` };
-}
-
-function mergeSorted(a: readonly number[], b: readonly number[]): number[] {
-  return [...new Set([...a, ...b])].sort((x, y) => x - y);
-}
-
-export function errorText(e: unknown): string {
-  const msg = e instanceof Error ? e.message : String(e);
-  return (msg.split('\n')[0] ?? msg).slice(0, 300);
-}
-

@@ -6,6 +6,12 @@ export function dataError(message: string, details: ErrorDetails, cause?: unknow
   return new WideDeepError('DATA', message, details, cause !== undefined ? { cause } : undefined);
 }
 
+/** The first line of an error's message (DuckDB's run on for many lines), at most 300 characters. */
+export function errorText(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return (msg.split('\n')[0] ?? msg).slice(0, 300);
+}
+
 /** A wrong option or option value. */
 export function configError(message: string, details: ErrorDetails): WideDeepError {
   return new WideDeepError('CONFIG', message, details);

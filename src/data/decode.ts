@@ -6,7 +6,7 @@ import { doubleItems, isValid, rawVector, validityBytes } from './duckdb-vectors
 /**
  * Result-column layout of a scan query: numeric columns (DOUBLE) first, then list columns (VARCHAR[]), then
  * string columns (their UTF-8 bytes as BLOB: decode-strings.ts says why), then the format's row check
- * (VARCHAR: `field<US>message`, NULL for a good row, NUL for a row to drop silently such as a blank JSON line)
+ * (VARCHAR: `field<US>message`, NULL for a good row)
  * when the format has one.
  */
 export interface DecodeLayout {
@@ -17,7 +17,6 @@ export interface DecodeLayout {
 }
 
 const US = '\x1f';
-export const DROP_ROW = '\x00';
 
 /**
  * Builds the scan query for a schema: an inner SELECT computes every column from `from` (by `exprOf`) and the
@@ -51,8 +50,6 @@ export function buildScan(
 export interface RowProblem {
   readonly field?: string;
   readonly reason: string;
-  /** Drop without counting (blank line). */
-  readonly silent?: boolean;
 }
 
 /**
@@ -84,10 +81,6 @@ export function decodeChunk(chunk: DuckDBDataChunk, schema: readonly ColumnSchem
     for (let r = 0; r < n; r++) {
       const e = vec.getItem(r);
       if (e === null) continue;
-      if (e === DROP_ROW) {
-        flag(r, { reason: 'blank line', silent: true });
-        continue;
-      }
       const cut = e.indexOf(US);
       flag(r, cut >= 0 ? { field: e.slice(0, cut), reason: e.slice(cut + 1) } : { reason: e });
     }

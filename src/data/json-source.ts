@@ -4,17 +4,19 @@ import type { ColumnKind } from './types.js';
 import type { ReadOptions } from './options.js';
 import type { Source } from './source.js';
 import { WideDeepError } from '../core/errors.js';
-import { dataError } from './data-errors.js';
+import { dataError, errorText } from './data-errors.js';
 import { queryRows, sqlString } from './duckdb.js';
 import { buildScan } from './decode.js';
 import { buildSchema, columnsToInfer, listSeparator, selectedColumns } from './schema.js';
 import { DEFAULT_INFER_ROWS } from './options.js';
-import { errorText } from './csv-source.js';
+import { textScan } from './text-scan.js';
 
 /**
- * Plans a JSON-lines read. The file is read by DuckDB as one VARCHAR per line (blank lines become NULL), so
- * result row k is line k + 1 exactly, and every check (valid JSON object, numeric value, list value) is a SQL
- * expression whose message lands in `__error` with the row's own number.
+ * Plans a JSON-lines read. The file is read by DuckDB as one VARCHAR per line (`read_csv` with one column, no
+ * quote), so its lines are text records: blank lines are dropped and numbered around, a line DuckDB rejects
+ * (invalid UTF-8, longer than its line limit) is found in a reject table, and the row count proves the scan
+ * complete, as for CSV (text-scan.ts). Every check of a line's JSON (valid object, numeric value, list value)
+ * is a SQL expression whose message lands in `__e` with the row's own number.
  */
 export async function planJsonLines(con: DuckDBConnection, options: ReadOptions): Promise<Source> {
   const file = options.path;
@@ -22,11 +24,11 @@ export async function planJsonLines(con: DuckDBConnection, options: ReadOptions)
     throw new WideDeepError('IO', `cannot read file: ${errorText(e)}`, { file, fix: 'check the path' }, { cause: e });
   });
   if (info.size === 0) throw dataError('file is empty (0 bytes)', { file, fix: 'check the path, or download the file again' });
-  const lines = `read_csv(${sqlString(file)}, header=false, delim=chr(31), quote='', escape='', auto_detect=false, columns={'l': 'VARCHAR'})`;
+  const linesOf = (extra: string): string => `read_csv(${sqlString(file)}, header=false, delim=chr(31), quote='', escape='', auto_detect=false, columns={'l': 'VARCHAR'}${extra})`;
   const sampleRows = options.inferRows ?? DEFAULT_INFER_ROWS;
   const rows = await queryRows(
     con,
-    `SELECT CAST(json_group_structure(json(l)) AS VARCHAR) AS s FROM (SELECT l FROM ${lines} WHERE l IS NOT NULL AND json_valid(l) AND json_type(l) = 'OBJECT' LIMIT ${sampleRows})`,
+    `SELECT CAST(json_group_structure(json(l)) AS VARCHAR) AS s FROM (SELECT l FROM ${linesOf(', ignore_errors=true')} WHERE l IS NOT NULL AND json_valid(l) AND json_type(l) = 'OBJECT' LIMIT ${sampleRows})`,
   ).catch((e: unknown) => {
     throw dataError(`DuckDB could not read the file: ${errorText(e)}`, { file, fix: 'check that the file is JSON lines (one object per line, UTF-8)' }, e);
   });
@@ -66,22 +68,29 @@ export async function planJsonLines(con: DuckDBConnection, options: ReadOptions)
       if (col.kind === 'list') return `list_filter(string_split(${v}, ${sqlString(listSeparator(options.columns?.[col.name]) as string)}), x -> x <> '')`;
       return v;
     },
-    () => `CASE WHEN st = 0 THEN chr(0) WHEN st = 2 THEN ${sqlString('\x1fline is not a valid JSON object')} ${checks.join(' ')} END`,
+    () => `CASE WHEN st = 2 THEN ${sqlString('\x1fline is not a valid JSON object')} ${checks.join(' ')} END`,
   );
   const extract = scalarIdx.size > 0 ? `CASE WHEN st = 1 THEN json_extract_string(l, [${scalarPaths}]) END AS v` : 'NULL AS v';
-  const sql =
-    `WITH raw AS (SELECT l, CASE WHEN l IS NULL THEN 0 WHEN json_valid(l) AND json_type(l) = 'OBJECT' THEN 1 ELSE 2 END AS st FROM ${lines}), ` +
+  const sql = (extra: string): string =>
+    `WITH raw AS (SELECT l, CASE WHEN json_valid(l) AND json_type(l) = 'OBJECT' THEN 1 ELSE 2 END AS st FROM ${linesOf(extra)} WHERE l IS NOT NULL), ` +
     `vals AS (SELECT st, ${extract}${listExprs.join('')} FROM raw) ` +
     scanSql('vals');
-  const diagnose = async (error: unknown): Promise<WideDeepError> =>
-    error instanceof WideDeepError ? error : dataError(`DuckDB could not read the file: ${errorText(error)}`, { file, fix: 'check that the file is UTF-8 JSON lines' }, error);
+  const scan = textScan({
+    file,
+    wording: { format: 'jsonl', delimiter: '\n', encoding: 'utf-8' },
+    dialect: { quote: '', escape: '', delimiter: '\x1f' },
+    firstRow: 1,
+    scanSql: sql,
+    checkSql: (extra) => `SELECT count(*), count(l) FROM ${linesOf(extra)}`,
+    readFix: 'check that the file is UTF-8 JSON lines',
+  });
   return {
     file,
     format: 'jsonl',
     schema,
     layout,
     rowFix: "correct the line (one JSON object per line, numbers as numbers, lists as arrays), or read with onBadRow: 'skip'",
-    prepare: () => Promise.resolve({ sql, firstRow: 1, excludedRows: [], rejected: [], diagnose }),
+    prepare: (c, policy) => scan.prepare(c, policy),
   };
 }
 

@@ -16,12 +16,15 @@ export interface BlankScan {
 }
 
 /**
- * Streams the file once (bounded memory) and returns its blank records. Quote-aware, so a newline inside a
- * quoted field does not end a record. Works on byte level for ASCII-compatible encodings (utf-8, latin-1).
+ * Streams the file once (bounded memory) and returns its blank records and its record count. Quote-aware as
+ * DuckDB's reader is (RFC 4180): a quote opens a quoted field only at the start of a field, so a newline
+ * inside one does not end a record, and a quote inside an unquoted value is a plain character. Works on byte
+ * level for ASCII-compatible encodings (utf-8, latin-1).
  */
-export async function scanBlankRecords(path: string, quote: string, escape: string): Promise<BlankScan> {
-  const q = quote === '' ? -1 : quote.charCodeAt(0);
-  const esc = escape === '' ? -1 : escape.charCodeAt(0);
+export async function scanBlankRecords(path: string, dialect: { quote: string; escape: string; delimiter: string }): Promise<BlankScan> {
+  const q = dialect.quote === '' ? -1 : dialect.quote.charCodeAt(0);
+  const esc = dialect.escape === '' ? -1 : dialect.escape.charCodeAt(0);
+  const delim = Buffer.from(dialect.delimiter, 'utf8');
   let stream: Readable = createReadStream(path, { highWaterMark: 1 << 20 });
   if (path.endsWith('.gz')) stream = stream.pipe(createGunzip());
   const blanks: number[] = [];
@@ -29,11 +32,22 @@ export async function scanBlankRecords(path: string, quote: string, escape: stri
   let recordLen = 0; // bytes in the current record, not counting a trailing '\r'
   let pendingCR = false;
   let inQuote = false;
-  let skipNext = false;
+  let skipNext = false; // the byte after an escape character inside quotes
+  let closed = false; // the previous byte closed a quoted value (a quote next is an escaped quote)
+  let fieldStart = true;
+  let matched = 0; // delimiter bytes matched so far
+  const endRecord = (): void => {
+    if (recordLen === 0) blanks.push(record);
+    record += 1;
+    recordLen = 0;
+    pendingCR = false;
+    fieldStart = true;
+    matched = 0;
+  };
   for await (const buf of stream as AsyncIterable<Buffer>) {
     let i = 0;
     const len = buf.length;
-    if (!inQuote && !skipNext && (q < 0 || buf.indexOf(q) < 0)) {
+    if (!inQuote && !skipNext && !closed && (q < 0 || buf.indexOf(q) < 0)) {
       // Fast path: no quotes in this block, records end at every '\n'.
       while (i < len) {
         const nl = buf.indexOf(10, i);
@@ -44,32 +58,30 @@ export async function scanBlankRecords(path: string, quote: string, escape: stri
           pendingCR = endsCR;
         }
         if (nl < 0) break;
-        if (recordLen === 0) blanks.push(record);
-        record += 1;
-        recordLen = 0;
-        pendingCR = false;
+        endRecord();
         i = nl + 1;
+      }
+      if (len > 0 && buf[len - 1] !== 10) {
+        fieldStart = len >= delim.length && buf.subarray(len - delim.length).equals(delim);
+        matched = 0;
       }
       continue;
     }
     for (; i < len; i++) {
       const b = buf[i] as number;
-      if (skipNext) {
-        skipNext = false;
-        recordLen += 1;
-        continue;
-      }
       if (inQuote) {
         recordLen += 1;
-        if (b === esc && esc !== q) skipNext = true;
-        else if (b === q) inQuote = false; // a doubled quote re-enters on the next byte
+        if (skipNext) skipNext = false;
+        else if (b === esc && esc !== q) skipNext = true;
+        else if (b === q) {
+          inQuote = false;
+          closed = true;
+        }
         continue;
       }
       if (b === 10) {
-        if (recordLen === 0) blanks.push(record);
-        record += 1;
-        recordLen = 0;
-        pendingCR = false;
+        closed = false;
+        endRecord();
         continue;
       }
       if (b === 13) {
@@ -81,7 +93,16 @@ export async function scanBlankRecords(path: string, quote: string, escape: stri
         pendingCR = false;
       }
       recordLen += 1;
-      if (b === q) inQuote = true;
+      if (b === q && (fieldStart || closed)) {
+        inQuote = true;
+        closed = false;
+        fieldStart = false;
+        continue;
+      }
+      closed = false;
+      matched = b === delim[matched] ? matched + 1 : b === delim[0] ? 1 : 0;
+      fieldStart = matched === delim.length;
+      if (fieldStart) matched = 0;
     }
   }
   return { blanks, records: recordLen > 0 ? record : record - 1 };
@@ -111,4 +132,14 @@ export class RowMapper {
     }
     return this.cur++;
   }
+}
+
+/** The row number `RowMapper` gives the result row of ordinal `k` (0-based), without walking the rows before it. */
+export function rowNumberAt(first: number, excluded: readonly number[], k: number): number {
+  let row = first + k;
+  for (const ex of excluded) {
+    if (ex > row) break;
+    if (ex >= first) row += 1;
+  }
+  return row;
 }

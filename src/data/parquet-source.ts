@@ -4,11 +4,10 @@ import type { ColumnKind } from './types.js';
 import type { ReadOptions } from './options.js';
 import type { Source } from './source.js';
 import { WideDeepError } from '../core/errors.js';
-import { configError, dataError } from './data-errors.js';
+import { configError, dataError, errorText } from './data-errors.js';
 import { queryRows, sqlIdent, sqlString } from './duckdb.js';
 import { buildScan } from './decode.js';
 import { buildSchema, columnsToInfer, listSeparator, selectedColumns } from './schema.js';
-import { errorText } from './csv-source.js';
 
 const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL.*|BOOLEAN)$/;
 const TEMPORAL = /^(DATE|TIMESTAMP.*)$/;
@@ -65,6 +64,9 @@ export async function planParquet(con: DuckDBConnection, options: ReadOptions): 
     () => (checks.length > 0 ? `CASE ${checks.join(' ')} END` : undefined),
   );
   const sql = scanSql(scan);
+  // The row count from the file's metadata, apart from the scan: what a complete scan reads or skips.
+  const meta = await queryRows(con, `SELECT num_rows FROM parquet_file_metadata(${sqlString(file)})`);
+  const expectedRows = Number(meta[0]?.['num_rows'] ?? 0);
   const diagnose = async (error: unknown): Promise<WideDeepError> =>
     error instanceof WideDeepError ? error : dataError(`DuckDB could not read the file: ${errorText(error)}`, { file, fix: 'check that the file is a complete Parquet file' }, error);
   return {
@@ -73,6 +75,6 @@ export async function planParquet(con: DuckDBConnection, options: ReadOptions): 
     schema,
     layout,
     rowFix: "correct the value, declare the column categorical, or read with onBadRow: 'skip'",
-    prepare: () => Promise.resolve({ sql, firstRow: 1, excludedRows: [], rejected: [], diagnose }),
+    prepare: () => Promise.resolve({ sql, firstRow: 1, excludedRows: [], rejected: [], expectedRows, diagnose, locate: () => Promise.resolve(undefined) }),
   };
 }

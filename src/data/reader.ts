@@ -9,7 +9,7 @@ import { DEFAULT_CHUNK_SIZE, validateReadOptions } from './options.js';
 import { planCsv } from './csv-source.js';
 import { planJsonLines } from './json-source.js';
 import { planParquet } from './parquet-source.js';
-import { checkNotEmpty, emptySummary, recordBadRow, scanRows, type ScanPlan } from './scan.js';
+import { checkComplete, checkNotEmpty, emptySummary, recordBadRow, scanRows, type ScanPlan } from './scan.js';
 import { workerChunks } from './scan-pool.js';
 
 /**
@@ -126,6 +126,7 @@ class DuckDBTableReader implements TableReader {
         con.closeSync();
       }
     }
+    await checkComplete(summary, setup, policy);
     checkNotEmpty(summary);
   }
 }

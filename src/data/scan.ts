@@ -1,12 +1,12 @@
 import type { DuckDBDataChunk, DuckDBResult } from '@duckdb/node-api';
 import type { ColumnSchema, RowChunk } from './types.js';
 import type { BadRowPolicy } from './options.js';
-import type { BadRow, ReadSummary } from './source.js';
+import type { BadRow, ReadSummary, ScanSetup } from './source.js';
 import type { DecodeLayout } from './decode.js';
 import { ChunkBuilder } from './chunk.js';
 import { dataError } from './data-errors.js';
 import { DecodeBuffers, decodeChunk } from './decode.js';
-import { RowMapper } from './line-scan.js';
+import { RowMapper, rowNumberAt } from './line-scan.js';
 import { MAX_BAD_ROW_EXAMPLES } from './source.js';
 
 /**
@@ -56,7 +56,14 @@ export async function* scanRows(
   let pending: Promise<DuckDBDataChunk | null> | undefined = fetch();
   try {
     for (;;) {
-      const chunk = await pending;
+      let chunk: DuckDBDataChunk | null;
+      try {
+        chunk = await pending;
+      } catch (e) {
+        // The good rows before a failed fetch come first (a caller such as predict keeps what it got).
+        if (builder.length > 0) yield builder.build();
+        throw e;
+      }
       if (chunk === null) break;
       pending = fetch();
       const block = decodeChunk(chunk, plan.schema, plan.layout, buffers);
@@ -67,9 +74,11 @@ export async function* scanRows(
         if (problem !== undefined) {
           const row = mapper.next();
           r += 1;
-          if (problem.silent === true) continue;
           const field = problem.field !== undefined && problem.field !== '' ? { field: problem.field } : {};
-          if (policy === 'error') throw dataError(problem.reason, { file, row, ...field, fix: plan.rowFix });
+          if (policy === 'error') {
+            if (builder.length > 0) yield builder.build();
+            throw dataError(problem.reason, { file, row, ...field, fix: plan.rowFix });
+          }
           recordBadRow(summary, { row, reason: problem.reason, ...field });
           continue;
         }
@@ -92,6 +101,36 @@ export async function* scanRows(
       () => undefined,
     );
   }
+}
+
+/**
+ * Proves a finished scan complete: rows read + rows skipped must equal the data rows the file has, counted
+ * apart from the scan (`ScanSetup.expectedRows`). DuckDB's streaming result can end early without an error
+ * (a malformed CSV row past its first chunks), so the scan's own end proves nothing. Under 'error' a scan
+ * that ended early is explained by the first row DuckDB's checks reject; otherwise the error names the first
+ * row the scan did not account for.
+ */
+export async function checkComplete(summary: ReadSummary, setup: ScanSetup, policy: BadRowPolicy): Promise<void> {
+  const accounted = summary.rowsRead + summary.rowsSkipped;
+  const expected = setup.expectedRows;
+  if (accounted === expected) return;
+  const file = summary.source;
+  if (accounted > expected) {
+    throw dataError(`the scan gave ${accounted} rows (read or skipped) but the file has ${expected} data rows`, {
+      file,
+      fix: 'check the quote and escape options (a quote that is never closed joins lines into one row), or convert the file to Parquet',
+    });
+  }
+  if (policy === 'error') {
+    const found = await setup.locate();
+    if (found !== undefined) throw found;
+  }
+  const row = rowNumberAt(setup.firstRow, setup.excludedRows, accounted - setup.rejected.length);
+  throw dataError(`the reader stopped at this row without an error: ${accounted} of the file's ${expected} data rows were read or skipped`, {
+    file,
+    row,
+    fix: "look for a malformed row from this one on (read with onBadRow: 'skip' to count them), or convert the file to Parquet",
+  });
 }
 
 /** The error of a scan that read nothing (no good and no skipped row). */

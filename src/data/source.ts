@@ -30,10 +30,17 @@ export interface ScanSetup {
   /** Row number of the first result row and the row numbers that produce no result row (sorted). */
   readonly firstRow: number;
   readonly excludedRows: readonly number[];
-  /** Rows DuckDB rejected before the scan (CSV under 'skip'), already excluded from the result. */
+  /** Rows DuckDB rejected before the scan (text files under 'skip'), already excluded from the result. */
   readonly rejected: readonly BadRow[];
+  /**
+   * The data rows of the file, counted apart from the scan (the records found by a byte-level pass, Parquet's
+   * metadata): a complete scan reads or skips exactly this many (`checkComplete`).
+   */
+  readonly expectedRows: number;
   /** Turns an error thrown by DuckDB during the scan into one that names the first bad row. */
   diagnose(error: unknown): Promise<WideDeepError>;
+  /** The first row DuckDB's own checks reject, if any (what a scan that ended early stopped at). */
+  locate(): Promise<WideDeepError | undefined>;
 }
 
 /** A planned file: schema fixed, ready to be scanned any number of times. */

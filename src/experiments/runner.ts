@@ -3,10 +3,11 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { WideDeepError } from '../core/errors.js';
+import { availableCores } from '../runtime/cores.js';
 import { parseRunConfig } from '../train/run-config.js';
 import { appendResult, readResults, repairResultsFile } from './results-file.js';
 import { type Suite, type TrialSpec, expandSuite } from './suite.js';
-import { type TrialRecord, failedRecord, runTrial } from './trial.js';
+import { type TrialRecord, type TrialThreads, failedRecord, runTrial } from './trial.js';
 
 export interface TrialEvent {
   /** `done`: ran now; `resumed`: found in the results file; `failed`: ran now and failed. */
@@ -24,8 +25,11 @@ export interface RunSuiteOptions {
   /** Worker processes running trials at once (default 1). 0 runs the trials in this process, one by one. */
   readonly workers?: number;
   /**
-   * ONNX Runtime intra-op threads per trial (default 1, so results do not depend on `workers`; recorded in each
-   * line). Metrics are identical for equal thread counts and may differ in the last digits between counts.
+   * ONNX Runtime intra-op threads of every trial (wins over a trial's train.threads). Default: the cores divided
+   * between the workers (`threadsPerTrial`), a tiny dense part still on one thread, so a suite uses the machine.
+   * The count each trial ran with is recorded in its line (`threads`). Metrics are identical for equal thread
+   * counts and may differ in the last digits between counts: by default they depend on `workers` and on the
+   * machine's cores, and `threads: 1` (`--threads 1`) gives results that depend on neither.
    */
   readonly threads?: number;
   readonly onTrial?: (event: TrialEvent) => void;
@@ -52,8 +56,13 @@ function workerEntry(): { file: string; execArgv: string[] } {
   return { file: self.replace(/runner\.js$/, 'trial-worker.js'), execArgv: [] };
 }
 
+/** Each trial's share of `cores` when `workers` trials run at once (0: one at a time in this process): at least 1. */
+export function threadsPerTrial(cores: number, workers: number): number {
+  return Math.max(1, Math.floor(cores / Math.max(1, workers)));
+}
+
 /** Runs one trial in a fresh worker process; null when the run was aborted (the worker killed on purpose). */
-function runInWorker(trial: TrialSpec, threads: number, register: (c: ChildProcess | null) => void, aborted: () => boolean): Promise<TrialRecord | null> {
+function runInWorker(trial: TrialSpec, threads: TrialThreads, register: (c: ChildProcess | null) => void, aborted: () => boolean): Promise<TrialRecord | null> {
   const { file, execArgv } = workerEntry();
   return new Promise((resolvePromise, reject) => {
     const child = fork(file, [], { execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
@@ -110,8 +119,10 @@ function finishedTrials(resultsFile: string, trials: readonly TrialSpec[]): Map<
 export async function runSuite(suite: Suite, options: RunSuiteOptions): Promise<SuiteRun> {
   const workers = options.workers ?? 1;
   if (!(Number.isInteger(workers) && workers >= 0)) throw new WideDeepError('CONFIG', `workers must be an integer >= 0, got ${workers}`, { field: 'workers' });
-  const threads = options.threads ?? 1;
-  if (!(Number.isInteger(threads) && threads >= 1)) throw new WideDeepError('CONFIG', `threads must be an integer >= 1, got ${threads}`, { field: 'threads' });
+  const explicit = options.threads;
+  if (explicit !== undefined && !(Number.isInteger(explicit) && explicit >= 1)) throw new WideDeepError('CONFIG', `threads must be an integer >= 1, got ${explicit}`, { field: 'threads' });
+  const budget = threadsPerTrial(availableCores(), workers);
+  const threads: TrialThreads = { budget, ...(explicit !== undefined ? { threads: explicit } : {}) };
   const trials = expandSuite(suite);
   for (const t of trials) parseRunConfig(t.config, `suite ${suite.name}, variant ${t.variant}`);
 
@@ -147,7 +158,7 @@ export async function runSuite(suite: Suite, options: RunSuiteOptions): Promise<
     if (workers === 0) {
       for (const t of pending) {
         if (aborted()) break;
-        finish(t, await runTrial(t, { threads }));
+        finish(t, await runTrial(t, threads));
       }
     } else {
       let next = 0;
@@ -159,7 +170,7 @@ export async function runSuite(suite: Suite, options: RunSuiteOptions): Promise<
           const record = await runInWorker(t, threads, (c) => {
             if (c) children.add((mine = c));
             else if (mine) children.delete(mine);
-          }, aborted).catch((err: unknown) => failedRecord(t, threads, err, (performance.now() - t0) / 1000));
+          }, aborted).catch((err: unknown) => failedRecord(t, explicit ?? budget, err, (performance.now() - t0) / 1000));
           if (record && !aborted()) finish(t, record);
         }
       };

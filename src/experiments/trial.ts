@@ -1,4 +1,5 @@
 import { LIBRARY_VERSION } from '../artifact/bundle.js';
+import { availableCores } from '../runtime/cores.js';
 import type { Executor, SessionOptions } from '../runtime/executor.js';
 import { nodeExecutor } from '../runtime/node.js';
 import { fitRun } from '../train/pipeline.js';
@@ -48,6 +49,7 @@ export interface TrialRecord {
   readonly rowsPerSec: number | null;
   /** Peak resident memory of the process that ran the trial. */
   readonly peakRssMB: number;
+  /** ONNX Runtime intra-op threads the trial's sessions ran on (metrics may differ in the last digits between counts). */
   readonly threads: number;
   readonly library: { readonly name: 'widedeep'; readonly version: string };
   readonly node: string;
@@ -55,9 +57,25 @@ export interface TrialRecord {
   readonly error: string | null;
 }
 
-/** nodeExecutor with a fixed number of intra-op threads. */
-export function executorWithThreads(threads: number): Executor {
-  return { ...nodeExecutor, createSession: (model: Uint8Array, options: SessionOptions = {}) => nodeExecutor.createSession(model, { ...options, threads }) };
+/** How many intra-op threads a trial runs on: `threads` when given, else the model's own rule within `budget`. */
+export interface TrialThreads {
+  /** --threads: every session of the trial runs on this many (wins over the config's train.threads). */
+  readonly threads?: number;
+  /** The trial's share of the cores, for sessions the model and config leave to the default (default: all). */
+  readonly budget?: number;
+}
+
+/**
+ * An executor whose sessions run on `budget` intra-op threads unless the model names its own count (one thread
+ * for a tiny dense part, train.threads, --threads), and that remembers the count its sessions ran with.
+ */
+export function budgetExecutor(budget: number, base: Executor = nodeExecutor): { executor: Executor; used: () => number | undefined } {
+  let used: number | undefined;
+  const createSession = (model: Uint8Array, options: SessionOptions = {}) => {
+    used = options.threads ?? budget;
+    return base.createSession(model, { ...options, threads: used });
+  };
+  return { executor: { ...base, createSession }, used: () => used };
 }
 
 function baseRecord(trial: TrialSpec, threads: number) {
@@ -83,12 +101,17 @@ function peakRssMB(): number {
   return Math.round(process.resourceUsage().maxRSS / 1024);
 }
 
-/** Trains and evaluates one trial; failures become a `failed` record rather than an exception. */
-export async function runTrial(trial: TrialSpec, options: { threads: number }): Promise<TrialRecord> {
+/**
+ * Trains and evaluates one trial; failures become a `failed` record rather than an exception. The record's
+ * `threads` is the intra-op thread count its sessions ran with.
+ */
+export async function runTrial(trial: TrialSpec, options: TrialThreads = {}): Promise<TrialRecord> {
   const t0 = performance.now();
+  const { executor, used } = budgetExecutor(options.budget ?? availableCores());
+  const threads = (): number => used() ?? options.threads ?? options.budget ?? availableCores();
   try {
     const config = parseRunConfig(trial.config, `${trial.suite}: ${trial.variant}, seed ${trial.seed}`);
-    const out = await fitRun(config, { executor: executorWithThreads(options.threads) });
+    const out = await fitRun(config, { executor, ...(options.threads !== undefined ? { threads: options.threads } : {}) });
     try {
       const single = out.model.outputs === 1;
       // Stream mode holds no test rows: its test metrics come from the streamed pass, without curves.
@@ -103,7 +126,7 @@ export async function runTrial(trial: TrialSpec, options: { threads: number }): 
       const trainSeconds = epochs.reduce((s, h) => s + h.seconds, 0);
       const trainRows = epochs.reduce((s, h) => s + h.rowsPerSec * h.seconds, 0);
       return {
-        ...baseRecord(trial, options.threads),
+        ...baseRecord(trial, threads()),
         status: 'ok',
         objective: out.model.sizes.objective,
         history,
@@ -122,7 +145,7 @@ export async function runTrial(trial: TrialSpec, options: { threads: number }): 
       await out.model.release();
     }
   } catch (err) {
-    return failedRecord(trial, options.threads, err, (performance.now() - t0) / 1000);
+    return failedRecord(trial, threads(), err, (performance.now() - t0) / 1000);
   }
 }
 

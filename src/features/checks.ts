@@ -1,14 +1,15 @@
 import type { RowChunk } from '../data/types.js';
 import { Utf8Values } from '../data/utf8-values.js';
 import { BadRows, listColumn, listItems, numericColumn, requireColumns, rowError, scalarColumn, showValue } from './chunk-access.js';
-import type { FittedColumn } from './fitted-spec.js';
-import type { MissingStrategy, ResolvedColumn } from './resolved.js';
+import type { FittedColumn, FittedNumeric } from './fitted-spec.js';
+import { finiteInFloat32, finiteRange, numericOutput } from './float32.js';
+import type { MissingStrategy, ResolvedColumn, ResolvedNumeric } from './resolved.js';
 
 /**
  * The row checks shared by fit and transform: one pass per checked column that finds the values no transform
- * can encode (non-finite numbers, missing values without a missing strategy, log1p of values <= -1,
- * non-integer identity ids) and hands each bad row to the BadRows sink. Encoders run after these checks and
- * may assume every kept row is valid.
+ * can encode (non-finite numbers, numbers that are not finite in float32 once transformed, missing values
+ * without a missing strategy, log1p of values <= -1, non-integer identity ids) and hands each bad row to the
+ * BadRows sink. Encoders run after these checks and may assume every kept row is valid.
  */
 
 type AnyColumn = ResolvedColumn | FittedColumn;
@@ -25,15 +26,21 @@ export function inputColumns(spec: { readonly columns: readonly AnyColumn[] }): 
   return [...new Set(sourcesOf(spec.columns).map((s) => s.source))];
 }
 
+/** The data columns the spec reads as numbers: a JSON row must give them as numbers (or null). */
+export function numericInputs(spec: { readonly columns: readonly AnyColumn[] }): string[] {
+  return [...new Set(spec.columns.flatMap((c) => (c.type === 'numeric' || c.type === 'bucketized' ? [c.source] : [])))];
+}
+
 export function checkColumns(chunk: RowChunk, columns: readonly AnyColumn[], bad: BadRows): void {
   requireColumns(chunk, sourcesOf(columns));
   for (const c of columns) {
     switch (c.type) {
       case 'numeric':
-        checkNumeric(chunk, c.name, c.source, c.missing.strategy, c.clip, c.log1p, bad);
+        checkNumeric(chunk, c.name, c.source, numericRule(c), bad);
         break;
       case 'bucketized':
-        checkNumeric(chunk, c.name, c.source, 'zero', null, false, bad);
+        // A bucket id is no float input: any finite number has one.
+        checkNumeric(chunk, c.name, c.source, { strategy: 'zero', clip: null, log1p: false, output: null, fill: null }, bad);
         break;
       case 'categorical':
         checkScalar(chunk, c.name, c.source, c.encoding.kind === 'identity', bad);
@@ -48,37 +55,61 @@ export function checkColumns(chunk: RowChunk, columns: readonly AnyColumn[], bad
   }
 }
 
-function checkNumeric(
-  chunk: RowChunk,
-  name: string,
-  source: string,
-  strategy: MissingStrategy,
-  clip: { min: number; max: number } | null,
-  log1p: boolean,
-  bad: BadRows,
-): void {
+/** What checkNumeric refuses in a column besides Infinity. */
+interface NumericRule {
+  readonly strategy: MissingStrategy;
+  readonly clip: { readonly min: number; readonly max: number } | null;
+  readonly log1p: boolean;
+  /** What a present value becomes before the float32 store (`numericOutput`); null: always finite, or not known yet. */
+  readonly output: ((x: number) => number) | null;
+  /** The value missing values are filled with, when known (fit fills mean and median in later). */
+  readonly fill: number | null;
+}
+
+function numericRule(c: ResolvedNumeric | FittedNumeric): NumericRule {
+  const m = c.missing;
+  const fill = 'fillValue' in m ? m.fillValue : m.strategy === 'zero' ? 0 : m.strategy === 'constant' ? m.value : null;
+  return { strategy: m.strategy, clip: c.clip, log1p: c.log1p, output: numericOutput(c), fill };
+}
+
+function checkNumeric(chunk: RowChunk, name: string, source: string, rule: NumericRule, bad: BadRows): void {
   const v = numericColumn(chunk, source, name);
+  const { strategy, clip, output } = rule;
   // A clip whose minimum is above -1 already keeps log1p's input in range.
-  const checkLog1p = log1p && !(clip !== null && clip.min > -1);
+  const checkLog1p = rule.log1p && !(clip !== null && clip.min > -1);
+  // Values in [lo, hi] surely stay finite through the transform and the float32 store; the rest are transformed.
+  const { lo, hi } = output !== null ? finiteRange(output) : { lo: -Infinity, hi: Infinity };
+  const badFill = output !== null && rule.fill !== null && !finiteInFloat32(output(rule.fill));
   for (let i = 0; i < v.length; i++) {
     const x = v[i]!;
     if (x - x === 0) {
       if (checkLog1p && (clip !== null ? Math.min(Math.max(x, clip.min), clip.max) : x) <= -1) markNumeric(bad, chunk, i, source, name, 'log1p', x);
+      else if ((x < lo || x > hi) && !finiteInFloat32(output!(x))) markNumeric(bad, chunk, i, source, name, 'float32', x, Math.fround(output!(x)));
     } else if (x !== x) {
       if (strategy === 'error') markNumeric(bad, chunk, i, source, name, 'missing', x);
+      else if (badFill) markNumeric(bad, chunk, i, source, name, 'fill', rule.fill!, Math.fround(output!(rule.fill!)));
     } else markNumeric(bad, chunk, i, source, name, 'non-finite', x);
   }
 }
 
+type NumericProblem = 'log1p' | 'missing' | 'non-finite' | 'float32' | 'fill';
+
 /**
- * Marks row i bad for a numeric problem. A function of its own so that the loop above creates no closure: a
- * closure over the loop's `i` and `x` makes V8 keep them in a context object, which tripled the loop's cost.
+ * Marks row i bad for a numeric problem with value x (`y`: what the transform made of it). A function of its own
+ * so that the loop above creates no closure: a closure over the loop's `i` and `x` makes V8 keep them in a
+ * context object, which tripled the loop's cost.
  */
-function markNumeric(bad: BadRows, chunk: RowChunk, i: number, source: string, name: string, problem: 'log1p' | 'missing' | 'non-finite', x: number): void {
+function markNumeric(bad: BadRows, chunk: RowChunk, i: number, source: string, name: string, problem: NumericProblem, x: number, y = x): void {
   bad.mark(i, () => {
     if (problem === 'log1p') return rowError(chunk, i, source, `log1p needs values above -1, got ${x}`, `clip the column (clip: { min: 0, max: ... }) or drop log1p`, name);
     if (problem === 'missing') {
       return rowError(chunk, i, source, `missing value (NaN) and the column has no missing strategy`, `declare missing: { strategy: mean | median | zero | constant } on column '${name}', fix the data, or set onBadRow: skip`, name);
+    }
+    if (problem === 'float32') {
+      return rowError(chunk, i, source, `value ${x} is not finite once transformed and stored as float32 (it becomes ${y})`, `fix the value in the data, clip the column (clip: { min, max }) or use log1p or normalize: quantile, or set onBadRow: skip to leave such rows out`, name);
+    }
+    if (problem === 'fill') {
+      return rowError(chunk, i, source, `missing value, filled with ${x}, which is not finite once transformed and stored as float32 (it becomes ${y})`, `choose another missing strategy or value for column '${name}'`, name);
     }
     return rowError(chunk, i, source, `non-finite value ${x}`, `fix the value in the data, or set onBadRow: skip to leave such rows out`, name);
   });

@@ -4,7 +4,8 @@ import type { RowChunk } from '../data/types.js';
 import { numericColumn } from './chunk-access.js';
 import { readSource } from './derive.js';
 import { BucketCodes, CategoricalCodes, ListCodes, NO_ID, type SlotBatch, type SlotCodes } from './codes.js';
-import type { FittedColumn, FittedIdEncoding } from './fitted-spec.js';
+import type { FittedColumn, FittedIdEncoding, FittedNumeric } from './fitted-spec.js';
+import { finiteInFloat32, numericOutput } from './float32.js';
 import { preNormalize } from './numeric.js';
 import type {
   IdEncodingConfig,
@@ -165,7 +166,10 @@ function numericAccumulator(c: ResolvedNumeric, cfg: ResolvedConfig, rng: Rng): 
           : c.normalize === 'quantile'
             ? { kind: 'quantile' as const, numQuantiles: c.numQuantiles ?? 2, boundaries: quantileBoundaries(sorted, c.numQuantiles ?? 2).map((x) => preNormalize(x, c.clip, c.log1p)) }
             : { kind: 'none' as const };
-      return {
+      if (normalize.kind === 'standardize' && !(Number.isFinite(normalize.mean) && Number.isFinite(normalize.std))) {
+        throw fitError(c.name, `the values are too large to standardize (mean ${normalize.mean}, std ${normalize.std})`, 'clip the column, use log1p or normalize: quantile');
+      }
+      const fitted: FittedNumeric = {
         type: 'numeric',
         name: c.name,
         source: c.source,
@@ -175,6 +179,11 @@ function numericAccumulator(c: ResolvedNumeric, cfg: ResolvedConfig, rng: Rng): 
         normalize,
         missing: { strategy: s, fillValue, indicator: c.missing.indicator },
       };
+      const output = numericOutput(fitted);
+      if (fillValue !== null && output !== null && !finiteInFloat32(output(fillValue))) {
+        throw fitError(c.name, `missing values are filled with ${fillValue}, which is ${Math.fround(output(fillValue))} once transformed and stored as float32`, 'choose another missing strategy or value, or clip the column');
+      }
+      return fitted;
     },
   };
 }

@@ -2,6 +2,7 @@ import type { RowChunk } from '../data/types.js';
 import { Utf8Values } from '../data/utf8-values.js';
 import { type BadRows, numericColumn, rowError, scalarColumn, showValue } from './chunk-access.js';
 import type { FittedLabel } from './fitted-spec.js';
+import { finiteInFloat32 } from './float32.js';
 import type { PredicateOp, ResolvedLabel } from './resolved.js';
 
 /**
@@ -74,7 +75,8 @@ function decoder(label: AnyLabel): LabelDecoder {
       break;
     }
     case 'regression':
-      d = { ofString: () => -1, ofNumber: (x) => (x - x === 0 ? x : NaN), expected: 'a finite number' };
+      // Targets are stored as float32: a number beyond its range would be an infinite target.
+      d = { ofString: () => -1, ofNumber: (x) => (finiteInFloat32(x) ? x : NaN), expected: 'a finite number within float32 range (|x| < 3.4e38)' };
       break;
   }
   decoders.set(label, d);
@@ -112,7 +114,9 @@ export function checkLabel(chunk: RowChunk, label: AnyLabel, bad: BadRows): void
   const w = numericColumn(chunk, label.weight, label.weight);
   for (let i = 0; i < w.length; i++) {
     const x = w[i]!;
-    if (!(x >= 0 && x - x === 0)) bad.mark(i, () => rowError(chunk, i, label.weight as string, `example weight must be a finite number >= 0, got ${x}`, 'fix the weight in the data, or set onBadRow: skip'));
+    if (!(x >= 0 && finiteInFloat32(x))) {
+      bad.mark(i, () => rowError(chunk, i, label.weight as string, `example weight must be a finite number >= 0 within float32 range (< 3.4e38), got ${x}`, 'fix the weight in the data, or set onBadRow: skip'));
+    }
   }
 }
 

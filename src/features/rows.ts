@@ -4,90 +4,137 @@ import type { ColumnValues, RowChunk } from '../data/types.js';
 export interface RowsToChunkOptions {
   /** Name for error messages (default 'rows'). */
   readonly source?: string;
-  /** Row number of the first object (default 1). */
+  /** Row number of the first object (default 1); the others follow it. */
   readonly firstRowNumber?: number;
+  /** The row number of each object, when they do not follow one another (JSON lines with blank lines skipped). */
+  readonly rowNumbers?: ArrayLike<number>;
   /**
    * Columns the chunk has even when no object gives them: missing in every row (a serving request that leaves
    * a column out; `inputColumns(spec)` lists a model's). Default: only the objects' keys.
    */
   readonly columns?: readonly string[];
+  /**
+   * Columns whose values must be numbers (or null): another value is an error naming its row, where it would
+   * otherwise turn the whole column into text that the transform refuses at its first row. Default none.
+   */
+  readonly numeric?: readonly string[];
 }
 
+const VALUE_FIX = 'give numbers, strings, booleans, lists of strings, or null';
+const ROW_FIX = 'give each row as a JSON object keyed by column: {"column": value, ...}';
+
 /**
- * Builds a RowChunk from JSON-like objects (serving requests, tests), inferring each column's kind:
- * - any value is a list -> list column (items become strings; null/undefined -> missing);
+ * Builds a RowChunk from JSON-like objects (serving requests, JSON lines, tests), inferring each column's kind:
+ * - its first present value is a list -> list column (items become strings; null/undefined -> missing);
  * - otherwise any value is a string or boolean -> string column (numbers become `String(x)`);
  * - otherwise -> Float64Array (null/undefined -> NaN).
  * A column of missing values only becomes a string column of nulls, which numeric columns read as NaN.
- * Transform gives the same result for a chunk made of many rows and for the chunks of each row alone.
+ * Rows are checked in order, so the error names the first bad row: one that is not an object (null, a number,
+ * a string, a list), a value of no usable type, a list where the column's earlier rows hold single values (or
+ * the reverse), or a value other than a number in a `numeric` column. Transform gives the same result for a
+ * chunk of many rows and for the chunks of each row alone.
  */
-export function rowsToChunk(objects: readonly Readonly<Record<string, unknown>>[], options: RowsToChunkOptions = {}): RowChunk {
+export function rowsToChunk(objects: readonly unknown[], options: RowsToChunkOptions = {}): RowChunk {
   const source = options.source ?? 'rows';
-  const first = options.firstRowNumber ?? 1;
   const n = objects.length;
+  const rowNumbers = numbersOf(n, options);
+  const numeric = new Set(options.numeric);
+  const fail = (i: number, message: string, column?: string, fix = VALUE_FIX): never => {
+    const at = { file: source, row: rowNumbers[i] as number };
+    if (column === undefined) throw new WideDeepError('DATA', message, { ...at, fix: ROW_FIX });
+    throw new WideDeepError('DATA', `column '${column}': ${message}`, { ...at, field: column, fix });
+  };
   const names: string[] = [];
   const seen = new Set<string>();
-  const add = (k: string): void => {
-    if (!seen.has(k)) {
-      seen.add(k);
-      names.push(k);
+  const add = (name: string): void => {
+    if (!seen.has(name)) {
+      seen.add(name);
+      names.push(name);
     }
   };
-  for (const o of objects) for (const k of Object.keys(o)) add(k);
-  for (const k of options.columns ?? []) add(k);
-  const fail = (i: number, column: string, message: string): never => {
-    throw new WideDeepError('DATA', `column '${column}': ${message}`, {
-      file: source,
-      row: first + i,
-      field: column,
-      fix: 'give numbers, strings, booleans, lists of strings, or null',
-    });
-  };
-  const columns = new Map<string, ColumnValues>();
-  for (const name of names) {
-    let lists = false;
-    let strings = false;
-    let any = false;
-    for (let i = 0; i < n; i++) {
-      const v = objects[i]?.[name];
+  // Per column: whether its first present value is a list (absent: no present value), and whether any is text.
+  const lists = new Map<string, boolean>();
+  const strings = new Set<string>();
+  for (let i = 0; i < n; i++) {
+    const o = objects[i];
+    const notObject = notAnObject(o);
+    if (notObject !== null) fail(i, notObject);
+    for (const [name, v] of Object.entries(o as object)) {
+      add(name);
       if (v === null || v === undefined) continue;
-      any = true;
-      if (Array.isArray(v)) lists = true;
-      else if (typeof v === 'string' || typeof v === 'boolean') strings = true;
-      else if (typeof v !== 'number') fail(i, name, `cannot use ${typeof v} value ${JSON.stringify(v)}`);
-    }
-    if (lists) {
-      const out: (readonly string[] | null)[] = new Array(n);
-      for (let i = 0; i < n; i++) {
-        const v = objects[i]?.[name];
-        if (v === null || v === undefined) out[i] = null;
-        else if (!Array.isArray(v)) out[i] = fail(i, name, `mixes lists and single values (${JSON.stringify(v)})`);
-        else {
-          out[i] = v.map((item: unknown) => {
-            if (typeof item === 'string') return item;
-            if (typeof item === 'number' || typeof item === 'boolean') return String(item);
-            return fail(i, name, `list items must be strings or numbers, got ${JSON.stringify(item)}`);
-          });
+      if (typeof v !== 'number' && numeric.has(name)) fail(i, `expected a number, got ${kindOf(v)}`, name, 'give a number, or null for a missing value');
+      const list = Array.isArray(v);
+      if (list) {
+        for (const item of v as unknown[]) {
+          if (typeof item !== 'string' && typeof item !== 'number' && typeof item !== 'boolean') fail(i, `list items must be strings or numbers, got ${JSON.stringify(item)}`, name);
         }
-      }
-      columns.set(name, out);
-    } else if (strings || !any) {
-      const out: (string | null)[] = new Array(n);
-      for (let i = 0; i < n; i++) {
-        const v = objects[i]?.[name];
-        out[i] = v === null || v === undefined ? null : String(v);
-      }
-      columns.set(name, out);
-    } else {
-      const out = new Float64Array(n);
-      for (let i = 0; i < n; i++) {
-        const v = objects[i]?.[name];
-        out[i] = typeof v === 'number' ? v : NaN;
-      }
-      columns.set(name, out);
+      } else if (typeof v === 'string' || typeof v === 'boolean') strings.add(name);
+      else if (typeof v !== 'number') fail(i, `cannot use ${typeof v} value ${JSON.stringify(v)}`, name);
+      const before = lists.get(name);
+      if (before === undefined) lists.set(name, list);
+      else if (before !== list) fail(i, `mixes lists and single values (${JSON.stringify(v)})`, name);
     }
   }
-  const rowNumbers = new Int32Array(n);
-  for (let i = 0; i < n; i++) rowNumbers[i] = first + i;
+  for (const name of options.columns ?? []) add(name);
+  const rows = objects as readonly Readonly<Record<string, unknown>>[];
+  const columns = new Map<string, ColumnValues>();
+  for (const name of names) columns.set(name, columnOf(rows, name, lists.get(name), strings.has(name)));
   return { numRows: n, columns, source, rowNumbers };
+}
+
+/** One column's values from checked rows; `list` is undefined when no row gives a value. */
+function columnOf(rows: readonly Readonly<Record<string, unknown>>[], name: string, list: boolean | undefined, strings: boolean): ColumnValues {
+  const n = rows.length;
+  if (list === true) {
+    const out: (readonly string[] | null)[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = rows[i]?.[name] as unknown[] | null | undefined;
+      out[i] = v === null || v === undefined ? null : v.map((item) => String(item));
+    }
+    return out;
+  }
+  if (strings || list === undefined) {
+    const out: (string | null)[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = rows[i]?.[name];
+      out[i] = v === null || v === undefined ? null : String(v);
+    }
+    return out;
+  }
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = rows[i]?.[name];
+    out[i] = typeof v === 'number' ? v : NaN;
+  }
+  return out;
+}
+
+function numbersOf(n: number, options: RowsToChunkOptions): Int32Array {
+  const given = options.rowNumbers;
+  if (given === undefined) {
+    const first = options.firstRowNumber ?? 1;
+    const out = new Int32Array(n);
+    for (let i = 0; i < n; i++) out[i] = first + i;
+    return out;
+  }
+  if (options.firstRowNumber !== undefined) {
+    throw new WideDeepError('CONFIG', 'rowsToChunk takes firstRowNumber or rowNumbers, not both', { field: 'rowNumbers', fix: 'give one of them' });
+  }
+  if (given.length !== n) {
+    throw new WideDeepError('CONFIG', `rowsToChunk: ${given.length} row numbers for ${n} rows`, { field: 'rowNumbers', fix: 'give one row number per object' });
+  }
+  return Int32Array.from(given);
+}
+
+/** Why a row is not an object keyed by column ("not a JSON object, got null"), or null when it is one. */
+export function notAnObject(row: unknown): string | null {
+  return typeof row === 'object' && row !== null && !Array.isArray(row) ? null : `not a JSON object, got ${kindOf(row)}`;
+}
+
+/** What a value is, for messages: null, a list, a number (42), a string ("hello"). */
+function kindOf(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (Array.isArray(v)) return 'a list';
+  const text = JSON.stringify(v) ?? String(v);
+  return `${typeof v === 'object' ? 'an' : 'a'} ${typeof v} (${text.length > 40 ? `${text.slice(0, 40)}...` : text})`;
 }

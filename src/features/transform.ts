@@ -68,8 +68,9 @@ interface Bags {
 
 /**
  * Encodes one chunk with a fitted spec. Unseen categories become id 0. A value no transform can encode
- * (non-finite number, missing value without a missing strategy, invalid label) is an error naming the source,
- * row, column and value, or, under onBadRow: 'skip', leaves its row out and is counted in `skippedRows`.
+ * (non-finite number, a number that is not finite once transformed and stored as float32, missing value
+ * without a missing strategy, invalid label) is an error naming the source, row, column and value, or, under
+ * onBadRow: 'skip', leaves its row out and is counted in `skippedRows`. So every number of the batch is finite.
  */
 export function transform(spec: FittedSpec, read: RowChunk, options: TransformOptions = {}): FeatureBatch {
   const plan = compile(spec);

@@ -4,6 +4,7 @@ import { type DropoutInput, gru, mlp } from '../graph/nn.js';
 import * as op from '../graph/ops.js';
 import type { ParamScope } from '../graph/params.js';
 import type { GruConfigResolved, MlpConfigResolved } from './config.js';
+import type { ModelSizes } from './sizes.js';
 
 /** The deep part's inputs as graph values: pooled embeddings, numerics, and sequences with their masks. */
 export interface DeepInputs {
@@ -23,6 +24,11 @@ export interface DeepPart<C> {
   /** Sequence features this part reads as sequences (the rest are pooled). */
   sequencesOf(config: C): readonly string[];
   build(scope: ParamScope, inputs: DeepInputs, config: C, training: boolean): DeepTrunk;
+  /**
+   * How many times per example the network's weights apply (a GRU's: the longest sequence; an MLP's: 1),
+   * the multiplier of the dense multiply-add estimate behind the intra-op thread rule (`autoThreads`).
+   */
+  stepsPerExample(config: C, sizes: ModelSizes): number;
 }
 
 function joined(scope: ParamScope, xs: readonly Value[]): Value {
@@ -34,6 +40,7 @@ function joined(scope: ParamScope, xs: readonly Value[]): Value {
 
 export const mlpPart: DeepPart<MlpConfigResolved> = {
   sequencesOf: () => [],
+  stepsPerExample: () => 1,
   build(scope, inputs, c, training) {
     const x = joined(scope, inputs.flat);
     const { type: _type, ...rest } = c;
@@ -43,6 +50,7 @@ export const mlpPart: DeepPart<MlpConfigResolved> = {
 
 export const gruPart: DeepPart<GruConfigResolved> = {
   sequencesOf: (c) => [c.sequence],
+  stepsPerExample: (_c, sizes) => Math.max(1, ...sizes.sequences.map((q) => q.length)),
   build(scope, inputs, c, training) {
     const s = inputs.sequences.get(c.sequence);
     if (!s) {

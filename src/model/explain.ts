@@ -119,7 +119,10 @@ export function explainRows(model: WideDeepModel, spec: FittedSpec, batch: Model
   return model.outputs === 1 ? explainBatch(model, spec, batch, k) : explainMulticlassBatch(model, spec, batch, k);
 }
 
-/** Per example of a prediction: the score (binary, regression), or the list of class probabilities. */
+/**
+ * Per example of a prediction: the score (binary, regression), or the list of class probabilities. Every number
+ * is finite (`predict` refuses a NaN or infinite output, `checkFiniteOutput`), so none is written as JSON null.
+ */
 export function predictionRows(prediction: Float32Array, size: number, outputs: number): (number | number[])[] {
   return Array.from({ length: size }, (_, i) => (outputs === 1 ? (prediction[i] as number) : Array.from(prediction.subarray(i * outputs, (i + 1) * outputs))));
 }

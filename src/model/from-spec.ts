@@ -3,6 +3,7 @@ import type { SparseBatch } from '../core/sparse-batch.js';
 import type { FeatureBatch } from '../features/transform.js';
 import { specSizes } from '../features/sizes.js';
 import type { FittedSpec } from '../features/fitted-spec.js';
+import { recordOrigin } from './batch-origin.js';
 import type { ModelBatch, ModelSizes } from './sizes.js';
 
 /** The model's sizes, derived from a fitted feature spec (never typed by hand). */
@@ -23,7 +24,8 @@ export function modelSizesOf(spec: FittedSpec): ModelSizes {
 
 /**
  * A transformed FeatureBatch as the model reads it: sequences join the deep SparseBatch as one bag per
- * example (the valid ids, oldest first), labels become float32.
+ * example (the valid ids, oldest first), labels become float32. The batch's source rows are recorded
+ * (`recordOrigin`) for errors about its examples.
  */
 export function modelBatchOf(fb: FeatureBatch): ModelBatch {
   const seqKeys = Object.keys(fb.sequences);
@@ -51,7 +53,7 @@ export function modelBatchOf(fb: FeatureBatch): ModelBatch {
     deep = { keys: [...base.keys, ...seqKeys], batchSize: n, ids, offsets };
   }
   const labels = fb.labels === undefined ? undefined : fb.labels instanceof Float32Array ? fb.labels : Float32Array.from(fb.labels);
-  return {
+  const batch: ModelBatch = {
     size: fb.batchSize,
     wide: fb.wide,
     deep,
@@ -59,6 +61,8 @@ export function modelBatchOf(fb: FeatureBatch): ModelBatch {
     ...(labels ? { labels } : {}),
     ...(fb.weights ? { weights: fb.weights } : {}),
   };
+  recordOrigin(batch, fb.source, fb.rowNumbers);
+  return batch;
 }
 
 function sliceSparse(b: SparseBatch, start: number, end: number): SparseBatch {

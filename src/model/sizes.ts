@@ -36,3 +36,8 @@ export interface ModelBatch {
 export function outputsOf(sizes: ModelSizes): number {
   return sizes.objective === 'multiclass' ? (sizes.numClasses ?? 2) : 1;
 }
+
+/** Width of the pooled-embedding block the deep part reads: the embedded features' dims end to end. */
+export function embWidth(sizes: ModelSizes): number {
+  return sizes.embeddings.reduce((a, e) => a + e.dim, 0);
+}

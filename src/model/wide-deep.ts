@@ -1,26 +1,33 @@
 import { WideDeepError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
-import type { SparseBatch } from '../core/sparse-batch.js';
-import { type DropoutInput, fillDropoutMask } from '../graph/nn.js';
+import type { DropoutInput } from '../graph/nn.js';
 import { buildForward, buildTrainStep } from '../graph/train-step.js';
 import type { LossKind } from '../graph/losses.js';
 import type { ExecTensor, Executor } from '../runtime/executor.js';
 import { defaultExecutor } from '../runtime/default.js';
 import { StepRunner } from '../runtime/step-runner.js';
-import { featureIndex, gatherPooled, gatherSequence, type PooledSlot, RowGradients, SparseTable, WideLinear } from '../sparse/index.js';
+import type { SparseTable, WideLinear } from '../sparse/index.js';
 import { AVERAGE_PREFIX, ModelAverage } from './average.js';
+import { checkBuildable } from './buildable.js';
 import { type ModelConfig, type ModelConfigInput, parseModelConfig } from './config.js';
-import { DEEP_PARTS, type DeepPart } from './deep-parts.js';
-import { autoThreads, embWidth, gradInputsOf, makeForward } from './forward.js';
+import { checkFiniteOutput } from './finite-output.js';
+import { autoThreads, gradInputsOf, makeForward } from './forward.js';
+import { type ModelPart, SizedBuffers } from './part.js';
+import { denseOptimizersOf, type Embedded, EmbeddingsModelPart, partsOf, WideModelPart } from './parts/index.js';
 import { type ModelBatch, type ModelSizes, outputsOf } from './sizes.js';
 
 export const LOSS: Record<ModelSizes['objective'], LossKind> = { binary: 'bce', regression: 'mse', multiclass: 'softmax_ce' };
 
-/** Learning rates of the parameter groups for one step (a schedule's output). */
-export interface GroupRates {
-  readonly wide?: number;
-  readonly embeddings?: number;
-  readonly deep?: number;
+/**
+ * Learning rates of the parameter groups for one step, by group name (`wide`, `embeddings`, `deep`: a
+ * schedule's output over `WideDeepModel.groups`). A group left out trains at its base rate.
+ */
+export type GroupRates = { readonly [group: string]: number | undefined };
+
+/** A parameter group of a model: its name and the base rate a schedule scales. */
+export interface ParameterGroup {
+  readonly name: string;
+  readonly baseRate: number;
 }
 
 export interface Prediction {
@@ -32,69 +39,57 @@ export interface Prediction {
   readonly wideLogits: Float32Array;
 }
 
-interface Embedded {
-  readonly key: string;
-  readonly table: SparseTable;
-  readonly grads: RowGradients;
-  /** Pooled features: their place in the `emb` block. Sequences: their length. */
-  readonly slot: PooledSlot | null;
-  readonly length: number;
-}
-
 /**
  * The Wide & Deep model (Cheng et al. 2016): a wide linear model over sparse raw and crossed features and a
  * deep network over learned embeddings and numerics, whose logits are summed into one output and trained
  * jointly: each step computes the wide logits (typed arrays), runs the dense graph once (forward, loss,
  * backward, dense update) and sends the gradient of the joint loss back into the wide weights and the
  * embedding rows the batch touched.
+ *
+ * The model is a composition of parts (`part.ts`, `partsOf(config)`): each fills its share of the step's
+ * feeds, adds its logit to the graph and applies the gradients of its inputs; the model runs them in order
+ * and never branches on a specific part.
  */
 export class WideDeepModel {
   readonly config: ModelConfig;
   readonly outputs: number;
-  /** One wide linear model per output (one for binary and regression). */
-  readonly wide: readonly WideLinear[];
-  readonly embedded: readonly Embedded[];
-  private readonly dropoutInputs: readonly DropoutInput[];
+  /** The model's parts, in step order (see `partsOf`). */
+  readonly parts: readonly ModelPart[];
+  /** The parameter groups, one per part, in part order (what the trainer's schedules scale). */
+  readonly groups: readonly ParameterGroup[];
+  /** Per part (aligned with `parts`): the dense graph's parameter groups it trains at its group's rate. */
+  private readonly denseGroups: readonly (readonly string[])[];
   private readonly dropoutRng: Rng;
   /** Weight averages while train.ema averages (see startAveraging). */
   private average: ModelAverage | null = null;
-  /** The last queued runner call: trainStep and predict share `buffers` and the runner's outputs, so they take turns. */
+  /** The last queued runner call: trainStep and predict share the parts' buffers and the runner's outputs, so they take turns. */
   private turn: Promise<unknown> = Promise.resolve();
-  private scratch = new Map<number, { emb: Float32Array; wide: Float32Array; wideK: Float32Array; seq: Map<string, { seq: Float32Array; mask: Float32Array }>; labels: Float32Array; masks: Map<string, Float32Array> }>();
+  private readonly labels = new SizedBuffers((n) => new Float32Array(n * this.outputs));
 
   private constructor(
     readonly sizes: ModelSizes,
     config: ModelConfig,
     readonly runner: StepRunner,
     rng: Rng,
-    dropoutInputs: readonly DropoutInput[],
+    dropout: readonly DropoutInput[],
   ) {
     this.config = config;
     this.outputs = outputsOf(sizes);
-    const hasWide = config.kind !== 'deep';
-    const hasDeep = config.kind !== 'wide';
-    this.wide = hasWide
-      ? Array.from({ length: this.outputs }, (_, k) => new WideLinear({ name: this.outputs === 1 ? 'wide' : `wide.${k}`, features: sizes.wide, optimizer: config.optimizers.wide }))
-      : [];
-    const sequences = new Set(hasDeep ? this.deepPart().sequencesOf(config.deep as never) : []);
-    let col = 0;
-    const width = embWidth(sizes);
-    const embedded: Embedded[] = [];
-    if (hasDeep) {
-      for (const e of sizes.embeddings) {
-        const table = new SparseTable({ name: `emb.${e.key}`, numRows: e.size, dim: e.dim, optimizer: config.optimizers.embeddings, init: { type: config.embeddingInit } }, rng.fork(`emb.${e.key}`));
-        embedded.push({ key: e.key, table, grads: new RowGradients(table), slot: { feature: -1, pooling: e.pooling, width, col }, length: 0 });
-        col += e.dim;
-      }
-      for (const s of sizes.sequences) {
-        if (!sequences.has(s.key)) continue;
-        const table = new SparseTable({ name: `emb.${s.key}`, numRows: s.size, dim: s.dim, optimizer: config.optimizers.embeddings, init: { type: config.embeddingInit } }, rng.fork(`emb.${s.key}`));
-        embedded.push({ key: s.key, table, grads: new RowGradients(table), slot: null, length: s.length });
-      }
-    }
-    this.embedded = embedded;
-    this.dropoutInputs = dropoutInputs;
     this.dropoutRng = rng.fork('dropout');
+    const context = { sizes, config, rng, dropout, dropoutRng: this.dropoutRng };
+    this.parts = partsOf(config).map((def) => def.create(context));
+    this.groups = this.parts.map((p) => ({ name: p.def.group, baseRate: p.def.baseRate(config) }));
+    this.denseGroups = this.parts.map((p) => Object.keys(p.def.denseOptimizers(config)));
+  }
+
+  /** The wide part's linear models, one per output (none without a wide part). */
+  get wide(): readonly WideLinear[] {
+    return this.parts.flatMap((p) => (p instanceof WideModelPart ? p.linears : []));
+  }
+
+  /** The embedded features (none without an embeddings part). */
+  get embedded(): readonly Embedded[] {
+    return this.parts.flatMap((p) => (p instanceof EmbeddingsModelPart ? p.embedded : []));
   }
 
   /** Builds the model's graphs and tables for the given input sizes. */
@@ -104,22 +99,14 @@ export class WideDeepModel {
     options: { seed: number; executor?: Executor; threads?: number },
   ): Promise<WideDeepModel> {
     const config = parseModelConfig(configInput);
-    if (sizes.objective === 'multiclass' && (sizes.numClasses ?? 0) < 2) {
-      throw new WideDeepError('CONFIG', 'a multiclass objective needs numClasses >= 2', { field: 'label.classes' });
-    }
-    if (config.kind !== 'deep' && sizes.wide.length === 0) {
-      throw new WideDeepError('CONFIG', `model kind ${config.kind} needs at least one wide feature`, {
-        field: 'model.kind',
-        fix: 'mark features with feeds: [wide], or use kind: deep',
-      });
-    }
+    checkBuildable(sizes, config);
     const rng = new Rng(options.seed);
     const dropout: DropoutInput[] = [];
     const forward = makeForward(sizes, config, (d) => dropout.push(...d));
     const program = buildTrainStep({
       forward,
       loss: LOSS[sizes.objective],
-      optimizers: { deep: config.optimizers.deep },
+      optimizers: denseOptimizersOf(config),
       gradInputs: gradInputsOf(sizes, config),
       weighted: true,
     });
@@ -131,10 +118,6 @@ export class WideDeepModel {
       ...(threads !== undefined ? { threads } : {}),
     });
     return new WideDeepModel(sizes, config, runner, rng, dropout);
-  }
-
-  private deepPart(): DeepPart<unknown> {
-    return DEEP_PARTS[this.config.deep.type] as DeepPart<unknown>;
   }
 
   /** Steps taken so far (the global 1-based step of the last update). */
@@ -185,67 +168,10 @@ export class WideDeepModel {
     this.average = null;
   }
 
-  private buffers(n: number) {
-    let s = this.scratch.get(n);
-    if (!s) {
-      const width = embWidth(this.sizes);
-      const seq = new Map<string, { seq: Float32Array; mask: Float32Array }>();
-      for (const e of this.embedded) {
-        if (!e.slot) seq.set(e.key, { seq: new Float32Array(n * e.length * e.table.dim), mask: new Float32Array(n * e.length) });
-      }
-      const masks = new Map(this.dropoutInputs.map((d) => [d.name, new Float32Array(n * d.width)]));
-      s = { emb: new Float32Array(n * width), wide: new Float32Array(n * this.outputs), wideK: new Float32Array(n), seq, labels: new Float32Array(n * this.outputs), masks };
-      if (this.scratch.size > 8) this.scratch.clear();
-      this.scratch.set(n, s);
-    }
-    return s;
-  }
-
-  /** Gathers embeddings and computes wide logits: the graph's data inputs for this batch. */
+  /** The graph's data inputs for this batch: every part's feeds (wide logits, gathered embeddings, numerics, masks). */
   private inputs(batch: ModelBatch, training: boolean): Record<string, ExecTensor> {
-    const n = batch.size;
-    const s = this.buffers(n);
     const feeds: Record<string, ExecTensor> = {};
-    const k = this.outputs;
-    if (this.wide.length > 0) {
-      const wb = requireBatch(batch.wide, 'wide', n);
-      this.wide.forEach((w, j) => {
-        w.logits(wb, s.wideK);
-        for (let b = 0; b < n; b++) s.wide[b * k + j] = s.wideK[b] as number;
-      });
-      feeds.wide_logit = { type: 'float32', data: s.wide, dims: [n, k] };
-    }
-    if (this.embedded.length > 0 || this.sizes.denseWidth > 0) {
-      const db = this.embedded.length > 0 ? requireBatch(batch.deep, 'deep', n) : undefined;
-      let width = 0;
-      for (const e of this.embedded) {
-        const d = db as SparseBatch;
-        if (e.slot) {
-          gatherPooled(e.table, d, { ...e.slot, feature: featureIndex(d, e.key) }, s.emb);
-          width = e.slot.width;
-        } else {
-          const t = s.seq.get(e.key)!;
-          gatherSequence(e.table, d, { feature: featureIndex(d, e.key), maxLen: e.length }, t.seq, t.mask);
-          feeds[`seq_${e.key}`] = { type: 'float32', data: t.seq, dims: [n, e.length, e.table.dim] };
-          feeds[`mask_${e.key}`] = { type: 'float32', data: t.mask, dims: [n, e.length] };
-        }
-      }
-      if (width > 0) feeds.emb = { type: 'float32', data: s.emb, dims: [n, width] };
-      if (this.sizes.denseWidth > 0 && this.config.kind !== 'wide') {
-        const dense = batch.dense;
-        if (!dense || dense.length !== n * this.sizes.denseWidth) {
-          throw new WideDeepError('BATCH', `the dense block must be [${n}, ${this.sizes.denseWidth}], got ${dense?.length ?? 'none'} values`, { field: 'dense' });
-        }
-        feeds.num = { type: 'float32', data: dense, dims: [n, this.sizes.denseWidth] };
-      }
-    }
-    if (training) {
-      for (const d of this.dropoutInputs) {
-        const m = s.masks.get(d.name)!;
-        fillDropoutMask(this.dropoutRng, d.rate, m);
-        feeds[d.name] = { type: 'float32', data: m, dims: [n, d.width] };
-      }
-    }
+    for (const p of this.parts) p.feed(batch, feeds, training);
     return feeds;
   }
 
@@ -264,43 +190,36 @@ export class WideDeepModel {
     const n = batch.size;
     const labels = batch.labels;
     if (!labels || labels.length !== n) throw new WideDeepError('BATCH', `a training batch needs ${n} labels`, { field: 'labels' });
-    const s = this.buffers(n);
+    const onehot = this.labels.of(n);
     const k = this.outputs;
-    if (k === 1) s.labels.set(labels);
+    if (k === 1) onehot.set(labels);
     else {
-      s.labels.fill(0);
+      onehot.fill(0);
       for (let b = 0; b < n; b++) {
         const c = labels[b] as number;
         if (!(c >= 0 && c < k && Number.isInteger(c))) throw new WideDeepError('BATCH', `label ${c} of example ${b} is not a class index in [0, ${k})`, { field: 'labels' });
-        s.labels[b * k + c] = 1;
+        onehot[b * k + c] = 1;
       }
     }
     const feeds = this.inputs(batch, true);
     const weights = batch.weights ?? ones(n);
-    const deepLr = rates.deep ?? lrOf(this.config.optimizers.deep);
-    const r = await this.runner.step({ size: n, inputs: feeds, labels: s.labels, weights }, { deep: deepLr });
+    const dense: Record<string, number> = {};
+    this.groups.forEach((g, i) => {
+      for (const group of this.denseGroups[i] ?? []) dense[group] = rates[g.name] ?? g.baseRate;
+    });
+    const r = await this.runner.step({ size: n, inputs: feeds, labels: onehot, weights }, dense);
     const step = this.runner.steps;
     const avg = this.average;
     avg?.afterDenseStep();
-    const dWide = r.grads.get('wide_logit');
-    if (dWide) {
-      this.wide.forEach((w, j) => {
-        for (let b = 0; b < n; b++) s.wideK[b] = dWide[b * k + j] as number;
-        w.backward(batch.wide as SparseBatch, s.wideK, step, rates.wide, avg?.of(w.table));
-      });
-    }
-    const dEmb = r.grads.get('emb');
-    for (const e of this.embedded) {
-      const d = batch.deep as SparseBatch;
-      e.grads.reset();
-      if (e.slot) e.grads.addPooled(d, { ...e.slot, feature: featureIndex(d, e.key) }, dEmb as Float32Array);
-      else e.grads.addSequence(d, { feature: featureIndex(d, e.key), maxLen: e.length }, r.grads.get(`seq_${e.key}`) as Float32Array);
-      e.grads.apply(step, rates.embeddings, avg?.of(e.table));
-    }
+    const averageOf = (t: SparseTable) => avg?.of(t);
+    for (const p of this.parts) p.update({ batch, grads: r.grads, step, lr: rates[p.def.group], averageOf });
     return r.loss;
   }
 
-  /** Scores a batch with the current weights. The arrays are fresh copies; concurrent calls queue. */
+  /**
+   * Scores a batch with the current weights. The arrays are fresh copies; concurrent calls queue. A NaN or
+   * infinite output is an error naming the example's row (`checkFiniteOutput`), never a prediction.
+   */
   predict(batch: ModelBatch): Promise<Prediction> {
     return this.exclusive(() => this.score(batch));
   }
@@ -309,12 +228,14 @@ export class WideDeepModel {
     const feeds = this.inputs(batch, false);
     const r = await this.runner.predict({ size: batch.size, inputs: feeds });
     const wideLogits = feeds.wide_logit ? Float32Array.from(feeds.wide_logit.data as Float32Array) : new Float32Array(batch.size * this.outputs);
-    return { logits: Float32Array.from(r.logits), prediction: Float32Array.from(r.prediction), wideLogits };
+    const p = { logits: Float32Array.from(r.logits), prediction: Float32Array.from(r.prediction), wideLogits };
+    checkFiniteOutput(batch, p, this.outputs);
+    return p;
   }
 
   /** Every sparse table of the model (wide weights, embeddings), by name. */
   tables(): SparseTable[] {
-    return [...this.wide.map((w) => w.table), ...this.embedded.map((e) => e.table)];
+    return this.parts.flatMap((p) => p.tables);
   }
 
   /**
@@ -386,14 +307,3 @@ export interface ModelState {
 function ones(n: number): Float32Array {
   return new Float32Array(n).fill(1);
 }
-
-function lrOf(c: { lr: number }): number {
-  return c.lr;
-}
-
-function requireBatch(b: SparseBatch | undefined, which: string, n: number): SparseBatch {
-  if (!b) throw new WideDeepError('BATCH', `the model needs the ${which} SparseBatch`, { field: which });
-  if (b.batchSize !== n) throw new WideDeepError('BATCH', `the ${which} SparseBatch has ${b.batchSize} examples, the batch ${n}`, { field: which });
-  return b;
-}
-

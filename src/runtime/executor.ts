@@ -12,7 +12,7 @@ export interface ExecTensor {
 }
 
 export interface SessionOptions {
-  /** Intra-op threads (default: 2, the cores of the reference machine). */
+  /** Intra-op threads (node executor's default: every core this process may use, `availableCores()`). */
   readonly threads?: number;
 }
 
@@ -34,5 +34,3 @@ export interface Executor {
   readonly name: 'node' | 'web';
   createSession(model: Uint8Array, options?: SessionOptions): Promise<Session>;
 }
-
-export const DEFAULT_THREADS = 2;

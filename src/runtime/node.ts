@@ -1,9 +1,11 @@
-import { DEFAULT_THREADS, type Executor, type Session, type SessionOptions } from './executor.js';
+import { availableCores } from './cores.js';
+import type { Executor, Session, SessionOptions } from './executor.js';
 import { OrtSession } from './ort-session.js';
 
 /**
- * onnxruntime-node (native MLAS kernels). Intra-op threads = cores, spinning off: spinning threads would
- * fight the JavaScript thread for the two cores.
+ * onnxruntime-node (native MLAS kernels). Intra-op threads = the cores this process may use (`availableCores`:
+ * CPUs, lowered to a cgroup's CPU limit) unless `threads` is given; spinning off: spinning threads would fight
+ * the JavaScript thread for the cores.
  */
 export const nodeExecutor: Executor = {
   name: 'node',
@@ -12,7 +14,7 @@ export const nodeExecutor: Executor = {
     const session = await ort.InferenceSession.create(model, {
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
-      intraOpNumThreads: options.threads ?? DEFAULT_THREADS,
+      intraOpNumThreads: options.threads ?? availableCores(),
       interOpNumThreads: 1,
       extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
     });

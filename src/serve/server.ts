@@ -4,7 +4,7 @@ import type { FittedSpec } from '../features/fitted-spec.js';
 import type { WideDeepModel } from '../model/wide-deep.js';
 import { WideDeepError } from '../core/errors.js';
 import { labelSources } from '../features/labels.js';
-import { inputColumns } from '../features/checks.js';
+import { inputColumns, numericInputs } from '../features/checks.js';
 import { rowsToChunk } from '../features/rows.js';
 import { transform } from '../features/transform.js';
 import { explainRows, predictionRows } from '../model/explain.js';
@@ -28,8 +28,10 @@ import { modelBatchOf } from '../model/from-spec.js';
  * label and weight columns aside): a misspelt column shows there instead of passing as missing unseen.
  *
  * A bad request is answered 4xx with {"error":{code, message, row?, field?, fix?}} naming the row (1-based,
- * in request order) and the field; nothing else is affected. Requests are scored one batch at a time
- * (WideDeepModel.predict queues), in arrival order.
+ * in request order) and the field; nothing else is affected. A value that is not finite once transformed to
+ * float32 (1e40, say) is such a bad row. A model whose output for a row is NaN or infinite is answered 500
+ * with the same error shape (code RUNTIME) naming the row, never with a null prediction. Requests are scored
+ * one batch at a time (WideDeepModel.predict queues), in arrival order.
  */
 export interface ServeOptions {
   /** Interface to listen on. Default 127.0.0.1 (this machine only); '0.0.0.0' for every interface. */
@@ -74,9 +76,9 @@ export async function serveModel(model: WideDeepModel, spec: FittedSpec, options
   const maxRows = options.maxRows ?? DEFAULT_MAX_ROWS;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const counts = { ok: 0, clientErrors: 0, serverErrors: 0 };
-  const inputs = inputColumns(spec);
-  const known = new Set([...inputs, ...(spec.label !== null ? labelSources(spec.label).map((s) => s.source) : [])]);
-  const metadata = { outputs: model.outputs, ...(spec.label?.kind === 'multiclass' ? { classes: spec.label.classes } : {}), inputs };
+  const inputs = { columns: inputColumns(spec), numeric: numericInputs(spec) };
+  const known = new Set([...inputs.columns, ...(spec.label !== null ? labelSources(spec.label).map((s) => s.source) : [])]);
+  const metadata = { outputs: model.outputs, ...(spec.label?.kind === 'multiclass' ? { classes: spec.label.classes } : {}), inputs: inputs.columns };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0];
@@ -198,8 +200,8 @@ function parseRequest(text: string, maxRows: number, known: ReadonlySet<string>)
 }
 
 /** Scores one request's rows (one batch); a row the transform refuses is a 400 naming it. */
-async function score(model: WideDeepModel, spec: FittedSpec, r: PredictRequest, inputs: readonly string[]): Promise<unknown> {
-  const fb = transform(spec, rowsToChunk(r.rows, { source: 'request', columns: inputs }), { mode: 'serve', onBadRow: 'error' });
+async function score(model: WideDeepModel, spec: FittedSpec, r: PredictRequest, inputs: { columns: readonly string[]; numeric: readonly string[] }): Promise<unknown> {
+  const fb = transform(spec, rowsToChunk(r.rows, { source: 'request', ...inputs }), { mode: 'serve', onBadRow: 'error' });
   // A request scores every row it sends or none (a bad row is a 400, never a shorter answer).
   const batch = modelBatchOf(fb);
   if (r.explain) {
@@ -213,12 +215,15 @@ function ignoredOf(r: PredictRequest): { ignoredColumns?: readonly string[] } {
   return r.ignored.length > 0 ? { ignoredColumns: r.ignored } : {};
 }
 
-/** The HTTP status and body of a failure: a refused request, a row the transform refuses, or a bug (500). */
+/**
+ * The HTTP status and body of a failure: a refused request, a row the transform refuses (400), a row the model
+ * cannot score (500 naming the row: a NaN or infinite output, `checkFiniteOutput`), or a bug (500).
+ */
 function asHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
-  if (err instanceof WideDeepError && (err.code === 'DATA' || err.code === 'CONFIG' || err.code === 'BATCH')) {
+  if (err instanceof WideDeepError && (err.code === 'DATA' || err.code === 'CONFIG' || err.code === 'BATCH' || err.code === 'RUNTIME')) {
     const { row, field, fix } = err.details;
-    return new HttpError(400, err.code, err.reason, { ...(row !== undefined ? { row } : {}), ...(field !== undefined ? { field } : {}), ...(fix !== undefined ? { fix } : {}) });
+    return new HttpError(err.code === 'RUNTIME' ? 500 : 400, err.code, err.reason, { ...(row !== undefined ? { row } : {}), ...(field !== undefined ? { field } : {}), ...(fix !== undefined ? { fix } : {}) });
   }
   return new HttpError(500, 'INTERNAL', 'the server failed to score the request', { fix: 'see the server log' });
 }

@@ -15,6 +15,10 @@ export class AdagradRowOptimizer implements RowOptimizer {
   readonly type = 'adagrad';
   readonly config: AdagradConfig;
 
+  get baseRate(): number {
+    return this.config.lr;
+  }
+
   constructor(config: AdagradConfig) {
     this.config = config;
   }

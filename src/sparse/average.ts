@@ -1,4 +1,5 @@
 import { WideDeepError } from '../core/errors.js';
+import type { RowGradients } from './row-gradients.js';
 import type { SparseTable } from './table.js';
 
 /**
@@ -29,6 +30,13 @@ export class TableAverage {
     this.decay = decay;
     this.values = table.exportWeights();
     this.synced = new Float64Array(table.numRows).fill(step);
+  }
+
+  /** Applies `grads` (gradients of this average's table) at step `step`, keeping the average exact around the update. */
+  update(grads: RowGradients, step: number, lr?: number): void {
+    this.beforeUpdate(grads.rows, grads.count, step);
+    grads.apply(step, lr);
+    this.afterUpdate(grads.rows, grads.count, step);
   }
 
   /** Before rows `rows[0..count)` are updated at step `step`: their averages brought to step - 1 with the weights they still have. */

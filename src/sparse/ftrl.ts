@@ -22,6 +22,10 @@ export class FtrlRowOptimizer implements RowOptimizer {
   readonly type = 'ftrl';
   readonly config: FtrlConfig;
 
+  get baseRate(): number {
+    return this.config.alpha;
+  }
+
   constructor(config: FtrlConfig) {
     this.config = config;
   }

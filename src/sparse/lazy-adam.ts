@@ -20,6 +20,10 @@ export class LazyAdamRowOptimizer implements RowOptimizer {
   readonly type = 'lazy-adam';
   readonly config: LazyAdamConfig;
 
+  get baseRate(): number {
+    return this.config.lr;
+  }
+
   constructor(config: LazyAdamConfig) {
     this.config = config;
   }

@@ -1,6 +1,5 @@
 import { WideDeepError } from '../core/index.js';
 import type { SparseBatch } from '../core/index.js';
-import type { TableAverage } from './average.js';
 import { RowSlotMap } from './row-slot-map.js';
 import type { PooledSlot, SequenceSlot } from './slots.js';
 import { checkPooledSlot, checkSequenceSlot, idOutOfRange } from './slots.js';
@@ -134,14 +133,12 @@ export class RowGradients {
 
   /**
    * One optimizer update per unique row (`step` is the global 1-based step, `lr` overrides the base rate).
-   * `average`, when the table's weights are averaged, is kept up to date around the update.
+   * A table whose weights are averaged is updated through its `TableAverage.update` instead.
    */
-  apply(step: number, lr?: number, average?: TableAverage): void {
+  apply(step: number, lr?: number): void {
     const t = this.table;
     const { rows, count } = this.map;
-    average?.beforeUpdate(rows, count, step);
     t.optimizer.updateRows(t.data, t.dim, rows, count, this.grads, step, lr);
-    average?.afterUpdate(rows, count, step);
   }
 
   /** Grows the hash map and gradient buffer to hold `extra` more unique rows (no growth inside loops). */

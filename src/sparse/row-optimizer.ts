@@ -17,6 +17,8 @@ export interface RowOptimizer {
   readonly type: RowOptimizerType;
   /** Normalised config with every default filled in; round-trips through JSON. */
   readonly config: RowOptimizerConfig;
+  /** The base learning rate a schedule scales (FTRL's alpha, the others' lr): what `lr` overrides. */
+  readonly baseRate: number;
   /** Floats of optimizer state per row for rows of `dim` weights. */
   stateWidth(dim: number): number;
   /** Writes the initial state of rows [rowStart, rowEnd) (weights are left alone). */

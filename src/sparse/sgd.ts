@@ -9,6 +9,10 @@ export class SgdRowOptimizer implements RowOptimizer {
   readonly type = 'sgd';
   readonly config: SgdConfig;
 
+  get baseRate(): number {
+    return this.config.lr;
+  }
+
   constructor(config: SgdConfig) {
     this.config = config;
   }

@@ -1,6 +1,5 @@
 import { WideDeepError } from '../core/index.js';
 import type { SparseBatch } from '../core/index.js';
-import type { TableAverage } from './average.js';
 import { checkKeys, expectObject, readInt, readString } from './config-check.js';
 import type { RowOptimizerConfig, RowOptimizerConfigInput } from './row-optimizer.js';
 import { parseRowOptimizerConfig } from './row-optimizer.js';
@@ -151,12 +150,19 @@ export class WideLinear {
   }
 
   /**
-   * One optimizer step from dLogits = d(loss)/d(logit) per example: the weight of every fired id gets
-   * sum over its occurrences of dLogits[b] * value, the bias gets sum_b dLogits[b]; then one update per
-   * unique row. `step` is the global 1-based step, `lr` overrides the base rate (alpha for FTRL), `average`
-   * is the table's weight average when there is one.
+   * One optimizer step from dLogits = d(loss)/d(logit) per example (`gradients`, then one update per unique
+   * row). `step` is the global 1-based step, `lr` overrides the base rate (alpha for FTRL).
    */
-  backward(batch: SparseBatch, dLogits: Float32Array, step: number, lr?: number, average?: TableAverage): void {
+  backward(batch: SparseBatch, dLogits: Float32Array, step: number, lr?: number): void {
+    this.gradients(batch, dLogits).apply(step, lr);
+  }
+
+  /**
+   * The per-row gradients of one step from dLogits = d(loss)/d(logit) per example, not yet applied: the
+   * weight of every fired id gets sum over its occurrences of dLogits[b] * value, the bias gets
+   * sum_b dLogits[b]. The result is this model's reused `RowGradients` (apply it before the next call).
+   */
+  gradients(batch: SparseBatch, dLogits: Float32Array): RowGradients {
     const B = batch.batchSize;
     if (dLogits.length < B) {
       throw new WideDeepError('SHAPE', `dLogits holds ${dLogits.length} floats, needs batchSize = ${B}`, { field: 'dLogits' });
@@ -183,7 +189,7 @@ export class WideLinear {
         }
       }
     }
-    grads.apply(step, lr, average);
+    return grads;
   }
 
   /** The terms that fired for example `b` (for explanations), with the bias and the resulting logit. */

@@ -54,6 +54,11 @@ export const trainSchema = z.strictObject({
     .optional(),
   /** Keep a checkpoint after every epoch (needed for --resume). */
   checkpoint: z.boolean().default(true),
+  /**
+   * ONNX Runtime intra-op threads for training (fit, experiment trials). Absent: every available core, or one for
+   * a tiny dense part (src/model/forward.ts, autoThreads). `--threads` wins over it. May change on --resume.
+   */
+  threads: z.number().int().positive().optional(),
 });
 
 export type TrainConfigInput = z.input<typeof trainSchema>;

@@ -1,11 +1,6 @@
 import { WideDeepError } from '../core/errors.js';
 import { valuesArray } from '../data/chunk.js';
-import { type ReadOptions, getColumn, readAll, sliceRows } from '../data/index.js';
-import { loadAdult } from '../data/datasets/adult.js';
-import { loadCriteo } from '../data/datasets/criteo.js';
-import { loadMovieLens100k } from '../data/datasets/movielens.js';
-import { randomSplit } from '../data/splits.js';
-import { syntheticData } from '../data/synthetic.js';
+import { getColumn, sliceRows } from '../data/index.js';
 import type { RowChunk } from '../data/types.js';
 import { fitResolved } from '../features/fit.js';
 import type { FittedSpec } from '../features/fitted-spec.js';
@@ -16,67 +11,13 @@ import type { ModelBatch } from '../model/sizes.js';
 import { WideDeepModel, type ModelState } from '../model/wide-deep.js';
 import type { Executor } from '../runtime/executor.js';
 import { checkRefit } from './config.js';
-import type { DataConfig, RunConfig, StreamConfig } from './run-config.js';
-import { StreamData, loadStreamSplit } from './stream-source.js';
+import type { RunConfig, StreamConfig } from './run-config.js';
+import { StreamData } from './stream-source.js';
+import { type RunData, loadRunData, skippedLine } from './run-data.js';
 import { memorySource } from './memory-source.js';
 import { recencyWeights } from './recency-weights.js';
 import { validationSplitOf } from './validation-split.js';
 import { type EpochRecord, type EvalOptions, type EvalSet, type Metrics, type TrainEvents, type TrainResult, type TrainerState, type TrainSource, evaluateBatches, evaluateModel, train } from './trainer.js';
-
-/** Train and test rows of a run, with what identifies the data (for bundles and result files). */
-export interface RunData {
-  readonly train: RowChunk;
-  readonly test: RowChunk;
-  readonly fingerprint: Record<string, unknown>;
-  /** Column of user ids for per-user ranking metrics, when the data has users. */
-  readonly userColumn: string | null;
-  /**
-   * When the data has users and times: the time column, and the column that breaks ties in time (the item),
-   * ordering each user's rows as a per-user time split does (train.validationSplit: per-user-time).
-   */
-  readonly timeOrder: { readonly time: string; readonly tie: string } | null;
-}
-
-/**
- * Loads the dataset of a run config and splits it into train and test. With data.stream, the rows are split
- * as stream mode splits them (a test file, or the row hash), though read into memory.
- */
-export async function loadRunData(data: DataConfig, seed: number): Promise<RunData> {
-  if (data.stream !== undefined) {
-    // Stream mode holds test rows out by a hash of the row number: the same rows here.
-    const s = await loadStreamSplit(data, seed);
-    return { train: s.train, test: s.test, fingerprint: s.fingerprint, userColumn: null, timeOrder: null };
-  }
-  const dataDir = data.dataDir !== undefined ? { dataDir: data.dataDir } : {};
-  switch (data.dataset) {
-    case 'synthetic': {
-      const all = syntheticData({ seed, ...data.synthetic }, { rows: data.rows });
-      const { train, test } = randomSplit(all, { testFraction: data.testFraction, seed });
-      return { train, test, fingerprint: { dataset: 'synthetic', seed, rows: data.rows, world: data.synthetic }, userColumn: 'user_id', timeOrder: { time: 'timestamp', tie: 'app_id' } };
-    }
-    case 'adult': {
-      const a = await loadAdult({ ...dataDir, onBadRow: data.onBadRow });
-      return { train: a.train, test: a.test, fingerprint: { dataset: 'adult', train: a.train.source, rows: [a.train.numRows, a.test.numRows] }, userColumn: null, timeOrder: null };
-    }
-    case 'movielens-100k': {
-      const m = await loadMovieLens100k(dataDir);
-      // The order of the dataset's own per-user test split: (timestamp, item_id).
-      return { train: m.train, test: m.test, fingerprint: { dataset: 'movielens-100k', rows: [m.train.numRows, m.test.numRows] }, userColumn: 'user_id', timeOrder: { time: 'timestamp', tie: 'item_id' } };
-    }
-    case 'criteo': {
-      const c = await loadCriteo({ ...dataDir, onBadRow: data.onBadRow });
-      const { train, test } = randomSplit(c.data, { testFraction: data.testFraction, seed });
-      return { train, test, fingerprint: { dataset: 'criteo', source: c.data.source, rows: c.data.numRows }, userColumn: null, timeOrder: null };
-    }
-    case 'files': {
-      const read = async (f: NonNullable<DataConfig['train']>): Promise<RowChunk> => (await readAll({ ...f, onBadRow: data.onBadRow } as ReadOptions)).data;
-      const trainAll = await read(data.train as NonNullable<DataConfig['train']>);
-      if (data.test) return { train: trainAll, test: await read(data.test), fingerprint: { dataset: 'files', train: data.train?.path, test: data.test.path }, userColumn: null, timeOrder: null };
-      const { train, test } = randomSplit(trainAll, { testFraction: data.testFraction, seed });
-      return { train, test, fingerprint: { dataset: 'files', train: data.train?.path }, userColumn: null, timeOrder: null };
-    }
-  }
-}
 
 /** Transforms rows into model batches of `batchSize` (in order). */
 export function batchesOf(spec: FittedSpec, rows: RowChunk, batchSize: number): ModelBatch[] {
@@ -135,6 +76,8 @@ export interface FitOutcome {
 export interface FitOptions {
   readonly events?: TrainEvents;
   readonly executor?: Executor;
+  /** ONNX Runtime intra-op threads; wins over the config's train.threads (absent both: the model's default). */
+  readonly threads?: number;
   /** Continue from a checkpoint written by events.onCheckpoint (same config, same seed). */
   readonly resume?: { readonly spec: FittedSpec; readonly model: ModelState; readonly trainer: TrainerState; readonly best?: ModelState };
   /** Start from an earlier model's weights (see warmStart). */
@@ -212,6 +155,8 @@ export async function fitRun(config: RunConfig, options: FitOptions = {}): Promi
 
 async function prepareMemory(config: RunConfig, options: FitOptions): Promise<Prepared> {
   const data = options.data ?? (await loadRunData(config.data, config.seed));
+  const skipped = skippedLine(data.reads ?? []);
+  if (skipped !== null) options.log?.(skipped);
   const split = validationSplitOf(data, config);
   const weights = recencyWeights(split.train, config.train, data, config.data.dataset);
   const spec = options.resume?.spec ?? (await fitResolved(config.features, [split.train]));
@@ -298,7 +243,12 @@ function streamedRunData(fingerprint: Record<string, unknown>): RunData {
 }
 
 function createModel(config: RunConfig, options: FitOptions, spec: FittedSpec): Promise<WideDeepModel> {
-  return WideDeepModel.create(modelSizesOf(spec), config.model, { seed: config.seed, ...(options.executor ? { executor: options.executor } : {}) });
+  const threads = options.threads ?? config.train.threads;
+  return WideDeepModel.create(modelSizesOf(spec), config.model, {
+    seed: config.seed,
+    ...(options.executor ? { executor: options.executor } : {}),
+    ...(threads !== undefined ? { threads } : {}),
+  });
 }
 
 async function trainAndEvaluate(config: RunConfig, options: FitOptions, prepared: Prepared, t0: number): Promise<FitOutcome> {

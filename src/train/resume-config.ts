@@ -9,10 +9,11 @@ import { type RunConfig, parseRunConfig } from './run-config.js';
  * written out with its default value is no change) and refuses a resume where they differ.
  *
  * May change: how long the run goes on (`train.epochs`, `train.maxSteps`: resuming for more epochs is
- * continuing it), whether it keeps checkpoints, the data directory (the data is found elsewhere, not other
+ * continuing it), whether it keeps checkpoints, the intra-op threads (the machine the run goes on on may have
+ * other cores; results agree to the last digits), the data directory (the data is found elsewhere, not other
  * data) and the description.
  */
-const MAY_CHANGE: ReadonlySet<string> = new Set(['train.epochs', 'train.maxSteps', 'train.checkpoint', 'data.dataDir']);
+const MAY_CHANGE: ReadonlySet<string> = new Set(['train.epochs', 'train.maxSteps', 'train.checkpoint', 'train.threads', 'data.dataDir']);
 
 /** Paths (`train.ema.decay`, `model.deep.hidden[1]`) where the effective configs differ, in key order. */
 export function configDifferences(recorded: RunConfig, current: RunConfig): string[] {
@@ -43,7 +44,7 @@ export function checkResumeConfig(current: RunConfig, recordedRaw: unknown, reco
   throw new WideDeepError('CONFIG', `--resume: the config differs from the checkpointed run's at ${shown.join(', ')}${more}; the resumed run would not end as the uninterrupted one`, {
     file: checkpoint,
     field: paths[0] as string,
-    fix: 'resume with the config (and --seed) the run started with, or start over without --resume; only train.epochs, train.maxSteps, train.checkpoint and the data directory may change',
+    fix: 'resume with the config (and --seed) the run started with, or start over without --resume; only train.epochs, train.maxSteps, train.checkpoint, train.threads and the data directory may change',
   });
 }
 

@@ -98,11 +98,15 @@ async function readOptionsOf(data: DataConfig, chunkSize: number): Promise<{ tra
  * A stream-mode data section read into memory, split as stream mode splits it (the test file, or the rows
  * the row hash holds out as test): for `loadRunData`, so that `widedeep eval` scores the same test rows.
  */
-export async function loadStreamSplit(data: DataConfig, seed: number): Promise<{ train: RowChunk; test: RowChunk; fingerprint: Record<string, unknown> }> {
+export async function loadStreamSplit(data: DataConfig, seed: number): Promise<{ train: RowChunk; test: RowChunk; fingerprint: Record<string, unknown>; reads: ReadSummary[] }> {
   const stream = data.stream as StreamConfig;
   const o = await readOptionsOf(data, stream.chunkSize);
   const reader = await openTable(o.train);
-  if (o.test) return { train: await reader.readAll(), test: await (await openTable(o.test)).readAll(), fingerprint: o.fingerprint };
+  if (o.test) {
+    const testReader = await openTable(o.test);
+    const train = await reader.readAll();
+    return { train, test: await testReader.readAll(), fingerprint: o.fingerprint, reads: [reader.summary, testReader.summary] };
+  }
   const h: HoldOut = { seed, testFraction: data.testFraction, validationFraction: 0 };
   const train: RowChunk[] = [];
   const test: RowChunk[] = [];
@@ -111,7 +115,7 @@ export async function loadStreamSplit(data: DataConfig, seed: number): Promise<{
     if (p.train) train.push(p.train);
     if (p.test) test.push(p.test);
   }
-  return { train: concatChunks(train), test: concatChunks(test), fingerprint: o.fingerprint };
+  return { train: concatChunks(train), test: concatChunks(test), fingerprint: o.fingerprint, reads: [reader.summary] };
 }
 
 /**
@@ -250,6 +254,11 @@ export class StreamData {
   /** Where the test rows come from: the test file, or the rows held out of the training file. */
   get testSource(): string {
     return this.testReader ? this.testReader.source : `${this.trainReader.source} (held-out test rows)`;
+  }
+
+  /** What the reader of the last test pass read and skipped (the whole training file, for held-out rows). */
+  get testSummary(): ReadSummary {
+    return (this.testReader ?? this.trainReader).summary;
   }
 
   /** Test rows read by the last test pass (before the transform's skips). */

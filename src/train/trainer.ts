@@ -146,18 +146,9 @@ function flatten(r: Record<string, unknown>, prefix = ''): Record<string, number
   return out;
 }
 
+/** Every parameter group's rate at `step`: the schedule applied to the group's base rate. */
 function rates(model: WideDeepModel, config: TrainConfig, step: number, totalSteps: number): GroupRates {
-  const o = model.config.optimizers;
-  const base = {
-    wide: 'alpha' in o.wide ? (o.wide.alpha as number) : (o.wide as { lr: number }).lr,
-    embeddings: 'alpha' in o.embeddings ? (o.embeddings.alpha as number) : (o.embeddings as { lr: number }).lr,
-    deep: o.deep.lr,
-  };
-  return {
-    wide: lrAt(config.schedule, base.wide, step, totalSteps),
-    embeddings: lrAt(config.schedule, base.embeddings, step, totalSteps),
-    deep: lrAt(config.schedule, base.deep, step, totalSteps),
-  };
+  return Object.fromEntries(model.groups.map((g) => [g.name, lrAt(config.schedule, g.baseRate, step, totalSteps)]));
 }
 
 /** Options of `train`. */

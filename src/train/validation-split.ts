@@ -1,7 +1,7 @@
 import { WideDeepError } from '../core/errors.js';
 import { perUserSplit, randomSplit } from '../data/splits.js';
 import type { RowChunk } from '../data/types.js';
-import type { RunData } from './pipeline.js';
+import type { RunData } from './run-data.js';
 import type { RunConfig } from './run-config.js';
 
 /**

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, existsSync, writeFileSync, truncateSync, rea
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { currentDir } from '../../src/artifact/atomic-dir.js';
 import { loadBundle, readBundle, saveBundle } from '../../src/artifact/bundle.js';
 import { evalSetOf, fitRun } from '../../src/train/pipeline.js';
 import { parseRunConfig } from '../../src/train/run-config.js';
@@ -32,7 +33,8 @@ describe('model bundles', () => {
   it('rejects a truncated, corrupt or mismatched bundle with a message naming the file and the fix', async () => {
     const { outcome, dir } = await trained();
     await outcome.model.release();
-    const bin = join(dir, 'weights.bin');
+    const files = await currentDir(dir); // dir/v-1, which dir/current names
+    const bin = join(files, 'weights.bin');
     const original = readFileSync(bin);
     truncateSync(bin, original.length - 8);
     await expect(readBundle(dir)).rejects.toThrow(/weights\.bin.*truncated.*fix/);
@@ -41,28 +43,32 @@ describe('model bundles', () => {
     writeFileSync(bin, flipped);
     await expect(readBundle(dir)).rejects.toThrow(/sha256/);
     writeFileSync(bin, original);
-    const manifest = readFileSync(join(dir, 'manifest.json'), 'utf8');
-    writeFileSync(join(dir, 'manifest.json'), manifest.slice(0, manifest.length / 2));
+    const manifest = readFileSync(join(files, 'manifest.json'), 'utf8');
+    writeFileSync(join(files, 'manifest.json'), manifest.slice(0, manifest.length / 2));
     await expect(readBundle(dir)).rejects.toThrow(/manifest\.json is not valid JSON/);
     const m = JSON.parse(manifest) as { tensors: { name: string }[]; formatVersion: number };
     m.tensors[0]!.name = 'emb.nope';
-    writeFileSync(join(dir, 'manifest.json'), JSON.stringify(m));
-    await expect(loadBundle(dir)).rejects.toThrow(/emb\.nope/);
+    writeFileSync(join(files, 'manifest.json'), JSON.stringify(m));
+    // Any edit of the manifest breaks its digest (the tensor checks behind it: bundle-check.test.ts).
+    await expect(loadBundle(dir)).rejects.toThrow(/manifest\.json does not match the bundle digest/);
     m.formatVersion = 99;
-    writeFileSync(join(dir, 'manifest.json'), JSON.stringify(m));
+    writeFileSync(join(files, 'manifest.json'), JSON.stringify(m));
     await expect(readBundle(dir)).rejects.toThrow(/newer/);
     await expect(readBundle(join(dir, 'missing'))).rejects.toThrow(/not a widedeep model bundle/);
   });
 
   it('a failed save leaves the previous bundle intact and no temp files', async () => {
     const { outcome, dir, config } = await trained();
-    const before = readFileSync(join(dir, 'weights.bin'));
+    const files = await currentDir(dir);
+    const before = readFileSync(join(files, 'weights.bin'));
     const state = outcome.model.exportState('weights');
     const bad = { ...state, tensors: new Map([...state.tensors, ['bad', { buffer: null } as unknown as Float32Array]]) };
     await expect(saveBundle(dir, { config: config.raw, model: config.model, spec: outcome.spec, seed: 1, state: bad })).rejects.toThrow();
-    expect(readFileSync(join(dir, 'weights.bin')).equals(before)).toBe(true);
+    expect(await currentDir(dir)).toBe(files);
+    expect(readFileSync(join(files, 'weights.bin')).equals(before)).toBe(true);
     expect(readdirSync(join(dir, '..')).filter((f) => f.includes('.tmp-'))).toEqual([]);
-    expect(existsSync(join(dir, 'manifest.json'))).toBe(true);
+    expect(readdirSync(dir).sort()).toEqual(['current', 'v-1']);
+    expect(existsSync(join(files, 'manifest.json'))).toBe(true);
     await outcome.model.release();
   });
 });

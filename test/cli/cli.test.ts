@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { currentDir } from '../../src/artifact/atomic-dir.js';
 import { jsonLines, runCli } from '../helpers/cli.js';
 import { smallConfig, writeConfig } from '../helpers/small-config.js';
 
@@ -15,7 +16,7 @@ describe('widedeep CLI', () => {
     expect(lines.filter((l) => l.event === 'epoch')).toHaveLength(2);
     const final = lines.find((l) => l.event === 'final') as { test: { auc: number } };
     expect(final.test.auc).toBeGreaterThan(0.6);
-    expect(existsSync(join(out, 'model', 'manifest.json'))).toBe(true);
+    expect(existsSync(join(await currentDir(join(out, 'model')), 'manifest.json'))).toBe(true);
 
     const rows = [
       { user_id: 'u1', app_id: 'a1', app_category: 'cat01', country: 'cty00', installed_apps: ['a2', 'a3'], age: 31 },
@@ -88,7 +89,8 @@ describe('widedeep CLI', () => {
     const [dir, path] = writeConfig(config);
     const out = join(dir, 'run');
     expect((await runCli(['fit', '--config', path, '--out', out, '--epochs', '1'])).code).toBe(0);
-    const checkpoint = readFileSync(join(out, 'checkpoint', 'manifest.json'), 'utf8');
+    const manifest = join(await currentDir(join(out, 'checkpoint')), 'manifest.json');
+    const checkpoint = readFileSync(manifest, 'utf8');
     const [, changed] = writeConfig({ ...config, train: { ...(config.train as object), ema: { decay: 0.99 } } });
     const r = await runCli(['fit', '--config', changed, '--out', out, '--resume']);
     expect(r.code).toBe(2);
@@ -96,7 +98,7 @@ describe('widedeep CLI', () => {
     const seed = await runCli(['fit', '--config', path, '--out', out, '--resume', '--seed', '8']);
     expect(seed.code).toBe(2);
     expect(seed.stderr).toMatch(/seed \(checkpoint 3, now 8\)/);
-    expect(readFileSync(join(out, 'checkpoint', 'manifest.json'), 'utf8')).toBe(checkpoint);
+    expect(readFileSync(manifest, 'utf8')).toBe(checkpoint);
   });
 
   it('bad input: unknown option, unknown config key, missing file, corrupt bundle', async () => {

@@ -121,7 +121,7 @@ describe('CSV reader', () => {
     expect(cells(data, 'b')).toEqual(['x\r\n\r\ny', 'z']);
     expect([...data.rowNumbers]).toEqual([2, 4]);
     const { scanBlankRecords } = await import('../../src/data/line-scan.js');
-    expect(await scanBlankRecords(path, '"', '"')).toEqual({ blanks: [3], records: 4 });
+    expect(await scanBlankRecords(path, { quote: '"', escape: '"', delimiter: ',' })).toEqual({ blanks: [3], records: 4 });
   });
 });
 

@@ -129,6 +129,8 @@ describe('widedeep serve (HTTP on loopback)', () => {
       { body: { rows: [rows[0]], top: 3 }, status: 400, code: 'REQUEST', field: 'top' },
       { body: { rows: [rows[0], 7] }, status: 400, code: 'REQUEST', row: 2, field: 'rows' },
       { body: { rows: [rows[0], rows[1], { ...rows[2], age: 'old' }] }, status: 400, code: 'DATA', row: 3, field: 'age' },
+      // A number given as a string is named at its own row (it used to turn the column to strings, blamed on row 1).
+      { body: { rows: [rows[0], rows[1], { ...rows[2], age: '45' }] }, status: 400, code: 'DATA', row: 3, field: 'age' },
       { body: { rows: Array.from({ length: 51 }, () => rows[0]) }, status: 400, code: 'REQUEST', field: 'rows' },
       { body: { rows: Array.from({ length: 50 }, () => ({ ...rows[0], user_id: 'u'.repeat(2000) })) }, status: 413, code: 'TOO_LARGE' },
     ];

@@ -24,7 +24,7 @@ describe('TableAverage (lazy exponential moving average of a sparse table)', () 
       const k = 1 + rng.int(4);
       for (let i = 0; i < k; i++) grads.addScalar(rng.int(20), rng.normal());
       if (step === 7) grads.addScalar(rareRow, 2);
-      grads.apply(step, undefined, avg);
+      avg.update(grads, step);
       const w = table.exportWeights();
       for (let r = 0; r < ref.length; r++) ref[r] = decay * (ref[r] as number) + (1 - decay) * (w[r] as number);
       if (step === 50) avg.sync(step); // an evaluation mid-way does not change the averages
@@ -43,7 +43,7 @@ describe('TableAverage (lazy exponential moving average of a sparse table)', () 
     for (let step = 1; step <= 5; step++) {
       grads.reset();
       grads.addScalar(step, 1);
-      grads.apply(step, undefined, avg);
+      avg.update(grads, step);
     }
     avg.sync(5);
     const weights = table.exportWeights();

@@ -1,12 +1,14 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { currentDir } from '../../src/artifact/atomic-dir.js';
 import { fitResolved } from '../../src/features/fit.js';
 import { modelSizesOf } from '../../src/model/from-spec.js';
 import { type ModelState, WideDeepModel } from '../../src/model/wide-deep.js';
 import type { TrainConfig } from '../../src/train/config.js';
 import { memorySource } from '../../src/train/memory-source.js';
-import { checkRefitResume, evalSetOf, fitRun, loadRunData } from '../../src/train/pipeline.js';
+import { checkRefitResume, evalSetOf, fitRun } from '../../src/train/pipeline.js';
+import { loadRunData } from '../../src/train/run-data.js';
 import { parseRunConfig, type RunConfig } from '../../src/train/run-config.js';
 import { evaluateModel, train } from '../../src/train/trainer.js';
 import { catchError } from '../data/helpers.js';
@@ -183,7 +185,7 @@ describe('train.refit', () => {
     expect(final.refit.rows).toBe((await loadRunData(config.data, config.seed)).train.numRows);
     expect(lines.filter((l) => l.event === 'epoch' && l.refit === true)).toHaveLength(final.refit.epochs);
     expect(fit.stderr).toContain('refit: a fresh model on all');
-    const manifest = JSON.parse(readFileSync(join(out, 'model', 'manifest.json'), 'utf8')) as { metrics: { refit: { epochs: number } } };
+    const manifest = JSON.parse(readFileSync(join(await currentDir(join(out, 'model')), 'manifest.json'), 'utf8')) as { metrics: { refit: { epochs: number } } };
     expect(manifest.metrics.refit.epochs).toBe(final.refit.epochs);
 
     const wrong = await runCli(['fit', '--config', path, '--out', out, '--json', '--resume', '--warm-start', join(out, 'model')]);

@@ -40,6 +40,12 @@ describe('resume config check', () => {
     expect(configDifferences(base, same)).toEqual([]);
   });
 
+  it('train.threads may change: the machine a run goes on on may have other cores', () => {
+    const base = parseRunConfig(smallConfig());
+    expect(configDifferences(base, parseRunConfig(edited((c) => (c.train!.threads = 4))))).toEqual([]);
+    expect(() => checkResumeConfig(parseRunConfig(edited((c) => (c.train!.threads = 8))), edited((c) => (c.train!.threads = 2)), 3, 'ck')).not.toThrow();
+  });
+
   it('the error names the keys with both values, the checkpoint and the fix', () => {
     const recorded = smallConfig();
     const now = parseRunConfig(edited((c) => (c.train!.ema = { decay: 0.999 })));

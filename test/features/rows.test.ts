@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { WideDeepError } from '../../src/core/errors.js';
+import { rowsToChunk } from '../../src/features/rows.js';
+
+function errorOf(f: () => unknown): WideDeepError {
+  try {
+    f();
+  } catch (err) {
+    if (err instanceof WideDeepError) return err;
+    throw err;
+  }
+  throw new Error('expected a WideDeepError');
+}
+
+describe('rowsToChunk', () => {
+  it('refuses a row that is not an object (null, a number, a string, a list), naming its row', () => {
+    for (const [bad, what] of [
+      [null, 'got null'],
+      [42, 'got a number (42)'],
+      ['hello', 'got a string ("hello")'],
+      [[1, 2, 3], 'got a list'],
+    ] as const) {
+      const e = errorOf(() => rowsToChunk([{ a: 1 }, bad], { source: 'stdin', firstRowNumber: 7 }));
+      expect(e.code).toBe('DATA');
+      expect(e.details).toMatchObject({ file: 'stdin', row: 8 });
+      expect(e.message).toContain(`not a JSON object, ${what}`);
+      expect(e.details.fix).toMatch(/JSON object keyed by column/);
+    }
+  });
+
+  it('names the first bad row in row order, whatever the column, by the given row numbers', () => {
+    const rows = [{ a: 1, b: 'x' }, { a: 2, b: { x: 1 } }, { a: { y: 2 }, b: 'z' }];
+    expect(errorOf(() => rowsToChunk(rows, { rowNumbers: [3, 5, 9] })).details).toMatchObject({ row: 5, field: 'b' });
+    // The first value of a column decides list or single value; the row that disagrees is the bad one.
+    expect(errorOf(() => rowsToChunk([{ a: 'y' }, { a: ['x'] }])).details).toMatchObject({ row: 2, field: 'a' });
+    expect(rowsToChunk([{ a: 1 }, { b: 2 }], { rowNumbers: [4, 6] }).rowNumbers).toEqual(Int32Array.from([4, 6]));
+    expect(errorOf(() => rowsToChunk([{ a: 1 }], { rowNumbers: [1, 2] })).code).toBe('CONFIG');
+  });
+
+  it('a `numeric` column takes numbers and null only, and names the row of any other value', () => {
+    const e = errorOf(() => rowsToChunk([{ age: 31 }, { age: null }, { age: 'old' }], { numeric: ['age'] }));
+    expect(e.details).toMatchObject({ row: 3, field: 'age' });
+    expect(e.message).toContain('expected a number, got a string ("old")');
+    const chunk = rowsToChunk([{ age: 31 }, { age: null }], { numeric: ['age'] });
+    expect(Array.from(chunk.columns.get('age') as Float64Array)).toEqual([31, NaN]);
+  });
+});
