@@ -236,6 +236,8 @@ export async function train(model: WideDeepModel, source: TrainSource, config: T
     history.push(record);
     events.onEpoch?.(record);
     let isBest = false;
+    // This epoch's state: what the checkpoint holds (and, with restore-best, the best state when it is the best).
+    let state: ModelState | undefined;
     if (es && validation) {
       const v = validation[es.metric];
       if (v === undefined) {
@@ -248,10 +250,11 @@ export async function train(model: WideDeepModel, source: TrainSource, config: T
         best = { value: v, epoch };
         stale = 0;
         isBest = true;
-        if (es.restoreBest) bestState = model.exportState('full');
+        if (es.restoreBest) bestState = state = model.exportState('full');
       } else if (++stale > es.patience) stoppedEarly = true;
     }
-    if (events.onCheckpoint) await events.onCheckpoint(isBest && bestState ? bestState : model.exportState('full'), { epochsDone: epoch + 1, history, best, stale }, isBest);
+    // Never the stored best: a resumed run without restore-best holds an earlier epoch's there.
+    if (events.onCheckpoint) await events.onCheckpoint(state ?? model.exportState('full'), { epochsDone: epoch + 1, history, best, stale }, isBest);
     if (config.maxSteps > 0 && model.steps >= config.maxSteps) break;
   }
   if (es?.restoreBest && bestState && best && best.epoch !== history[history.length - 1]?.epoch) model.importState(bestState);

@@ -50,6 +50,23 @@ describe('training runs', () => {
     await resumed.model.release();
   });
 
+  it('a resumed run without restore-best checkpoints its current state at a new best epoch, not the stored best', async () => {
+    const raw = smallConfig({ epochs: 4 });
+    const config = parseRunConfig({ ...raw, train: { ...(raw.train as object), earlyStopping: { metric: 'auc', mode: 'max', patience: 3, restoreBest: false } } });
+    const saved = await checkpointOfKilledRun(config, 2);
+    // The stored best is an earlier state; a best value of 0 makes the next epoch a new best.
+    const stale = saved.model;
+    const checkpoints: { steps: number; isBest: boolean }[] = [];
+    const r = await fitRun(config, {
+      resume: { ...saved, best: stale, trainer: { ...saved.trainer, best: { value: 0, epoch: 0 } } },
+      events: { onCheckpoint: (state, _t, isBest) => void checkpoints.push({ steps: state.steps, isBest }) },
+    });
+    expect(checkpoints[0]?.isBest).toBe(true);
+    expect(checkpoints[0]?.steps).toBeGreaterThan(stale.steps);
+    expect(checkpoints[checkpoints.length - 1]?.steps).toBe(r.result.steps);
+    await r.model.release();
+  });
+
   it('warm start keeps the weights of known ids and starts new ones fresh', async () => {
     const first = await fitRun(parseRunConfig(smallConfig({ epochs: 3 })));
     const previous = { spec: first.spec, state: first.model.exportState('weights') };
