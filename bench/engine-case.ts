@@ -4,7 +4,9 @@
  *
  *   npx tsx bench/engine-case.ts --case small|criteo|criteo_small|gru|score|memory [--steps N] [--warmup W] [--repeats R]
  *       [--threads T]   (ONNX Runtime intra-op threads; default: every available core, as WideDeepModel.create)
+ *       [--sparse-workers W]   (worker threads for the embedding tables, WideDeepModel.create's sparseWorkers; default none)
  */
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Rng } from '../src/core/rng.js';
 import type { SparseBatch } from '../src/core/sparse-batch.js';
@@ -13,7 +15,7 @@ import type { ModelBatch, ModelSizes } from '../src/model/sizes.js';
 import { availableCores } from '../src/runtime/cores.js';
 import { WideDeepModel } from '../src/model/wide-deep.js';
 
-interface TabularSpec {
+export interface TabularSpec {
   readonly batch: number;
   readonly nCat: number;
   readonly vocab: number;
@@ -24,11 +26,11 @@ interface TabularSpec {
   readonly crossBuckets: number;
 }
 
-const SMALL: TabularSpec = { batch: 1024, nCat: 9, vocab: 1000, dim: 8, nNum: 5, mlp: [256, 128, 64], zipf: 0, crossBuckets: 10_000 };
-const CRITEO: TabularSpec = { batch: 2048, nCat: 26, vocab: 100_000, dim: 16, nNum: 13, mlp: [1024, 512, 256], zipf: 1.1, crossBuckets: 0 };
+export const SMALL: TabularSpec = { batch: 1024, nCat: 9, vocab: 1000, dim: 8, nNum: 5, mlp: [256, 128, 64], zipf: 0, crossBuckets: 10_000 };
+export const CRITEO: TabularSpec = { batch: 2048, nCat: 26, vocab: 100_000, dim: 16, nNum: 13, mlp: [1024, 512, 256], zipf: 1.1, crossBuckets: 0 };
 
 /** Same optimizers as the PyTorch peer: Adagrad (wide), lazy Adam (embeddings), Adam (dense). */
-const OPTIMIZERS = {
+export const OPTIMIZERS = {
   wide: { type: 'adagrad', lr: 0.05, initialAccumulator: 0.1 },
   embeddings: { type: 'lazy-adam', lr: 1e-3 },
   deep: { type: 'adam', lr: 1e-3 },
@@ -68,7 +70,7 @@ function bags(keys: string[], batch: number, ids: Int32Array[]): SparseBatch {
   return { keys, batchSize: batch, ids: flat, offsets };
 }
 
-function tabular(spec: TabularSpec, pool: number, rng: Rng): { sizes: ModelSizes; batches: ModelBatch[] } {
+export function tabular(spec: TabularSpec, pool: number, rng: Rng): { sizes: ModelSizes; batches: ModelBatch[] } {
   const keys = Array.from({ length: spec.nCat }, (_, f) => `c${f}`);
   const draw = sampler(spec.vocab, spec.zipf);
   const effect = Array.from({ length: spec.nCat }, () => Float64Array.from({ length: spec.vocab }, () => rng.normal() * (spec.nCat < 20 ? 0.6 : 0.3)));
@@ -297,9 +299,11 @@ async function main(): Promise<void> {
       pool: { type: 'string', default: '256' },
       wide: { type: 'string', default: 'adagrad' },
       threads: { type: 'string' },
+      'sparse-workers': { type: 'string' },
     },
   });
   const threads = values.threads !== undefined ? Number(values.threads) : undefined;
+  const sparseWorkers = Number(values['sparse-workers'] ?? 0);
   const c = values.case ?? 'small';
   const defaults: Record<string, [number, number, number]> = {
     small: [60, 10, 5],
@@ -322,14 +326,15 @@ async function main(): Promise<void> {
   const deep = c === 'gru' ? { type: 'gru' as const, sequence: 'hist', hidden: 64, head: { hidden: [128, 64] } } : { type: 'mlp' as const, hidden: (c === 'small' || c === 'score' ? SMALL : c === 'criteo_small' ? { mlp: [256, 128, 64] } : CRITEO).mlp };
   const wide = values.wide === 'ftrl' ? { type: 'ftrl' } : OPTIMIZERS.wide;
   const config: ModelConfigInput = { kind: 'wide_deep', deep, optimizers: { ...OPTIMIZERS, wide } };
-  const model = await WideDeepModel.create(sizes, config, { seed: Number(values.seed), ...(threads !== undefined ? { threads } : {}) });
+  const model = await WideDeepModel.create(sizes, config, { seed: Number(values.seed), sparseWorkers, ...(threads !== undefined ? { threads } : {}) });
   const out: Record<string, unknown> = { case: c, engine: 'widedeep', batch: batches[0]!.size, wide_optimizer: wide.type };
   if (c === 'score') Object.assign(out, await runScore(model, batches, steps, repeats));
   else Object.assign(out, await runTraining(model, batches, steps, warmup, repeats));
   if (c === 'memory' || c === 'criteo') Object.assign(out, bytesPerParam(model));
-  Object.assign(out, { peak_rss_mb: peakRssMb(), wall_s: (performance.now() - t0) / 1000, node: process.version, threads: threads ?? availableCores() });
+  Object.assign(out, { peak_rss_mb: peakRssMb(), wall_s: (performance.now() - t0) / 1000, node: process.version, threads: threads ?? availableCores(), sparse_workers: sparseWorkers });
   process.stdout.write(`${JSON.stringify(out)}\n`);
   await model.release();
 }
 
-await main();
+// Run as a script (bench/sparse-workers-case.ts imports the cases without running one).
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

@@ -31,3 +31,14 @@ describe('example configs', () => {
     });
   }
 });
+
+describe('examples/files.yaml (your own data, the shipped examples/clicks.csv)', () => {
+  it('trains in full to a test AUC that shows the planted signal, with its path relative to the config', async () => {
+    const config = await loadRunConfig(join(ROOT, 'examples', 'files.yaml'));
+    expect(config.data.train?.path).toBe(join(ROOT, 'examples', 'clicks.csv'));
+    const r = await fitRun(config);
+    await r.model.release();
+    expect(r.test.count).toBe(1000);
+    expect(r.test.auc).toBeGreaterThan(0.7);
+  });
+});

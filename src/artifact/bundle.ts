@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WideDeepError } from '../core/errors.js';
+import { VERSION } from '../core/version.js';
 import type { FittedSpec } from '../features/fitted-spec.js';
 import type { ModelConfig } from '../model/config.js';
 import { modelSizesOf } from '../model/from-spec.js';
@@ -14,7 +15,8 @@ import { BUNDLE_FORMAT_VERSION, type Manifest, bundleDigest, bundleError, parseM
 
 export { BUNDLE_FORMAT_VERSION, type Manifest } from './manifest.js';
 
-export const LIBRARY_VERSION = '0.1.0';
+/** The package version (package.json), recorded in every bundle and results line. */
+export const LIBRARY_VERSION = VERSION;
 
 export interface BundleContents {
   readonly config: unknown;

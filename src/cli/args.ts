@@ -1,18 +1,24 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { WideDeepError } from '../core/errors.js';
 import type { BadRowPolicy } from '../data/index.js';
+import { optionLabel } from './command.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-/** Parses a command's flags; an unknown or malformed flag is an error that lists the valid ones. */
+/**
+ * Parses a command's flags from its option table (the one `--help` prints); an unknown or malformed flag is
+ * an error that lists the valid ones.
+ */
 export function flags<O extends Options>(command: string, argv: string[], options: O): ReturnType<typeof parseArgs<{ options: O; args: string[]; allowPositionals: true; strict: true }>> {
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (err) {
     const valid = Object.entries(options)
-      .map(([k, o]) => `--${k}${o.type === 'string' ? ' <value>' : ''}`)
+      .map(([k, o]) => optionLabel(k, o))
       .join(', ');
-    throw new WideDeepError('CONFIG', `widedeep ${command}: ${(err as Error).message}`, { fix: `valid options: ${valid}` });
+    throw new WideDeepError('CONFIG', `widedeep ${command}: ${(err as Error).message}`, { fix: `valid options: ${valid} (widedeep ${command} --help says what each does)` });
   }
 }
 
@@ -31,7 +37,9 @@ export function intFlag(value: string | undefined, flag: string): number | undef
 }
 
 /** The `--threads n` flag of fit, eval, predict, serve and experiment: one definition, spread into each command's options. */
-export const THREADS_OPTION = { threads: { type: 'string' } } as const;
+export const THREADS_OPTION = {
+  threads: { type: 'string', value: 'n', help: "ONNX Runtime intra-op threads, >= 1", shown: "the config's train.threads where it trains, else every core" },
+} as const;
 
 /**
  * The value of `--threads`: ONNX Runtime intra-op threads, an integer >= 1; undefined when not given (then the
@@ -51,6 +59,32 @@ export function badRowFlag(value: string | undefined): BadRowPolicy | undefined 
     field: '--on-bad-row',
     fix: '--on-bad-row error (stop at the first bad row) or --on-bad-row skip (leave bad rows out and count them)',
   });
+}
+
+/** The value of `--epochs`: an integer >= 1 (a run of no epoch would write an untrained model). */
+export function epochsFlag(value: string | undefined): number | undefined {
+  const n = intFlag(value, 'epochs');
+  if (n === undefined || n >= 1) return n;
+  throw new WideDeepError('CONFIG', `epochs must be >= 1, got ${n}`, { field: '--epochs', fix: 'use e.g. --epochs 10, or leave it out to train for the config\'s train.epochs' });
+}
+
+/**
+ * A warning on stderr that does not stop the command: `widedeep <command>: warning: ... (fix: ...)`, or one
+ * JSON object `{"event":"warning","message","fix"}` under --json.
+ */
+export function warn(command: string, w: { readonly message: string; readonly fix?: string }, json = false): void {
+  if (json) log(JSON.stringify({ event: 'warning', message: w.message, ...(w.fix !== undefined ? { fix: w.fix } : {}) }));
+  else log(`widedeep ${command}: warning: ${w.message}${w.fix !== undefined ? ` (fix: ${w.fix})` : ''}`);
+}
+
+/** Creates the directory a command writes `file` into, with its parents (a fresh clone has no runs/). */
+export async function makeDirOf(file: string, flag = '--out'): Promise<void> {
+  const dir = dirname(file);
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    throw new WideDeepError('IO', `cannot create the directory ${dir}: ${(err as Error).message}`, { file, field: flag, fix: `choose another ${flag}, or make ${dirname(dir)} writable` });
+  }
 }
 
 /** Writes one line to stdout (results) or stderr (logs). */

@@ -6,10 +6,16 @@ import { transform } from '../features/transform.js';
 import { explainBatch } from '../model/explain.js';
 import { modelBatchOf } from '../model/from-spec.js';
 import { loadRunConfig } from '../train/run-config.js';
-import { flags, intFlag, log, out } from './args.js';
+import { epochsFlag, flags, intFlag, log, out } from './args.js';
 import { fitCommand, metricsTable, withOverrides } from './fit.js';
 
-const OPTIONS = { out: { type: 'string' }, rows: { type: 'string' }, epochs: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean', default: false } } as const;
+export const DEMO_OPTIONS = {
+  out: { type: 'string', value: 'dir', help: 'where the bundle goes (<dir>/model)', shown: 'widedeep-demo' },
+  rows: { type: 'string', value: 'n', help: 'synthetic impressions to generate', shown: '100000' },
+  epochs: { type: 'string', value: 'n', help: 'training epochs, >= 1', shown: "examples/synthetic.yaml's" },
+  seed: { type: 'string', value: 'n', help: 'seed of the data, the split and the model', shown: "examples/synthetic.yaml's" },
+  json: { type: 'boolean', default: false, help: 'JSON lines on stdout (one per epoch, a final one); errors as JSON on stderr' },
+} as const;
 
 /** The packaged example configs (examples/ ships with the package). */
 export const EXAMPLES_DIR = resolve(fileURLToPath(import.meta.url), '../../../examples');
@@ -19,10 +25,10 @@ export const EXAMPLES_DIR = resolve(fileURLToPath(import.meta.url), '../../../ex
  * evaluate it, save the bundle, reload it and explain one prediction.
  */
 export async function demo(argv: string[]): Promise<number> {
-  const { values } = flags('demo', argv, OPTIONS);
+  const { values } = flags('demo', argv, DEMO_OPTIONS);
   let config = withOverrides(await loadRunConfig(resolve(EXAMPLES_DIR, 'synthetic.yaml')), {
     ...(values.seed !== undefined ? { seed: intFlag(values.seed, 'seed') as number } : {}),
-    ...(values.epochs !== undefined ? { epochs: intFlag(values.epochs, 'epochs') as number } : {}),
+    ...(values.epochs !== undefined ? { epochs: epochsFlag(values.epochs) as number } : {}),
   });
   const rows = intFlag(values.rows, 'rows');
   if (rows !== undefined) config = { ...config, data: { ...config.data, rows } };
@@ -33,7 +39,7 @@ export async function demo(argv: string[]): Promise<number> {
   // Reload the saved bundle, as a server would, and explain one test impression.
   const { model, bundle } = await loadBundle(resolve(outDir, 'model'));
   const row = sliceRows(outcome.data.test, 0, 1);
-  const [ex] = await explainBatch(model, bundle.spec, modelBatchOf(transform(bundle.spec, row, { mode: 'serve' })), 5);
+  const [ex] = await explainBatch(model, bundle.spec, modelBatchOf(transform(bundle.spec, row, { mode: 'serve' })), 5, row);
   await model.release();
   if (values.json) {
     out(JSON.stringify({ event: 'final', model: resolve(outDir, 'model'), test: outcome.test, explanation: ex }));

@@ -2,13 +2,18 @@ import { resolve } from 'node:path';
 import { formatResults, loadSuite, readResults, runSuite, writeReport } from '../experiments/index.js';
 import { THREADS_OPTION, flags, intFlag, log, out, required, threadsFlag } from './args.js';
 
-const EXPERIMENT_OPTIONS = {
-  suite: { type: 'string' },
-  out: { type: 'string' },
-  workers: { type: 'string' },
+export const EXPERIMENT_OPTIONS = {
+  suite: { type: 'string', value: 'name|file.yaml', required: true, help: 'a built-in suite (examples/suites/) or a suite file (docs/EXPERIMENTS.md)' },
+  out: { type: 'string', value: 'results.jsonl', help: 'the results file, one line per trial; a rerun resumes it', shown: 'runs/experiments/<suite>.jsonl' },
+  workers: { type: 'string', value: 'n', help: 'trials run at once, each in its own process', shown: '1' },
   ...THREADS_OPTION,
-  markdown: { type: 'boolean', default: false },
-  'data-dir': { type: 'string' },
+  markdown: { type: 'boolean', default: false, help: 'print the results table as Markdown' },
+  'data-dir': { type: 'string', value: 'dir', help: 'where the built-in datasets live', shown: '$WIDEDEEP_DATA_DIR, else ../shared/data' },
+} as const;
+
+export const REPORT_OPTIONS = {
+  out: { type: 'string', value: 'dir', help: 'where index.html and the SVG charts go', shown: 'report' },
+  table: { type: 'boolean', default: false, help: 'print the results table instead of writing the report' },
 } as const;
 
 /** Runs a suite (base config x grid of overrides x seeds), resumable, and prints the results table. */
@@ -37,7 +42,7 @@ export async function experiment(argv: string[]): Promise<number> {
 
 /** Writes the HTML report and SVG charts of a results file. */
 export async function report(argv: string[]): Promise<number> {
-  const { values, positionals } = flags('report', argv, { out: { type: 'string' }, table: { type: 'boolean', default: false } });
+  const { values, positionals } = flags('report', argv, REPORT_OPTIONS);
   const file = required('report', positionals[0], 'results.jsonl (positional)');
   if (values.table) {
     out(formatResults(readResults(file), 'terminal'));

@@ -3,9 +3,12 @@ import { dirname, resolve } from 'node:path';
 import { loadBundle } from '../artifact/bundle.js';
 import { exportOnnx } from '../artifact/onnx-export.js';
 import { WideDeepError } from '../core/errors.js';
-import { flags, out, required } from './args.js';
+import { flags, makeDirOf, out, required } from './args.js';
 
-const OPTIONS = { model: { type: 'string' }, out: { type: 'string' } } as const;
+export const EXPORT_OPTIONS = {
+  model: { type: 'string', value: 'dir', required: true, help: 'the model bundle' },
+  out: { type: 'string', value: 'model.onnx', required: true, help: 'the .onnx file to write (and <out>.json, which input is which bag)' },
+} as const;
 
 /**
  * Writes a bundle's model as one ONNX graph (src/artifact/onnx-export.ts): `<out>` (the .onnx file) and
@@ -13,13 +16,14 @@ const OPTIONS = { model: { type: 'string' }, out: { type: 'string' } } as const;
  * failed export leaves an earlier one whole.
  */
 export async function exportCommand(argv: string[]): Promise<number> {
-  const { values } = flags('export', argv, OPTIONS);
+  const { values } = flags('export', argv, EXPORT_OPTIONS);
   const dir = required('export', values.model, 'model');
   const file = resolve(required('export', values.out, 'out'));
   if (!file.endsWith('.onnx')) throw new WideDeepError('CONFIG', `--out must name a .onnx file, got ${file}`, { field: '--out', fix: 'e.g. --out model.onnx' });
   const { model } = await loadBundle(dir);
   try {
     const { bytes, layout } = exportOnnx(model);
+    await makeDirOf(file);
     for (const [path, data] of [[file, bytes], [`${file}.json`, `${JSON.stringify(layout, null, 2)}\n`]] as const) {
       const tmp = `${path}.tmp-${process.pid}`;
       try {

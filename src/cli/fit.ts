@@ -2,6 +2,7 @@ import { basename, join, resolve } from 'node:path';
 import { WideDeepError } from '../core/errors.js';
 import { sweep } from '../artifact/atomic-dir.js';
 import { readBundle, saveBundle } from '../artifact/bundle.js';
+import { saveModel } from '../artifact/save-model.js';
 import type { FittedSpec } from '../features/fitted-spec.js';
 import type { ModelState } from '../model/wide-deep.js';
 import { type FitOutcome, checkRefitResume, fitRun } from '../train/pipeline.js';
@@ -9,19 +10,19 @@ import { checkResumeConfig } from '../train/resume-config.js';
 import { type RunConfig, loadRunConfig } from '../train/run-config.js';
 import type { TrainerState } from '../train/trainer.js';
 import { warmStart } from '../train/warm-start.js';
-import { THREADS_OPTION, flags, intFlag, log, out, required, threadsFlag } from './args.js';
+import { THREADS_OPTION, epochsFlag, flags, intFlag, log, out, required, threadsFlag, warn } from './args.js';
 import { progressView } from './progress.js';
 
 export const FIT_OPTIONS = {
-  config: { type: 'string' },
-  'data-dir': { type: 'string' },
-  out: { type: 'string' },
-  seed: { type: 'string' },
-  epochs: { type: 'string' },
-  json: { type: 'boolean', default: false },
-  resume: { type: 'boolean', default: false },
-  'warm-start': { type: 'string' },
-  'save-optimizer-state': { type: 'boolean', default: false },
+  config: { type: 'string', value: 'file', required: true, help: 'the run config, YAML or JSON (docs/CONFIG.md)' },
+  'data-dir': { type: 'string', value: 'dir', help: 'where the built-in datasets live', shown: '$WIDEDEEP_DATA_DIR, else ../shared/data' },
+  out: { type: 'string', value: 'dir', help: 'where the bundle (<dir>/model) and checkpoints go', shown: 'runs/<config name>' },
+  seed: { type: 'string', value: 'n', help: "overrides the config's seed" },
+  epochs: { type: 'string', value: 'n', help: "overrides train.epochs, >= 1" },
+  json: { type: 'boolean', default: false, help: 'JSON lines on stdout (one per epoch, a final one); warnings and errors as JSON on stderr' },
+  resume: { type: 'boolean', default: false, help: 'continue the run in --out from its last checkpoint' },
+  'warm-start': { type: 'string', value: 'bundle-dir', help: "start from a bundle's weights where the features match" },
+  'save-optimizer-state': { type: 'boolean', default: false, help: 'keep the optimizer state in the bundle (to warm-start from it later)' },
   ...THREADS_OPTION,
 } as const;
 
@@ -94,6 +95,7 @@ export async function fitCommand(config: RunConfig, o: { outDir: string; json: b
     events: {
       onProgress: (p) => view.progress(p),
       onEpoch: (r) => view.epoch(r),
+      onWarning: (w) => warn('fit', w, o.json),
       onCheckpoint: async (state, trainer, isBest) => {
         if (!config.train.checkpoint) return;
         const b = { ...bundleBase, spec: spec as FittedSpec, state };
@@ -104,14 +106,7 @@ export async function fitCommand(config: RunConfig, o: { outDir: string; json: b
     },
   });
   view.done();
-  const state = outcome.model.exportState(o.saveOptimizerState ? 'full' : 'weights');
-  await saveBundle(join(o.outDir, 'model'), {
-    ...bundleBase,
-    spec: outcome.spec,
-    state,
-    metrics: { test: outcome.test, validation: outcome.validation, history: outcome.result.history, best: outcome.result.best, stoppedEarly: outcome.result.stoppedEarly, refit: outcome.refit },
-    data: outcome.data.fingerprint,
-  });
+  await saveModel(outcome, join(o.outDir, 'model'), { optimizerState: o.saveOptimizerState });
   return outcome;
 }
 
@@ -119,10 +114,11 @@ export async function fit(argv: string[]): Promise<number> {
   const { values } = flags('fit', argv, FIT_OPTIONS);
   const path = required('fit', values.config, 'config');
   const threads = threadsFlag(values.threads);
+  const epochs = epochsFlag(values.epochs);
   const config = withOverrides(await loadRunConfig(path), {
     ...(values.seed !== undefined ? { seed: intFlag(values.seed, 'seed') as number } : {}),
     ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),
-    ...(values.epochs !== undefined ? { epochs: intFlag(values.epochs, 'epochs') as number } : {}),
+    ...(epochs !== undefined ? { epochs } : {}),
   });
   const outDir = resolve(values.out ?? join('runs', basename(path).replace(/\.(ya?ml|json)$/, '')));
   const outcome = await fitCommand(config, {

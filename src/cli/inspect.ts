@@ -3,11 +3,15 @@ import { tableSize } from '../features/sizes.js';
 import { idLabel } from '../model/explain.js';
 import { flags, intFlag, out, required } from './args.js';
 
-const OPTIONS = { model: { type: 'string' }, json: { type: 'boolean', default: false }, top: { type: 'string' } } as const;
+export const INSPECT_OPTIONS = {
+  model: { type: 'string', value: 'dir', required: true, help: 'the model bundle' },
+  json: { type: 'boolean', default: false, help: 'one JSON object on stdout; errors as JSON on stderr' },
+  top: { type: 'string', value: 'k', help: 'strongest wide weights to list', shown: '15' },
+} as const;
 
 /** Features, table sizes, parameter counts and the strongest wide weights of a bundle. */
 export async function inspect(argv: string[]): Promise<number> {
-  const { values } = flags('inspect', argv, OPTIONS);
+  const { values } = flags('inspect', argv, INSPECT_OPTIONS);
   const dir = required('inspect', values.model, 'model');
   const top = intFlag(values.top, 'top') ?? 15;
   // The checks of loadBundle (predict, serve, evaluate): a bundle they cannot load is an error here too.

@@ -12,6 +12,12 @@ export interface JsonLinesOptions {
   /** Columns whose values must be numbers or null (`RowsToChunkOptions.numeric`). */
   readonly numeric: readonly string[];
   readonly onBadRow: BadRowPolicy;
+  /**
+   * Keys a row may carry (the input columns, label and weight): a row's other keys are passed to `onIgnored`,
+   * each key once, at the first row that has it (a misspelt column shows instead of passing as missing).
+   */
+  readonly known?: ReadonlySet<string>;
+  readonly onIgnored?: (keys: readonly string[], row: number) => void;
 }
 
 /** Skipped rows kept as examples in the summary, as the file readers keep them. */
@@ -29,6 +35,7 @@ export async function* jsonLineChunks(lines: AsyncIterable<string>, options: Jso
   let rows: unknown[] = [];
   let numbers: number[] = [];
   let line = 0;
+  const seen = new Set<string>();
   for await (const raw of lines) {
     line++;
     const text = line === 1 && raw.startsWith('\uFEFF') ? raw.slice(1) : raw;
@@ -50,6 +57,7 @@ export async function* jsonLineChunks(lines: AsyncIterable<string>, options: Jso
       yield* chunksOf(rows, numbers, options, summary);
       throw new WideDeepError('DATA', reason, { file: options.source, row: line, fix: FIX });
     }
+    if (options.known !== undefined) ignoredKeys(value as Record<string, unknown>, options.known, seen, (keys) => options.onIgnored?.(keys, line));
     rows.push(value);
     numbers.push(line);
     if (rows.length === options.chunkSize) {
@@ -88,6 +96,14 @@ function* chunksOf(rows: unknown[], numbers: number[], options: JsonLinesOptions
     yield countRead(summary, chunk);
     return;
   }
+}
+
+/** Calls `report` with the keys of `row` that are not `known` and not yet `seen` (adding them to it), if any. */
+function ignoredKeys(row: Record<string, unknown>, known: ReadonlySet<string>, seen: Set<string>, report: (keys: string[]) => void): void {
+  const fresh = Object.keys(row).filter((k) => !known.has(k) && !seen.has(k));
+  if (fresh.length === 0) return;
+  for (const k of fresh) seen.add(k);
+  report(fresh);
 }
 
 function skip(summary: ReadSummary, row: number, reason: string): void {

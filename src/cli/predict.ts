@@ -1,24 +1,25 @@
 import { createInterface } from 'node:readline';
 import { loadBundle } from '../artifact/bundle.js';
 import { WideDeepError } from '../core/errors.js';
-import { openTable, sliceRows, type BadRowPolicy, type ReadSummary } from '../data/index.js';
+import { openTable, sliceRows, takeRows, type BadRowPolicy, type ReadSummary } from '../data/index.js';
 import type { RowChunk } from '../data/types.js';
-import { inputColumns, numericInputs } from '../features/checks.js';
+import { inputColumns, numericInputs, stringColumns } from '../features/checks.js';
+import { labelSources } from '../features/labels.js';
 import { transform, type TransformOptions } from '../features/transform.js';
 import { explainRows, predictionRows } from '../model/explain.js';
 import { modelBatchOf } from '../model/from-spec.js';
 import type { WideDeepModel } from '../model/wide-deep.js';
 import type { FittedSpec } from '../features/fitted-spec.js';
-import { THREADS_OPTION, badRowFlag, flags, intFlag, log, out, required, threadsFlag } from './args.js';
+import { THREADS_OPTION, badRowFlag, flags, intFlag, log, out, required, threadsFlag, warn } from './args.js';
 import { jsonLineChunks } from './json-lines.js';
 
-const OPTIONS = {
-  model: { type: 'string' },
-  input: { type: 'string' },
-  explain: { type: 'boolean', default: false },
-  'top-k': { type: 'string' },
-  'batch-size': { type: 'string' },
-  'on-bad-row': { type: 'string' },
+export const PREDICT_OPTIONS = {
+  model: { type: 'string', value: 'dir', required: true, help: 'the model bundle' },
+  input: { type: 'string', value: 'file|-', required: true, help: 'a CSV, Parquet or JSON-lines file, or - for JSON rows on stdin' },
+  explain: { type: 'boolean', default: false, help: 'break each prediction down into wide terms and the deep part' },
+  'top-k': { type: 'string', value: 'k', help: 'wide terms each explanation lists (with --explain)', shown: '5' },
+  'batch-size': { type: 'string', value: 'n', help: 'rows scored at a time', shown: '1024' },
+  'on-bad-row': { type: 'string', value: 'error|skip', help: 'stop at a bad row (exit 3 after earlier predictions), or leave it out and count it', shown: 'error' },
   ...THREADS_OPTION,
 } as const;
 
@@ -73,6 +74,13 @@ export async function predictRows(model: WideDeepModel, spec: FittedSpec, chunks
   }
 }
 
+/** The rows of `chunk` that became examples (row numbers `kept`, in order): the chunk itself when none was skipped. */
+function rowsOfBatch(chunk: RowChunk, kept: Int32Array): RowChunk {
+  if (kept.length === chunk.numRows) return chunk;
+  const at = new Map(Array.from(chunk.rowNumbers, (r, i) => [r, i]));
+  return takeRows(chunk, Int32Array.from(kept, (r) => at.get(r) as number));
+}
+
 interface Scored {
   /** One JSON line per scored row. */
   readonly lines: string[];
@@ -86,7 +94,7 @@ async function score(model: WideDeepModel, spec: FittedSpec, chunk: RowChunk, op
   const batch = modelBatchOf(fb);
   let lines: string[];
   if (o.explain) {
-    const ex = await explainRows(model, spec, batch, o.topK);
+    const ex = await explainRows(model, spec, batch, o.topK, rowsOfBatch(chunk, fb.rowNumbers));
     lines = ex.map((e, i) => JSON.stringify({ row: fb.rowNumbers[i], ...e }));
   } else {
     const p = await model.predict(batch);
@@ -109,10 +117,13 @@ function rowIndex(err: unknown, chunk: RowChunk): number {
  * bad row (or another failure) and then stopped.
  */
 export async function predict(argv: string[]): Promise<number> {
-  const { values } = flags('predict', argv, OPTIONS);
+  const { values } = flags('predict', argv, PREDICT_OPTIONS);
   const dir = required('predict', values.model, 'model');
   const input = required('predict', values.input, 'input');
   const size = intFlag(values['batch-size'], 'batch-size') ?? 1024;
+  if (values['top-k'] !== undefined && !values.explain) {
+    throw new WideDeepError('CONFIG', '--top-k sets how many wide terms --explain lists, and --explain is not given', { field: '--top-k', fix: 'add --explain, or leave --top-k out' });
+  }
   const topK = intFlag(values['top-k'], 'top-k') ?? 5;
   const onBadRow = badRowFlag(values['on-bad-row']);
   const policy = onBadRow ?? 'error';
@@ -127,10 +138,14 @@ export async function predict(argv: string[]): Promise<number> {
       const read = summary();
       summary = () => read;
       const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
-      const options = { source: 'stdin', chunkSize: size, columns: inputColumns(bundle.spec), numeric: numericInputs(bundle.spec), onBadRow: policy };
+      const columns = inputColumns(bundle.spec);
+      // As `serve` lists them in ignoredColumns: the label and weight columns aside, keys no feature reads.
+      const known = new Set([...columns, ...(bundle.spec.label !== null ? labelSources(bundle.spec.label).map((l) => l.source) : [])]);
+      const onIgnored = (keys: readonly string[], row: number): void => warn('predict', { message: `ignored columns the model does not read: ${keys.join(', ')} (first at row ${row})`, fix: `the model reads ${columns.join(', ')}` });
+      const options = { source: 'stdin', chunkSize: size, columns, numeric: numericInputs(bundle.spec), onBadRow: policy, known, onIgnored };
       chunks = jsonLineChunks(lines, options, read);
     } else {
-      const reader = await openTable({ path: input, chunkSize: size, onBadRow: policy });
+      const reader = await openTable({ path: input, chunkSize: size, onBadRow: policy, stringColumns: stringColumns(bundle.spec) });
       summary = () => reader.summary;
       chunks = reader.chunks();
     }

@@ -3,12 +3,12 @@ import { WideDeepError } from '../core/errors.js';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ROWS, serveModel } from '../serve/server.js';
 import { THREADS_OPTION, flags, intFlag, log, out, required, threadsFlag } from './args.js';
 
-const OPTIONS = {
-  model: { type: 'string' },
-  host: { type: 'string', default: '127.0.0.1' },
-  port: { type: 'string' },
-  'max-rows': { type: 'string' },
-  'max-body-mb': { type: 'string' },
+export const SERVE_OPTIONS = {
+  model: { type: 'string', value: 'dir', required: true, help: 'the model bundle' },
+  host: { type: 'string', default: '127.0.0.1', value: 'host', help: 'the address to listen on' },
+  port: { type: 'string', value: 'port', help: 'the port to listen on (0: any free port)', shown: '8080' },
+  'max-rows': { type: 'string', value: 'n', help: 'rows one request may carry', shown: String(DEFAULT_MAX_ROWS) },
+  'max-body-mb': { type: 'string', value: 'mb', help: 'largest request body, in MiB', shown: String(DEFAULT_MAX_BODY_BYTES / (1 << 20)) },
   ...THREADS_OPTION,
 } as const;
 
@@ -17,7 +17,7 @@ const OPTIONS = {
  * finish. Prints one line with the URL once it listens.
  */
 export async function serve(argv: string[]): Promise<number> {
-  const { values } = flags('serve', argv, OPTIONS);
+  const { values } = flags('serve', argv, SERVE_OPTIONS);
   const dir = required('serve', values.model, 'model');
   const port = intFlag(values.port, 'port') ?? 8080;
   if (port < 0 || port > 65535) throw new WideDeepError('CONFIG', `--port must be from 0 to 65535, got ${port}`, { field: '--port', fix: 'use e.g. --port 8080 (0: any free port)' });

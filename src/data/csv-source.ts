@@ -26,8 +26,11 @@ interface CsvDialect {
 export async function planCsv(con: DuckDBConnection, options: ReadOptions): Promise<Source> {
   const { dialect, names } = await readDialect(options);
   const selected = selectedColumns(names, options);
-  const toInfer = columnsToInfer(selected, options);
+  // Columns a feature spec reads as strings keep their text ("02139"); the others are inferred.
+  const asText = new Set(options.stringColumns ?? []);
+  const toInfer = columnsToInfer(selected, options).filter((name) => !asText.has(name));
   const inferred = toInfer.length > 0 ? await inferKinds(con, options.path, dialect, names, toInfer, options.inferRows ?? DEFAULT_INFER_ROWS) : new Map<string, ColumnKind>();
+  for (const name of columnsToInfer(selected, options)) if (asText.has(name)) inferred.set(name, 'categorical');
   const schema = buildSchema(selected, options, inferred);
   for (const col of schema) {
     if (col.kind === 'list' && listSeparator(options.columns?.[col.name]) === undefined) {

@@ -37,6 +37,12 @@ export interface ReadOptions {
   readonly skipLines?: number;
   /** Per-column kind overrides; other columns are inferred (numeric if every sampled value parses as a number). */
   readonly columns?: Readonly<Record<string, ColumnOverride>>;
+  /**
+   * CSV: columns read as strings (values keep their text: `02139`, not 2139) where the file has them and
+   * `columns` gives no kind; a name the file lacks is no error. Set from a feature spec (`stringColumns` in
+   * features/checks.ts). Parquet and JSON lines carry their own types and ignore it.
+   */
+  readonly stringColumns?: readonly string[];
   /** Only these columns, in this order. Default: all. */
   readonly select?: readonly string[];
   /** Rows per chunk of `chunks()`. Default 8192. */
@@ -66,6 +72,7 @@ export const readOptionsSchema = z.strictObject({
   encoding: z.enum(['utf-8', 'latin-1', 'utf-16']).optional(),
   skipLines: z.number().int().min(0).optional(),
   columns: z.record(z.string(), columnOverride).optional(),
+  stringColumns: z.array(z.string()).optional(),
   select: z.array(z.string()).min(1).optional(),
   chunkSize: z.number().int().min(1).max(1 << 24).optional(),
   onBadRow: z.enum(['error', 'skip']).optional(),

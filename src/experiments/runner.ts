@@ -1,5 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { WideDeepError } from '../core/errors.js';
@@ -90,6 +91,16 @@ function runInWorker(trial: TrialSpec, threads: TrialThreads, register: (c: Chil
  * The suite's trials the results file holds as finished (status ok), by key, after cutting off a half-written
  * last line. A finished trial whose config differs from the suite's is an error: the suite changed.
  */
+/** Creates the directory of the results file (a fresh clone has no runs/experiments/). */
+function makeDirOf(resultsFile: string): void {
+  const dir = dirname(resultsFile);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw new WideDeepError('IO', `cannot create the directory of the results file: ${(err as Error).message}`, { file: resultsFile, fix: `choose another results file, or make ${dir} writable` });
+  }
+}
+
 function finishedTrials(resultsFile: string, trials: readonly TrialSpec[]): Map<string, TrialRecord> {
   repairResultsFile(resultsFile);
   const finished = new Map<string, TrialRecord>();
@@ -126,6 +137,7 @@ export async function runSuite(suite: Suite, options: RunSuiteOptions): Promise<
   const trials = expandSuite(suite);
   for (const t of trials) parseRunConfig(t.config, `suite ${suite.name}, variant ${t.variant}`);
 
+  makeDirOf(options.resultsFile);
   const byKey = finishedTrials(options.resultsFile, trials);
   const total = trials.length;
   let done = 0;

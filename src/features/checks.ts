@@ -14,6 +14,11 @@ import type { MissingStrategy, ResolvedColumn, ResolvedNumeric } from './resolve
 
 type AnyColumn = ResolvedColumn | FittedColumn;
 
+/** The columns of a resolved features config or of a fitted spec. */
+export interface SpecColumns {
+  readonly columns: readonly AnyColumn[];
+}
+
 /** The data columns a spec reads, with the feature that reads each (for "column not in the data" errors). */
 export function sourcesOf(columns: readonly AnyColumn[]): { source: string; usedBy: string }[] {
   const out: { source: string; usedBy: string }[] = [];
@@ -24,6 +29,23 @@ export function sourcesOf(columns: readonly AnyColumn[]): { source: string; used
 /** The data columns a spec reads (feature sources, without the label), each once, in spec order. */
 export function inputColumns(spec: { readonly columns: readonly AnyColumn[] }): string[] {
   return [...new Set(sourcesOf(spec.columns).map((s) => s.source))];
+}
+
+/**
+ * The data columns a CSV reader reads as strings, so that their values keep their text (`02139`, not 2139):
+ * the sources of categorical features encoded by vocabulary, given values or hash, and of multi-valued and
+ * sequence features split by a separator (crosses read their components' values, so these cover them). An
+ * identity-encoded categorical stays numeric, and so does a column a numeric or bucketized feature reads.
+ */
+export function stringColumns(spec: SpecColumns): string[] {
+  const numeric = new Set(numericInputs(spec));
+  const text = spec.columns.flatMap((c) => {
+    if (c.type === 'categorical') return c.encoding.kind === 'identity' ? [] : [c.source];
+    if (c.type === 'multi-valued' || c.type === 'sequence') return c.separator !== null ? [c.source] : [];
+    return [];
+  });
+  for (const c of spec.columns) if (c.type === 'categorical' && c.encoding.kind === 'identity') numeric.add(c.source);
+  return [...new Set(text)].filter((s) => !numeric.has(s));
 }
 
 /** The data columns the spec reads as numbers: a JSON row must give them as numbers (or null). */

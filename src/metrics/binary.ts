@@ -126,6 +126,32 @@ export function prf(s: BinarySums): PrecisionRecallF1 {
   return { precision, recall, f1 };
 }
 
+/** The decision threshold with the highest F1, and that F1. */
+export interface BestF1 {
+  readonly threshold: number;
+  readonly f1: number;
+}
+
+/**
+ * The threshold that maximises F1 (prediction >= threshold is positive) over tie groups: every distinct score
+ * is a candidate, swept from the highest down, so `tp` and `fp` are the weights at or above it; the highest
+ * threshold among equal F1s wins. `{ threshold: 1, f1: 0 }` without a positive.
+ */
+export function bestF1From(groups: { readonly scores: ArrayLike<number>; readonly pos: ArrayLike<number>; readonly neg: ArrayLike<number> }): BestF1 {
+  let positives = 0;
+  for (let g = 0; g < groups.pos.length; g++) positives += groups.pos[g] as number;
+  let best: BestF1 = { threshold: 1, f1: 0 };
+  let tp = 0;
+  let fp = 0;
+  for (let g = groups.scores.length - 1; g >= 0; g--) {
+    tp += groups.pos[g] as number;
+    fp += groups.neg[g] as number;
+    const f1 = tp > 0 ? (2 * tp) / (2 * tp + fp + (positives - tp)) : 0;
+    if (f1 > best.f1) best = { threshold: groups.scores[g] as number, f1 };
+  }
+  return best;
+}
+
 /**
  * Calibration ratio: mean prediction / mean label (1 is perfectly calibrated on average; > 1 over-predicts).
  * NaN when no example is positive. Predictions must be in [0, 1].

@@ -32,3 +32,4 @@ export {
   concatValues,
   evaluate,
 } from './metric-set.js';
+export { type MetricDirection, METRIC_DIRECTIONS, metricDirection } from './direction.js';

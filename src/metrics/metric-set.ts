@@ -4,6 +4,7 @@ import {
   DEFAULT_EPS,
   DEFAULT_THRESHOLD,
   addBinarySums,
+  bestF1From,
   checkEps,
   checkThreshold,
   newBinarySums,
@@ -52,6 +53,9 @@ export interface BinaryMetrics extends Totals {
   readonly precision: number;
   readonly recall: number;
   readonly f1: number;
+  /** The decision threshold that maximises F1 on these examples (the highest among ties), and that F1. */
+  readonly bestF1Threshold: number;
+  readonly bestF1: number;
   /** meanPrediction / meanLabel; NaN without positives. */
   readonly calibration: number;
   readonly meanPrediction: number;
@@ -192,13 +196,17 @@ function binarySet(options: BinaryMetricOptions): MetricSetState<BinaryMetrics> 
       const p = concatValues(predictions);
       const y = concatValues(labels);
       const w = weighted === true ? concatValues(weights) : undefined;
+      const groups = tieGroups(p, y, w);
+      const best = bestF1From(groups);
       const metrics: BinaryMetrics = {
         count: sums.count,
         weight: sums.weight,
-        auc: aucFromGroups(tieGroups(p, y, w)),
+        auc: aucFromGroups(groups),
         logLoss: sums.logLoss / sums.weight,
         accuracy: (sums.tp + sums.tn) / sums.weight,
         ...prf(sums),
+        bestF1Threshold: best.threshold,
+        bestF1: best.f1,
         calibration: sums.label > 0 ? sums.prediction / sums.label : Number.NaN,
         meanPrediction: sums.prediction / sums.weight,
         meanLabel: sums.label / sums.weight,

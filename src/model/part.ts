@@ -6,7 +6,7 @@ import type { DropoutInput } from '../graph/nn.js';
 import type { DenseOptimizerResolved } from '../graph/optimizers.js';
 import type { ParamScope } from '../graph/params.js';
 import type { ExecTensor } from '../runtime/executor.js';
-import type { InitializerConfig, RowGradients, RowOptimizerConfig, SparseTable, TableAverage } from '../sparse/index.js';
+import type { InitializerConfig, RowGradients, RowOptimizerConfig, SparseLanes, SparseTable, TableAverage } from '../sparse/index.js';
 import type { ModelConfig } from './config.js';
 import type { ModelBatch, ModelSizes } from './sizes.js';
 
@@ -72,6 +72,8 @@ export interface PartContext {
   /** The dropout masks the training graph reads, and the generator that draws them (its state is the model state's `dropoutRng`). */
   readonly dropout: readonly DropoutInput[];
   readonly dropoutRng: Rng;
+  /** The sparse worker lanes when the model has them (`sparseWorkers`), for the parts that share their tables out. */
+  readonly lanes?: SparseLanes;
 }
 
 /** One step's gradients and rate, as a part's `update` reads them. */

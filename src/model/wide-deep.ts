@@ -6,14 +6,14 @@ import type { LossKind } from '../graph/losses.js';
 import type { ExecTensor, Executor } from '../runtime/executor.js';
 import { defaultExecutor } from '../runtime/default.js';
 import { StepRunner } from '../runtime/step-runner.js';
-import type { SparseTable, WideLinear } from '../sparse/index.js';
+import { SparseLanes, type SparseTable, type WideLinear } from '../sparse/index.js';
 import { AVERAGE_PREFIX, ModelAverage } from './average.js';
 import { checkBuildable } from './buildable.js';
 import { type ModelConfig, type ModelConfigInput, parseModelConfig } from './config.js';
 import { checkFiniteOutput } from './finite-output.js';
 import { autoThreads, gradInputsOf, makeForward } from './forward.js';
 import { type ModelPart, SizedBuffers } from './part.js';
-import { denseOptimizersOf, type Embedded, EmbeddingsModelPart, partsOf, WideModelPart } from './parts/index.js';
+import { denseOptimizersOf, type Embedded, EmbeddingsModelPart, partsOf, WideModelPart, withSparseLanes } from './parts/index.js';
 import { type ModelBatch, type ModelSizes, outputsOf } from './sizes.js';
 
 export const LOSS: Record<ModelSizes['objective'], LossKind> = { binary: 'bce', regression: 'mse', multiclass: 'softmax_ce' };
@@ -72,12 +72,13 @@ export class WideDeepModel {
     readonly runner: StepRunner,
     rng: Rng,
     dropout: readonly DropoutInput[],
+    private readonly lanes: SparseLanes | null,
   ) {
     this.config = config;
     this.outputs = outputsOf(sizes);
     this.dropoutRng = rng.fork('dropout');
-    const context = { sizes, config, rng, dropout, dropoutRng: this.dropoutRng };
-    this.parts = partsOf(config).map((def) => def.create(context));
+    const context = { sizes, config, rng, dropout, dropoutRng: this.dropoutRng, ...(lanes ? { lanes } : {}) };
+    this.parts = (lanes ? withSparseLanes(partsOf(config)) : partsOf(config)).map((def) => def.create(context));
     this.groups = this.parts.map((p) => ({ name: p.def.group, baseRate: p.def.baseRate(config) }));
     this.denseGroups = this.parts.map((p) => Object.keys(p.def.denseOptimizers(config)));
   }
@@ -92,11 +93,15 @@ export class WideDeepModel {
     return this.parts.flatMap((p) => (p instanceof EmbeddingsModelPart ? p.embedded : []));
   }
 
-  /** Builds the model's graphs and tables for the given input sizes. */
+  /**
+   * Builds the model's graphs and tables for the given input sizes. `threads`: ONNX Runtime's intra-op
+   * threads; `sparseWorkers`: worker threads beside this one for the embedding tables' gathers and updates
+   * (`SparseLanes`; the weights are the same bit for bit with any count, or without; default none).
+   */
   static async create(
     sizes: ModelSizes,
     configInput: ModelConfigInput | ModelConfig,
-    options: { seed: number; executor?: Executor; threads?: number },
+    options: { seed: number; executor?: Executor; threads?: number; sparseWorkers?: number },
   ): Promise<WideDeepModel> {
     const config = parseModelConfig(configInput);
     checkBuildable(sizes, config);
@@ -117,7 +122,8 @@ export class WideDeepModel {
       rng: rng.fork('dense'),
       ...(threads !== undefined ? { threads } : {}),
     });
-    return new WideDeepModel(sizes, config, runner, rng, dropout);
+    const lanes = options.sparseWorkers ? await SparseLanes.start(options.sparseWorkers) : null;
+    return new WideDeepModel(sizes, config, runner, rng, dropout, lanes);
   }
 
   /** Steps taken so far (the global 1-based step of the last update). */
@@ -292,7 +298,7 @@ export class WideDeepModel {
   }
 
   async release(): Promise<void> {
-    await this.runner.release();
+    await Promise.all([this.runner.release(), this.lanes?.release()]);
   }
 }
 

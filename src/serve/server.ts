@@ -3,12 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { FittedSpec } from '../features/fitted-spec.js';
 import type { WideDeepModel } from '../model/wide-deep.js';
 import { WideDeepError } from '../core/errors.js';
-import { labelSources } from '../features/labels.js';
-import { inputColumns, numericInputs } from '../features/checks.js';
-import { rowsToChunk } from '../features/rows.js';
-import { transform } from '../features/transform.js';
-import { explainRows, predictionRows } from '../model/explain.js';
-import { modelBatchOf } from '../model/from-spec.js';
+import { inputColumns } from '../features/checks.js';
+import { predictRows } from './predict-rows.js';
 
 /**
  * An HTTP server that scores rows with a loaded model: the serving half of the paper's system (Cheng et al.
@@ -76,9 +72,7 @@ export async function serveModel(model: WideDeepModel, spec: FittedSpec, options
   const maxRows = options.maxRows ?? DEFAULT_MAX_ROWS;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const counts = { ok: 0, clientErrors: 0, serverErrors: 0 };
-  const inputs = { columns: inputColumns(spec), numeric: numericInputs(spec) };
-  const known = new Set([...inputs.columns, ...(spec.label !== null ? labelSources(spec.label).map((s) => s.source) : [])]);
-  const metadata = { outputs: model.outputs, ...(spec.label?.kind === 'multiclass' ? { classes: spec.label.classes } : {}), inputs: inputs.columns };
+  const metadata = { outputs: model.outputs, ...(spec.label?.kind === 'multiclass' ? { classes: spec.label.classes } : {}), inputs: inputColumns(spec) };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0];
@@ -88,10 +82,10 @@ export async function serveModel(model: WideDeepModel, spec: FittedSpec, options
     }
     if (path !== '/predict') throw new HttpError(404, 'NOT_FOUND', `no route ${path}`, { fix: 'POST /predict, GET /health or GET /metadata' });
     if (req.method !== 'POST') throw new HttpError(405, 'METHOD', `/predict takes POST, not ${req.method}`, { fix: 'POST a JSON body {"rows": [...]}' });
-    const body = parseRequest(await readBody(req, maxBodyBytes), maxRows, known);
+    const body = parseRequest(await readBody(req, maxBodyBytes), maxRows);
     // WideDeepModel queues concurrent predict calls: requests are scored one at a time, in arrival order.
-    const answer = await score(model, spec, body, inputs);
-    return send(res, 200, answer);
+    // A request scores every row it sends or none (a bad row is a 400, never a shorter answer).
+    return send(res, 200, await predictRows(model, spec, body.rows, { explain: body.explain, topK: body.topK, source: 'request' }));
   };
 
   const server: Server = createServer((req, res) => {
@@ -133,8 +127,6 @@ interface PredictRequest {
   readonly rows: Record<string, unknown>[];
   readonly explain: boolean;
   readonly topK: number;
-  /** Keys of the rows that are no input, label or weight column. */
-  readonly ignored: readonly string[];
 }
 
 function send(res: ServerResponse, status: number, body: unknown, close = false): void {
@@ -170,7 +162,7 @@ function tooLarge(limit: number): HttpError {
 }
 
 /** Checks a /predict body: {"rows": [object, ...], "explain"?: boolean, "topK"?: integer}. */
-function parseRequest(text: string, maxRows: number, known: ReadonlySet<string>): PredictRequest {
+function parseRequest(text: string, maxRows: number): PredictRequest {
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -194,25 +186,7 @@ function parseRequest(text: string, maxRows: number, known: ReadonlySet<string>)
   if (topK !== undefined && (!Number.isInteger(topK) || (topK as number) < 1 || (topK as number) > MAX_TOP_K)) {
     throw new HttpError(400, 'REQUEST', `"topK" must be a whole number from 1 to ${MAX_TOP_K}`, { field: 'topK' });
   }
-  const ignored = new Set<string>();
-  for (const r of rows as Record<string, unknown>[]) for (const key of Object.keys(r)) if (!known.has(key)) ignored.add(key);
-  return { rows: rows as Record<string, unknown>[], explain: explain === true, topK: (topK as number | undefined) ?? 5, ignored: [...ignored] };
-}
-
-/** Scores one request's rows (one batch); a row the transform refuses is a 400 naming it. */
-async function score(model: WideDeepModel, spec: FittedSpec, r: PredictRequest, inputs: { columns: readonly string[]; numeric: readonly string[] }): Promise<unknown> {
-  const fb = transform(spec, rowsToChunk(r.rows, { source: 'request', ...inputs }), { mode: 'serve', onBadRow: 'error' });
-  // A request scores every row it sends or none (a bad row is a 400, never a shorter answer).
-  const batch = modelBatchOf(fb);
-  if (r.explain) {
-    return { explanations: await explainRows(model, spec, batch, r.topK), ...ignoredOf(r) };
-  }
-  const p = await model.predict(batch);
-  return { predictions: predictionRows(p.prediction, batch.size, model.outputs), ...ignoredOf(r) };
-}
-
-function ignoredOf(r: PredictRequest): { ignoredColumns?: readonly string[] } {
-  return r.ignored.length > 0 ? { ignoredColumns: r.ignored } : {};
+  return { rows: rows as Record<string, unknown>[], explain: explain === true, topK: (topK as number | undefined) ?? 5 };
 }
 
 /**

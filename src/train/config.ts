@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { WideDeepError } from '../core/errors.js';
+import { metricDirection } from '../metrics/index.js';
 import { parseSchedule } from './schedules.js';
 
 /** The `train` section of a config: how long, in what batches, when to evaluate and stop. */
@@ -12,12 +13,26 @@ export const trainSchema = z.strictObject({
   schedule: z.unknown().optional().transform((v) => parseSchedule(v ?? { kind: 'constant' }, 'train.schedule')),
   /** Evaluate on the validation split every epoch (0) or every N steps. */
   evalEverySteps: z.number().int().nonnegative().default(0),
+  /** Binary models: the decision threshold of accuracy, precision, recall and F1 (prediction >= threshold is positive). */
+  threshold: z.number().gt(0).lt(1).default(0.5),
+  /**
+   * `mode` defaults to the metric's direction (src/metrics/direction.ts): min for logLoss, rmse, mae; max for
+   * auc, accuracy, ndcg@10, ...; a metric without one (calibration, meanPrediction) needs it given.
+   */
   earlyStopping: z
     .strictObject({
       metric: z.string().default('auc'),
-      mode: z.enum(['max', 'min']).default('max'),
+      mode: z.enum(['max', 'min']).optional(),
       patience: z.number().int().nonnegative().default(2),
       restoreBest: z.boolean().default(true),
+    })
+    .transform(({ mode, ...es }, ctx) => {
+      const resolved = mode ?? metricDirection(es.metric);
+      if (resolved === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['mode'], message: `${es.metric} has no better direction: give mode: max or mode: min` });
+        return z.NEVER;
+      }
+      return { ...es, mode: resolved };
     })
     .optional(),
   /** Fraction of the training data held out for validation (0 = none). */
@@ -59,6 +74,13 @@ export const trainSchema = z.strictObject({
    * a tiny dense part (src/model/forward.ts, autoThreads). `--threads` wins over it. May change on --resume.
    */
   threads: z.number().int().positive().optional(),
+  /**
+   * Worker threads, beside the training thread, that gather and update the embedding tables (each table owned
+   * by one thread; src/sparse/lanes.ts). Absent: none. The weights are the same bit for bit with any count, so
+   * it may change on --resume. Off by default: on 2 cores it won for Criteo-sized tables but not for small ones
+   * (BENCHMARKS.md, "Where a step's time goes, and sparse workers").
+   */
+  sparseWorkers: z.number().int().positive().max(63).optional(),
 });
 
 export type TrainConfigInput = z.input<typeof trainSchema>;

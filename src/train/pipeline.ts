@@ -71,6 +71,8 @@ export interface FitOutcome {
    */
   readonly data: RunData;
   readonly seconds: number;
+  /** The config the run trained (what `saveModel` records in the bundle). */
+  readonly config: RunConfig;
 }
 
 export interface FitOptions {
@@ -154,17 +156,18 @@ export async function fitRun(config: RunConfig, options: FitOptions = {}): Promi
 }
 
 async function prepareMemory(config: RunConfig, options: FitOptions): Promise<Prepared> {
-  const data = options.data ?? (await loadRunData(config.data, config.seed));
+  const data = options.data ?? (await loadRunData(config.data, config.seed, config.features));
   const skipped = skippedLine(data.reads ?? []);
   if (skipped !== null) options.log?.(skipped);
   const split = validationSplitOf(data, config);
   const weights = recencyWeights(split.train, config.train, data, config.data.dataset);
   const spec = options.resume?.spec ?? (await fitResolved(config.features, [split.train]));
+  const threshold = config.train.threshold;
   return {
     spec,
-    validation: (s) => (split.validation ? evalSetOf(s, split.validation, data.userColumn) : undefined),
+    validation: (s) => (split.validation ? { ...evalSetOf(s, split.validation, data.userColumn), threshold } : undefined),
     source: (s) => memorySource(s, split.train, config.train.batchSize, config.seed, weights),
-    test: (model, s) => evaluateModel(model, evalSetOf(s, data.test, data.userColumn)),
+    test: (model, s) => evaluateModel(model, { ...evalSetOf(s, data.test, data.userColumn), threshold }),
     data: () => data,
     allTraining: async () => ({
       spec: await fitResolved(config.features, [data.train]),
@@ -191,7 +194,7 @@ async function prepareStream(config: RunConfig, options: FitOptions): Promise<Pr
       fix: 'keep some validation rows (default 100000), or remove train.earlyStopping',
     });
   }
-  const data = await StreamData.open(config.data, config.seed, config.train.validationFraction);
+  const data = await StreamData.open(config.data, config.seed, config.train.validationFraction, config.features);
   const pass = data.fitPass();
   let spec: FittedSpec;
   if (options.resume) {
@@ -205,15 +208,15 @@ async function prepareStream(config: RunConfig, options: FitOptions): Promise<Pr
     validation: (s) => {
       const rows = data.validationRows();
       data.dropValidationRows();
-      return rows ? evalSetOf(s, rows, null) : undefined;
+      return rows ? { ...evalSetOf(s, rows, null), threshold: config.train.threshold } : undefined;
     },
     source: (s) => data.source(s, config.train.batchSize),
-    test: (model, s) => evaluateBatches(model, data.testBatches(s), evalOptionsOf(s)),
+    test: (model, s) => evaluateBatches(model, data.testBatches(s), { ...evalOptionsOf(s), threshold: config.train.threshold }),
     data: (s) => streamedRunData(data.fingerprint(s)),
     allTraining: async () => {
       // The same file with no validation share: the test rows are held out by the same hash (seed), and
       // every other row (the former train and validation rows) trains. A fit pass refits the spec on them.
-      const all = await StreamData.open(config.data, config.seed, 0);
+      const all = await StreamData.open(config.data, config.seed, 0, config.features);
       const refitSpec = await fitResolved(config.features, all.fitPass());
       options.log?.(`refit: ${all.describe()}`);
       return { spec: refitSpec, source: (s) => all.source(s, config.train.batchSize) };
@@ -248,6 +251,7 @@ function createModel(config: RunConfig, options: FitOptions, spec: FittedSpec): 
     seed: config.seed,
     ...(options.executor ? { executor: options.executor } : {}),
     ...(threads !== undefined ? { threads } : {}),
+    ...(config.train.sparseWorkers !== undefined ? { sparseWorkers: config.train.sparseWorkers } : {}),
   });
 }
 
@@ -268,7 +272,7 @@ async function trainAndEvaluate(config: RunConfig, options: FitOptions, prepared
     if (!config.train.refit) {
       const test = await prepared.test(model, spec);
       const val = validation ? await evaluateModel(model, validation) : null;
-      return { model, spec, result, validation: val, test, refit: null, data: prepared.data(spec), seconds: (performance.now() - t0) / 1000 };
+      return { model, spec, result, validation: val, test, refit: null, data: prepared.data(spec), seconds: (performance.now() - t0) / 1000, config };
     }
     trained = { result, validation: validation ? await evaluateModel(model, validation) : null };
   } catch (err) {
@@ -317,7 +321,7 @@ async function refitAndEvaluate(config: RunConfig, options: FitOptions, prepared
     const test = await prepared.test(model, all.spec);
     const refit: RefitResult = { epochs, rows: source.rows ?? 0, steps: r.steps, history };
     // The data's fingerprint describes the split the epoch count was chosen on (the refit's rows are in `refit`).
-    return { model, spec: all.spec, result, validation, test, refit, data: prepared.data(prepared.spec), seconds: (performance.now() - t0) / 1000 };
+    return { model, spec: all.spec, result, validation, test, refit, data: prepared.data(prepared.spec), seconds: (performance.now() - t0) / 1000, config };
   } catch (err) {
     await model.release();
     throw err;

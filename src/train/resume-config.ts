@@ -10,10 +10,11 @@ import { type RunConfig, parseRunConfig } from './run-config.js';
  *
  * May change: how long the run goes on (`train.epochs`, `train.maxSteps`: resuming for more epochs is
  * continuing it), whether it keeps checkpoints, the intra-op threads (the machine the run goes on on may have
- * other cores; results agree to the last digits), the data directory (the data is found elsewhere, not other
+ * other cores; results agree to the last digits), the sparse worker threads (the weights are the same bit for
+ * bit with any count), the data directory (the data is found elsewhere, not other
  * data) and the description.
  */
-const MAY_CHANGE: ReadonlySet<string> = new Set(['train.epochs', 'train.maxSteps', 'train.checkpoint', 'train.threads', 'data.dataDir']);
+const MAY_CHANGE: ReadonlySet<string> = new Set(['train.epochs', 'train.maxSteps', 'train.checkpoint', 'train.threads', 'train.sparseWorkers', 'data.dataDir']);
 
 /** Paths (`train.ema.decay`, `model.deep.hidden[1]`) where the effective configs differ, in key order. */
 export function configDifferences(recorded: RunConfig, current: RunConfig): string[] {

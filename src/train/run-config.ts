@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { WideDeepError } from '../core/errors.js';
@@ -151,7 +152,10 @@ export function parseRunConfig(raw: unknown, file?: string): RunConfig {
   return { seed, data: d.data, features, model, train, raw: obj };
 }
 
-/** Reads a YAML (or JSON) run config file. */
+/**
+ * Reads a YAML (or JSON) run config file. Its relative data paths (data.train.path, data.test.path,
+ * data.dataDir) are resolved against the file's directory (`resolveDataPaths`).
+ */
 export async function loadRunConfig(path: string): Promise<RunConfig> {
   let text: string;
   try {
@@ -165,5 +169,23 @@ export async function loadRunConfig(path: string): Promise<RunConfig> {
   } catch (err) {
     throw new WideDeepError('CONFIG', `not valid YAML: ${(err as Error).message}`, { file: path });
   }
-  return parseRunConfig(raw, path);
+  return parseRunConfig(resolveDataPaths(raw, dirname(resolve(path))), path);
+}
+
+const isRecord = (x: unknown): x is Record<string, unknown> => x !== null && typeof x === 'object' && !Array.isArray(x);
+
+/**
+ * `raw` with the relative paths of its data section (train.path, test.path, dataDir) resolved against `base`
+ * (the config file's directory), so that a run reads the same files from any current directory and its
+ * bundle names them absolutely (`widedeep eval` from elsewhere finds them). Anything else is left as it is.
+ */
+export function resolveDataPaths(raw: unknown, base: string): unknown {
+  if (!isRecord(raw) || !isRecord(raw.data)) return raw;
+  const data: Record<string, unknown> = { ...raw.data };
+  for (const key of ['train', 'test']) {
+    const file = data[key];
+    if (isRecord(file) && typeof file.path === 'string' && file.path !== '') data[key] = { ...file, path: resolve(base, file.path) };
+  }
+  if (typeof data.dataDir === 'string' && data.dataDir !== '') data.dataDir = resolve(base, data.dataDir);
+  return { ...raw, data };
 }

@@ -1,3 +1,4 @@
+import { WideDeepError } from '../core/errors.js';
 import { type ReadOptions, type ReadSummary, openTable } from '../data/index.js';
 import { loadAdult } from '../data/datasets/adult.js';
 import { loadCriteo } from '../data/datasets/criteo.js';
@@ -5,6 +6,7 @@ import { loadMovieLens100k } from '../data/datasets/movielens.js';
 import { randomSplit } from '../data/splits.js';
 import { syntheticData } from '../data/synthetic.js';
 import type { RowChunk } from '../data/types.js';
+import { type SpecColumns, stringColumns } from '../features/checks.js';
 import type { DataConfig } from './run-config.js';
 import { loadStreamSplit } from './stream-source.js';
 
@@ -27,13 +29,14 @@ export interface RunData {
 
 /**
  * Loads the dataset of a run config and splits it into train and test. With data.stream, the rows are split
- * as stream mode splits them (a test file, or the row hash), though read into memory.
+ * as stream mode splits them (a test file, or the row hash), though read into memory. `features` (the run's
+ * features config, or a fitted spec) says which columns of your files are read as strings (`stringColumns`).
  */
-export async function loadRunData(data: DataConfig, seed: number): Promise<RunData> {
+export async function loadRunData(data: DataConfig, seed: number, features?: SpecColumns): Promise<RunData> {
   const noUsers = { userColumn: null, timeOrder: null };
   if (data.stream !== undefined) {
     // Stream mode holds test rows out by a hash of the row number: the same rows here.
-    const s = await loadStreamSplit(data, seed);
+    const s = await loadStreamSplit(data, seed, features);
     return { train: s.train, test: s.test, fingerprint: withSkips(s.fingerprint, s.reads), ...noUsers, reads: s.reads };
   }
   const dataDir = data.dataDir !== undefined ? { dataDir: data.dataDir } : {};
@@ -60,7 +63,8 @@ export async function loadRunData(data: DataConfig, seed: number): Promise<RunDa
     }
     case 'files': {
       const read = async (f: NonNullable<DataConfig['train']>): Promise<{ rows: RowChunk; summary: ReadSummary }> => {
-        const reader = await openTable({ ...f, onBadRow: data.onBadRow } as ReadOptions);
+        const text = features !== undefined ? { stringColumns: stringColumns(features) } : {};
+        const reader = await openTable({ ...f, onBadRow: data.onBadRow, ...text } as ReadOptions);
         return { rows: await reader.readAll(), summary: reader.summary };
       };
       const trainAll = await read(data.train as NonNullable<DataConfig['train']>);
@@ -72,6 +76,26 @@ export async function loadRunData(data: DataConfig, seed: number): Promise<RunDa
       const { train, test } = randomSplit(trainAll.rows, { testFraction: data.testFraction, seed });
       return { train, test, fingerprint: withSkips({ dataset: 'files', train: data.train?.path }, [trainAll.summary]), ...noUsers, reads: [trainAll.summary] };
     }
+  }
+}
+
+/**
+ * Runs `read` on the data of a config that came from a bundle's manifest (`manifest`: its path). A file of it
+ * that cannot be read is an IO error saying that the path came from the manifest, and how to score anyway:
+ * `--input` for your files, `--data-dir` for a built-in dataset's directory.
+ */
+export async function withBundleDataHint<T>(data: DataConfig, manifest: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    const file = err instanceof WideDeepError && err.code === 'IO' ? err.details.file : undefined;
+    if (file === undefined) throw err;
+    const at = (['train', 'test'] as const).find((k) => data[k]?.path === file);
+    const inDataDir = data.dataDir !== undefined && file.startsWith(data.dataDir);
+    if (at === undefined && !inDataDir) throw err;
+    const field = at !== undefined ? `data.${at}.path` : 'data.dataDir';
+    const fix = at !== undefined ? 'pass --input <a labeled file> to score another file, or put the file back at that path' : 'pass --data-dir <the directory that holds the dataset>';
+    throw new WideDeepError('IO', `${(err as WideDeepError).reason}; this path came from the bundle's manifest (${manifest}, ${field})`, { file, field, fix }, { cause: err });
   }
 }
 

@@ -1,6 +1,7 @@
 import { WideDeepError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import { concatChunks, criteoReadOptions, isTestRow, openTable, shuffleBuffer, takeRows, type ReadOptions, type ReadSummary, type RowChunk, type TableReader } from '../data/index.js';
+import { type SpecColumns, stringColumns } from '../features/checks.js';
 import type { FittedSpec } from '../features/fitted-spec.js';
 import { transform } from '../features/transform.js';
 import { concatModelBatches, modelBatchOf, sliceModelBatch } from '../model/from-spec.js';
@@ -82,13 +83,17 @@ export interface StreamCounts {
   readonly badRowExamples: ReadSummary['badRows'];
 }
 
-/** Reader options of the training and test files of a stream-mode data section. */
-async function readOptionsOf(data: DataConfig, chunkSize: number): Promise<{ train: ReadOptions; test: ReadOptions | null; fingerprint: Record<string, unknown> }> {
+/**
+ * Reader options of the training and test files of a stream-mode data section; `features` names the columns
+ * of your files read as strings (`stringColumns`).
+ */
+async function readOptionsOf(data: DataConfig, chunkSize: number, features: SpecColumns | undefined): Promise<{ train: ReadOptions; test: ReadOptions | null; fingerprint: Record<string, unknown> }> {
   if (data.dataset === 'criteo') {
     const train = await criteoReadOptions({ ...(data.dataDir !== undefined ? { dataDir: data.dataDir } : {}), onBadRow: data.onBadRow, chunkSize });
     return { train, test: null, fingerprint: { dataset: 'criteo', source: train.path } };
   }
-  const file = (f: NonNullable<DataConfig['train']>): ReadOptions => ({ ...f, onBadRow: data.onBadRow, chunkSize }) as ReadOptions;
+  const text = features !== undefined ? { stringColumns: stringColumns(features) } : {};
+  const file = (f: NonNullable<DataConfig['train']>): ReadOptions => ({ ...f, onBadRow: data.onBadRow, chunkSize, ...text }) as ReadOptions;
   const train = file(data.train as NonNullable<DataConfig['train']>);
   const test = data.test ? file(data.test) : null;
   return { train, test, fingerprint: { dataset: 'files', train: train.path, ...(test ? { test: test.path } : {}) } };
@@ -98,9 +103,9 @@ async function readOptionsOf(data: DataConfig, chunkSize: number): Promise<{ tra
  * A stream-mode data section read into memory, split as stream mode splits it (the test file, or the rows
  * the row hash holds out as test): for `loadRunData`, so that `widedeep eval` scores the same test rows.
  */
-export async function loadStreamSplit(data: DataConfig, seed: number): Promise<{ train: RowChunk; test: RowChunk; fingerprint: Record<string, unknown>; reads: ReadSummary[] }> {
+export async function loadStreamSplit(data: DataConfig, seed: number, features?: SpecColumns): Promise<{ train: RowChunk; test: RowChunk; fingerprint: Record<string, unknown>; reads: ReadSummary[] }> {
   const stream = data.stream as StreamConfig;
-  const o = await readOptionsOf(data, stream.chunkSize);
+  const o = await readOptionsOf(data, stream.chunkSize, features);
   const reader = await openTable(o.train);
   if (o.test) {
     const testReader = await openTable(o.test);
@@ -137,10 +142,13 @@ export class StreamData {
     private readonly baseFingerprint: Record<string, unknown>,
   ) {}
 
-  /** Plans the file(s) of `data` (which has `stream`); `validationFraction` is train.validationFraction. */
-  static async open(data: DataConfig, seed: number, validationFraction: number): Promise<StreamData> {
+  /**
+   * Plans the file(s) of `data` (which has `stream`); `validationFraction` is train.validationFraction;
+   * `features` (the features config or a fitted spec) names the columns read as strings.
+   */
+  static async open(data: DataConfig, seed: number, validationFraction: number, features?: SpecColumns): Promise<StreamData> {
     const stream = data.stream as StreamConfig;
-    const o = await readOptionsOf(data, stream.chunkSize);
+    const o = await readOptionsOf(data, stream.chunkSize, features);
     const trainReader = await openTable(o.train);
     const testReader = o.test ? await openTable(o.test) : null;
     const holdOut = { seed, testFraction: testReader ? 0 : data.testFraction, validationFraction };

@@ -3,6 +3,7 @@ import { type MetricKind, MetricAccumulator, auc, concatValues, rankingMetrics }
 import type { ModelBatch } from '../model/sizes.js';
 import type { GroupRates, ModelState, WideDeepModel } from '../model/wide-deep.js';
 import type { TrainConfig } from './config.js';
+import { divergence, lowerRatesFix } from './divergence.js';
 import { lrAt } from './schedules.js';
 
 /** Where training batches come from: the batches of epoch e in an order that depends only on (seed, e). */
@@ -21,6 +22,8 @@ export interface EvalSet {
   readonly batches: readonly ModelBatch[];
   readonly users?: Int32Array;
   readonly event?: (target: number) => boolean;
+  /** Binary: the decision threshold of accuracy, precision, recall and F1 (train.threshold). Default 0.5. */
+  readonly threshold?: number;
 }
 
 export type Metrics = Readonly<Record<string, number>>;
@@ -64,6 +67,8 @@ export interface TrainEvents {
    * this epoch is the best so far under early stopping (keep that state too, to restore it after a resume).
    */
   onCheckpoint?(model: ModelState, trainer: TrainerState, isBest: boolean): Promise<void> | void;
+  /** Something wrong that does not stop the run, with what to do about it: a diverged training loss (once per run). */
+  onWarning?(w: { readonly message: string; readonly fix: string }): void;
 }
 
 export interface TrainResult {
@@ -83,11 +88,13 @@ export interface EvalOptions {
   readonly event?: (target: number) => boolean;
   /** Ranking cutoff. Default 10. */
   readonly k?: number;
+  /** Binary: the decision threshold of accuracy, precision, recall and F1 (train.threshold). Default 0.5. */
+  readonly threshold?: number;
 }
 
 /** Scores an evaluation set and returns the flat metrics of the model's objective (plus ranking ones). */
 export async function evaluateModel(model: WideDeepModel, set: EvalSet, k = 10): Promise<Metrics> {
-  return evaluateBatches(model, set.batches, { k, ...(set.users ? { users: set.users } : {}), ...(set.event ? { event: set.event } : {}) });
+  return evaluateBatches(model, set.batches, { k, ...(set.users ? { users: set.users } : {}), ...(set.event ? { event: set.event } : {}), ...(set.threshold !== undefined ? { threshold: set.threshold } : {}) });
 }
 
 /**
@@ -99,7 +106,7 @@ export async function evaluateBatches(model: WideDeepModel, batches: AsyncIterab
   const k = options.k ?? 10;
   const users = options.users;
   const kind = KIND[model.sizes.objective] as MetricKind;
-  const acc = new MetricAccumulator({ kind, ...(kind === 'binary' ? { k } : {}), ...(kind === 'multiclass' ? { numClasses: model.outputs } : {}) } as never);
+  const acc = new MetricAccumulator({ kind, ...(kind === 'binary' ? { k, threshold: options.threshold ?? 0.5 } : {}), ...(kind === 'multiclass' ? { numClasses: model.outputs } : {}) } as never);
   const event = kind === 'regression' ? options.event : undefined;
   const scores: Float32Array[] = [];
   const events: Float32Array[] = [];
@@ -200,6 +207,9 @@ export async function train(model: WideDeepModel, source: TrainSource, config: T
   const better = (v: number, b: number): boolean => (es?.mode === 'min' ? v < b : v > b);
 
   const epochs = Math.min(config.epochs, options.stopAfterEpochs ?? config.epochs);
+  // The loss of this run's first step (of the resumed model, on resume): the yardstick of divergence.
+  let firstStepLoss: number | null = null;
+  let warned = false;
   for (let epoch = startEpoch; epoch < epochs && !stoppedEarly; epoch++) {
     const t0 = performance.now();
     let rows = 0;
@@ -210,8 +220,9 @@ export async function train(model: WideDeepModel, source: TrainSource, config: T
       if (config.maxSteps > 0 && model.steps >= config.maxSteps) break;
       const loss = await model.trainStep(batch, rates(model, config, model.steps, totalSteps));
       if (!Number.isFinite(loss)) {
-        throw new WideDeepError('RUNTIME', `the training loss became ${loss} at step ${model.steps}`, { fix: 'lower the learning rates or check the inputs for extreme values' });
+        throw new WideDeepError('RUNTIME', `training diverged: the training loss became ${loss} at step ${model.steps}`, { fix: `${lowerRatesFix(model.groups)}, or check the inputs for extreme values` });
       }
+      firstStepLoss ??= loss;
       rows += batch.size;
       lossSum += loss * batch.size;
       lossRows += batch.size;
@@ -235,6 +246,11 @@ export async function train(model: WideDeepModel, source: TrainSource, config: T
     const record: EpochRecord = { epoch, step: model.steps, trainLoss: lossRows ? lossSum / lossRows : NaN, rowsPerSec: rows / seconds, seconds, validation };
     history.push(record);
     events.onEpoch?.(record);
+    const diverged = warned || firstStepLoss === null ? null : divergence(epoch, record.trainLoss, firstStepLoss);
+    if (diverged !== null) {
+      warned = true;
+      events.onWarning?.({ message: diverged, fix: lowerRatesFix(model.groups) });
+    }
     let isBest = false;
     // This epoch's state: what the checkpoint holds (and, with restore-best, the best state when it is the best).
     let state: ModelState | undefined;

@@ -1,7 +1,11 @@
 import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const ROOT = resolve(import.meta.dirname, '../..');
+/** tsx as a file URL from the repository, so that a command may run in any directory. */
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 export interface CliResult {
   readonly code: number;
@@ -12,7 +16,7 @@ export interface CliResult {
 /** Runs the widedeep CLI from source (node + tsx) in `cwd`, with optional stdin. */
 export function runCli(args: readonly string[], options: { cwd?: string; input?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
   return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'test/helpers/cli-entry.ts'), ...args], {
+    const child = spawn(process.execPath, ['--import', TSX, resolve(ROOT, 'test/helpers/cli-entry.ts'), ...args], {
       cwd: options.cwd ?? ROOT,
       env: { ...process.env, ...options.env },
     });

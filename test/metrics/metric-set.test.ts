@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { tieGroups } from '../../src/metrics/auc.js';
+import { bestF1From } from '../../src/metrics/binary.js';
 import {
   MetricAccumulator,
   accuracy,
@@ -50,6 +52,8 @@ describe('evaluate', () => {
       precision: prf.precision,
       recall: prf.recall,
       f1: prf.f1,
+      bestF1Threshold: bestF1From(tieGroups(p, y, undefined)).threshold,
+      bestF1: bestF1From(tieGroups(p, y, undefined)).f1,
       calibration: calibration(p, y),
       meanPrediction: 3.4375 / 6,
       meanLabel: 0.5,

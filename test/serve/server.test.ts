@@ -82,8 +82,9 @@ describe('widedeep serve (HTTP on loopback)', () => {
   it('explains rows as `predict --explain` does', async () => {
     const { status, json } = await post(server.url, { rows: rows.slice(0, 3), explain: true, topK: 2 });
     expect(status).toBe(200);
-    const batch = modelBatchOf(transform(outcome.spec, rowsToChunk(rows.slice(0, 3)), { mode: 'serve' }));
-    expect(json.explanations).toEqual(JSON.parse(JSON.stringify(await explainBatch(outcome.model, outcome.spec, batch, 2))));
+    const chunk = rowsToChunk(rows.slice(0, 3));
+    const batch = modelBatchOf(transform(outcome.spec, chunk, { mode: 'serve' }));
+    expect(json.explanations).toEqual(JSON.parse(JSON.stringify(await explainBatch(outcome.model, outcome.spec, batch, 2, chunk))));
   });
 
   it('scores concurrent requests each as if alone', async () => {
@@ -94,8 +95,9 @@ describe('widedeep serve (HTTP on loopback)', () => {
     const together = await Promise.all(requests.map((r) => post(server.url, { rows: r, explain: true })));
     for (let i = 0; i < requests.length; i++) {
       expect(together[i]!.status).toBe(200);
-      const batch = modelBatchOf(transform(outcome.spec, rowsToChunk(requests[i]!), { mode: 'serve' }));
-      expect(together[i]!.json.explanations).toEqual(JSON.parse(JSON.stringify(await explainBatch(outcome.model, outcome.spec, batch, 5))));
+      const chunk = rowsToChunk(requests[i]!);
+      const batch = modelBatchOf(transform(outcome.spec, chunk, { mode: 'serve' }));
+      expect(together[i]!.json.explanations).toEqual(JSON.parse(JSON.stringify(await explainBatch(outcome.model, outcome.spec, batch, 5, chunk))));
       expect(together[i]!.json).toEqual(alone[i]!.json);
     }
   });

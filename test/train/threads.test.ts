@@ -40,3 +40,31 @@ describe('threads of a fit: --threads, then train.threads, then the default', ()
     expect(() => parseRunConfig(raw)).toThrow(/train\.threads/);
   });
 });
+
+describe('train.sparseWorkers: the embedding tables on worker threads in a fit', () => {
+  async function fitWith(sparseWorkers: number | undefined): Promise<Map<string, Float32Array>> {
+    const raw = smallConfig({ rows: 600, epochs: 1 }) as { train: Record<string, unknown> };
+    raw.train.checkpoint = false;
+    if (sparseWorkers !== undefined) raw.train.sparseWorkers = sparseWorkers;
+    const out = await fitRun(parseRunConfig(raw), { threads: 1 });
+    const state = new Map(out.model.exportState('full').tensors);
+    await out.model.release();
+    return state;
+  }
+
+  it('reaches the model and trains the same weights bit for bit as without', async () => {
+    const off = await fitWith(undefined);
+    const on = await fitWith(2);
+    expect([...on.keys()]).toEqual([...off.keys()]);
+    expect([...off.keys()].some((k) => k.startsWith('emb.'))).toBe(true);
+    for (const [k, v] of off) expect(Buffer.from((on.get(k) as Float32Array).buffer).equals(Buffer.from(v.buffer)), k).toBe(true);
+  }, 60_000);
+
+  it('must be an integer in [1, 63]', () => {
+    for (const n of [0, 1.5, 64]) {
+      const raw = smallConfig() as { train: Record<string, unknown> };
+      raw.train.sparseWorkers = n;
+      expect(() => parseRunConfig(raw)).toThrow(/train\.sparseWorkers/);
+    }
+  });
+});

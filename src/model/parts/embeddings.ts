@@ -63,7 +63,8 @@ export class EmbeddingsModelPart implements ModelPart {
 
   constructor(
     readonly embedded: readonly Embedded[],
-    private readonly width: number,
+    /** Floats per example of the pooled block `emb`. */
+    readonly width: number,
   ) {
     this.tables = embedded.map((e) => e.table);
     this.buffers = new SizedBuffers((n) => ({

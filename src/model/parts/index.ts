@@ -23,6 +23,7 @@ export function partsOf(config: ModelConfig): readonly PartDef[] {
 export { deepPart, DeepModelPart } from './deep.js';
 export { embeddingsPart, EmbeddingsModelPart, type Embedded } from './embeddings.js';
 export { widePart, WideModelPart } from './wide.js';
+export { shardedEmbeddingsPart, ShardedEmbeddingsModelPart, withSparseLanes } from './sharded-embeddings.js';
 
 /** The dense graph's parameter groups and their optimizers: every part's, merged. */
 export function denseOptimizersOf(config: ModelConfig): Readonly<Record<string, DenseOptimizerResolved>> {

@@ -1,0 +1,107 @@
+import { WideDeepError } from '../../core/errors.js';
+import type { ExecTensor } from '../../runtime/executor.js';
+import { featureIndex, gatherSequence, RowGradients, sharedTable, type SparseLanes } from '../../sparse/index.js';
+import { applyRows, type PartContext, type PartDef, type PartUpdate, requireBatch, SizedBuffers } from '../part.js';
+import type { ModelBatch } from '../sizes.js';
+import { type Embedded, embeddingsPart, EmbeddingsModelPart } from './embeddings.js';
+
+/**
+ * The embeddings part with its sparse work on several threads (`sparseWorkers`): the same tables, feeds and
+ * gradients as `embeddingsPart` (whose declarations it keeps), but the tables live in SharedArrayBuffers and
+ * the pooled features are gathered and updated by `SparseLanes`, each table by the one lane that owns it.
+ * Sequences, and the updates of tables whose weights are averaged (train.ema: `TableAverage.update`), stay
+ * on the calling thread, with the same kernels. The weights are those of `embeddingsPart` bit for bit.
+ */
+export const shardedEmbeddingsPart: PartDef = {
+  ...embeddingsPart,
+  create(context: PartContext) {
+    const lanes = context.lanes;
+    if (!lanes) throw new WideDeepError('INTERNAL', 'the sharded embeddings part needs the sparse lanes (WideDeepModel.create with sparseWorkers)');
+    // Built as embeddingsPart builds them (the same draws), then moved into shared memory.
+    const plain = embeddingsPart.create(context) as EmbeddingsModelPart;
+    const embedded: Embedded[] = plain.embedded.map((e) => {
+      const table = sharedTable(e.table);
+      return { ...e, table, grads: new RowGradients(table) };
+    });
+    return new ShardedEmbeddingsModelPart(embedded, plain.width, lanes);
+  },
+};
+
+/** The parts of a model with sparse workers: `parts` with the embeddings part replaced by the sharded one. */
+export function withSparseLanes(parts: readonly PartDef[]): readonly PartDef[] {
+  return parts.map((p) => (p === embeddingsPart ? shardedEmbeddingsPart : p));
+}
+
+export class ShardedEmbeddingsModelPart extends EmbeddingsModelPart {
+  override readonly def = shardedEmbeddingsPart;
+  private readonly pooled: readonly Embedded[];
+  private readonly features: Int32Array;
+  private readonly leave: boolean[];
+  private readonly sequences;
+  /** The `emb` feed: ONNX Runtime refuses views of shared memory, so the lanes' block is copied here. */
+  private readonly blocks;
+
+  constructor(
+    embedded: readonly Embedded[],
+    width: number,
+    private readonly lanes: SparseLanes,
+  ) {
+    super(embedded, width);
+    this.pooled = embedded.filter((e) => e.slot);
+    this.features = new Int32Array(this.pooled.length);
+    this.leave = this.pooled.map(() => false);
+    lanes.attach(
+      this.pooled.map((e) => ({ table: e.table, pooling: e.slot!.pooling, col: e.slot!.col })),
+      width,
+    );
+    this.blocks = new SizedBuffers((n) => new Float32Array(n * width));
+    const sequences = embedded.filter((e) => !e.slot);
+    this.sequences = new SizedBuffers((n) => new Map(sequences.map((e) => [e.key, { seq: new Float32Array(n * e.length * e.table.dim), mask: new Float32Array(n * e.length) }])));
+  }
+
+  override feed(batch: ModelBatch, feeds: Record<string, ExecTensor>): void {
+    if (this.embedded.length === 0) return;
+    const n = batch.size;
+    const d = requireBatch(batch.deep, 'deep', n);
+    if (this.pooled.length > 0) {
+      this.pooled.forEach((e, i) => (this.features[i] = featureIndex(d, e.key)));
+      const emb = this.blocks.of(n);
+      emb.set(this.lanes.gather(d, this.features));
+      feeds.emb = { type: 'float32', data: emb, dims: [n, this.width] };
+    }
+    const s = this.sequences.of(n);
+    for (const e of this.embedded) {
+      if (e.slot) continue;
+      const t = s.get(e.key)!;
+      gatherSequence(e.table, d, { feature: featureIndex(d, e.key), maxLen: e.length }, t.seq, t.mask);
+      feeds[`seq_${e.key}`] = { type: 'float32', data: t.seq, dims: [n, e.length, e.table.dim] };
+      feeds[`mask_${e.key}`] = { type: 'float32', data: t.mask, dims: [n, e.length] };
+    }
+  }
+
+  override update(u: PartUpdate): void {
+    const d = u.batch.deep;
+    if (!d) return;
+    if (this.pooled.length > 0) {
+      const dEmb = u.grads.get('emb') as Float32Array;
+      this.pooled.forEach((e, i) => {
+        this.features[i] = featureIndex(d, e.key);
+        this.leave[i] = u.averageOf(e.table) !== undefined;
+      });
+      this.lanes.update(d, this.features, this.leave, dEmb, u.step, u.lr);
+      // Averaged tables: through their TableAverage, on this thread (the same kernels as embeddingsPart).
+      this.pooled.forEach((e, i) => {
+        if (!this.leave[i]) return;
+        e.grads.reset();
+        e.grads.addPooled(d, { ...e.slot!, feature: this.features[i] as number }, dEmb);
+        applyRows(e.grads, u);
+      });
+    }
+    for (const e of this.embedded) {
+      if (e.slot) continue;
+      e.grads.reset();
+      e.grads.addSequence(d, { feature: featureIndex(d, e.key), maxLen: e.length }, u.grads.get(`seq_${e.key}`) as Float32Array);
+      applyRows(e.grads, u);
+    }
+  }
+}

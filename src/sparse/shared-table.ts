@@ -1,0 +1,25 @@
+import { WideDeepError } from '../core/index.js';
+import { parseSparseTableConfig, SparseTable, type SparseTableConfig } from './table.js';
+
+/**
+ * A table whose `data` is `data` as given (e.g. a Float32Array over a SharedArrayBuffer that another thread
+ * also holds): same fields as a table built from `config`, nothing initialised, nothing copied. `data` must
+ * hold numRows * stride floats.
+ */
+export function tableOver(config: SparseTableConfig, data: Float32Array): SparseTable {
+  const cfg = parseSparseTableConfig(config);
+  // One row of zeros to learn stride and optimizer from the config, then the real rows.
+  const shape = new SparseTable({ ...cfg, numRows: 1, init: { type: 'zeros' } });
+  const need = cfg.numRows * shape.stride;
+  if (data.length !== need) {
+    throw new WideDeepError('SHAPE', `table ${cfg.name}: its storage holds ${data.length} floats, the table needs ${need}`, { field: `table(${cfg.name})` });
+  }
+  return Object.assign(shape, { numRows: cfg.numRows, init: cfg.init, data });
+}
+
+/** The same table (weights and optimizer state, bit for bit) moved into a SharedArrayBuffer. */
+export function sharedTable(table: SparseTable): SparseTable {
+  const data = new Float32Array(new SharedArrayBuffer(table.data.byteLength));
+  data.set(table.data);
+  return tableOver(table.config, data);
+}
