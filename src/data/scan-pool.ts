@@ -1,10 +1,9 @@
-import { createRequire } from 'node:module';
 import { MessageChannel, Worker } from 'node:worker_threads';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { RowChunk } from './types.js';
 import type { ReadSummary } from './source.js';
 import type { ScanControl, ScanMessage, StartScan, SummaryDelta } from './scan-worker.js';
 import { WideDeepError } from '../core/errors.js';
+import { workerSource } from '../core/worker-source.js';
 import { unpackChunk, unpackError } from './chunk-transfer.js';
 import { recordBadRow, type ScanPlan } from './scan.js';
 
@@ -48,25 +47,6 @@ export function idleScanWorkers(): number {
   return idle.length;
 }
 
-/**
- * How the worker loads scan-worker: the compiled .js is imported as it is; from the .ts sources (tsx, vitest)
- * through tsx's tsImport, since a worker thread does not inherit the loader hooks of its parent on Node 20.
- * The worker's code is inline (eval) so that there is no extra file to ship next to dist/.
- */
-function workerSource(): { code: string; workerData: { module: string; tsx: string | null } } {
-  const self = fileURLToPath(import.meta.url);
-  const ts = self.endsWith('.ts');
-  const module = pathToFileURL(self.replace(/scan-pool\.(ts|js)$/, ts ? 'scan-worker.ts' : 'scan-worker.js')).href;
-  // The ESM build of tsx's API (its package exports give `require` the .cjs next to it).
-  const tsx = ts ? pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href : null;
-  const code = [
-    "const { workerData } = require('node:worker_threads');",
-    'const { module, tsx } = workerData;',
-    // A failure to load rejects unhandled: the worker dies with it and the scan waiting on it hears why.
-    'void (tsx === null ? import(module) : import(tsx).then((api) => api.tsImport(module, module)));',
-  ].join('\n');
-  return { code, workerData: { module, tsx } };
-}
 
 function acquire(): Worker {
   const worker = idle.pop();
@@ -75,7 +55,7 @@ function acquire(): Worker {
     retire.delete(worker);
     return worker;
   }
-  const { code, workerData } = workerSource();
+  const { code, workerData } = workerSource(import.meta.url, 'scan-worker');
   const created = new Worker(code, { eval: true, workerData });
   created.unref();
   // A worker that dies while idle leaves the pool (a scan running on it hears of it through its own listeners).

@@ -1,8 +1,7 @@
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { type ErrorCode, WideDeepError } from '../core/index.js';
 import type { SparseBatch } from '../core/index.js';
+import { workerSource } from '../core/worker-source.js';
 import { Lane, type LaneTable } from './lane.js';
 import type { Pooling } from './slots.js';
 import type { SparseTable, SparseTableConfigNormalized } from './table.js';
@@ -78,7 +77,7 @@ export class SparseLanes {
     }
     const ctl = new SharedArrayBuffer(4 * (CTL.error + 64));
     const lr = new SharedArrayBuffer(8);
-    const { code, module, tsx } = workerSource();
+    const { code, workerData: { module, tsx } } = workerSource(import.meta.url, 'lane-worker');
     const started = Array.from({ length: workers }, (_, i) => {
       const channel = new MessageChannel();
       const worker = new Worker(code, { eval: true, workerData: { module, tsx, ctl, lr, port: channel.port2, lane: i + 1 }, transferList: [channel.port2] });
@@ -234,20 +233,3 @@ export class SparseLanes {
   }
 }
 
-/**
- * How a worker loads lane-worker: the compiled .js as it is; from the .ts sources (tsx, vitest) through tsx's
- * tsImport, since a worker thread does not inherit its parent's loader hooks on Node 20 (as scan-pool.ts).
- */
-function workerSource(): { code: string; module: string; tsx: string | null } {
-  const self = fileURLToPath(import.meta.url);
-  const ts = self.endsWith('.ts');
-  const module = pathToFileURL(self.replace(/lanes\.(ts|js)$/, ts ? 'lane-worker.ts' : 'lane-worker.js')).href;
-  const tsx = ts ? pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href : null;
-  const code = [
-    "const { workerData } = require('node:worker_threads');",
-    'const { module, tsx } = workerData;',
-    // A failure to load rejects unhandled: the worker dies with it and `start` hears why.
-    'void (tsx === null ? import(module) : import(tsx).then((api) => api.tsImport(module, module)));',
-  ].join('\n');
-  return { code, module, tsx };
-}

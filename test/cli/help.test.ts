@@ -1,22 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { runMain } from '../helpers/cli.js';
 import { LIBRARY_VERSION } from '../../src/artifact/bundle.js';
 import { FIT_OPTIONS } from '../../src/cli/fit.js';
-import { COMMANDS, main } from '../../src/cli/main.js';
+import { COMMANDS } from '../../src/cli/main.js';
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync(resolve(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string }).version;
 
-/** Runs the CLI in this process; returns its exit code and what it wrote. */
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => (stdout.push(String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => (stderr.push(String(s)), true));
-  const code = await main(argv);
-  vi.restoreAllMocks();
-  return { code, stdout: stdout.join(''), stderr: stderr.join('') };
-}
+const run = runMain;
 
 describe('widedeep <command> --help', () => {
   afterEach(() => vi.restoreAllMocks());
