@@ -4,7 +4,7 @@ import { WideDeepError } from '../core/errors.js';
 import { openTable, sliceRows, takeRows, type BadRowPolicy, type ReadSummary } from '../data/index.js';
 import type { RowChunk } from '../data/types.js';
 import { inputColumns, numericInputs, stringColumns } from '../features/checks.js';
-import { labelSources } from '../features/labels.js';
+import { knownColumns } from '../features/labels.js';
 import { transform, type TransformOptions } from '../features/transform.js';
 import { explainRows, predictionRows } from '../model/explain.js';
 import { modelBatchOf } from '../model/from-spec.js';
@@ -12,6 +12,7 @@ import type { WideDeepModel } from '../model/wide-deep.js';
 import type { FittedSpec } from '../features/fitted-spec.js';
 import { THREADS_OPTION, badRowFlag, flags, intFlag, log, out, required, threadsFlag, warn } from './args.js';
 import { jsonLineChunks } from './json-lines.js';
+import { badRowText, skippedText } from '../train/run-data.js';
 
 export const PREDICT_OPTIONS = {
   model: { type: 'string', value: 'dir', required: true, help: 'the model bundle' },
@@ -34,7 +35,7 @@ export interface PredictProgress {
   readonly transformFirst: { readonly row: number; readonly message: string }[];
 }
 
-export interface PredictRowsOptions {
+export interface WritePredictionsOptions {
   readonly explain: boolean;
   readonly topK: number;
   /** The transform's bad-row policy; default the spec's. */
@@ -47,7 +48,7 @@ export interface PredictRowsOptions {
  * transform or the model refuses a row, the rows of its chunk before it are scored and written, then the error
  * is thrown: every row before the first bad one has its line.
  */
-export async function predictRows(model: WideDeepModel, spec: FittedSpec, chunks: AsyncIterable<RowChunk>, o: PredictRowsOptions): Promise<void> {
+export async function writePredictions(model: WideDeepModel, spec: FittedSpec, chunks: AsyncIterable<RowChunk>, o: WritePredictionsOptions): Promise<void> {
   const options: TransformOptions = { mode: 'serve', ...(o.onBadRow !== undefined ? { onBadRow: o.onBadRow } : {}) };
   for await (const chunk of chunks) {
     let end = chunk.numRows;
@@ -89,7 +90,7 @@ interface Scored {
   readonly firstSkip: { readonly row: number; readonly message: string } | null;
 }
 
-async function score(model: WideDeepModel, spec: FittedSpec, chunk: RowChunk, options: TransformOptions, o: PredictRowsOptions): Promise<Scored> {
+async function score(model: WideDeepModel, spec: FittedSpec, chunk: RowChunk, options: TransformOptions, o: WritePredictionsOptions): Promise<Scored> {
   const fb = transform(spec, chunk, options);
   const batch = modelBatchOf(fb);
   let lines: string[];
@@ -140,7 +141,7 @@ export async function predict(argv: string[]): Promise<number> {
       const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
       const columns = inputColumns(bundle.spec);
       // As `serve` lists them in ignoredColumns: the label and weight columns aside, keys no feature reads.
-      const known = new Set([...columns, ...(bundle.spec.label !== null ? labelSources(bundle.spec.label).map((l) => l.source) : [])]);
+      const known = knownColumns(bundle.spec);
       const onIgnored = (keys: readonly string[], row: number): void => warn('predict', { message: `ignored columns the model does not read: ${keys.join(', ')} (first at row ${row})`, fix: `the model reads ${columns.join(', ')}` });
       const options = { source: 'stdin', chunkSize: size, columns, numeric: numericInputs(bundle.spec), onBadRow: policy, known, onIgnored };
       chunks = jsonLineChunks(lines, options, read);
@@ -149,7 +150,7 @@ export async function predict(argv: string[]): Promise<number> {
       summary = () => reader.summary;
       chunks = reader.chunks();
     }
-    await predictRows(model, bundle.spec, chunks, { explain: values.explain, topK, ...(onBadRow !== undefined ? { onBadRow } : {}), progress });
+    await writePredictions(model, bundle.spec, chunks, { explain: values.explain, topK, ...(onBadRow !== undefined ? { onBadRow } : {}), progress });
   } catch (err) {
     logSkipped(summary(), progress);
     if (progress.scored === 0 || !(err instanceof WideDeepError)) throw err;
@@ -171,11 +172,11 @@ function logSkipped(read: ReadSummary, p: PredictProgress): void {
   if (count === 0) return;
   const prefix = `file ${read.source}, `;
   const examples = [
-    ...read.badRows.map((b) => ({ row: b.row, text: `row ${b.row}${b.field !== undefined ? `, field ${b.field}` : ''}: ${b.reason}` })),
+    ...read.badRows.map((b) => ({ row: b.row, text: badRowText(b) })),
     // The transform's message names the file and row: "file stdin, row 7, field age: ..."
     ...p.transformFirst.map((t) => ({ row: t.row, text: t.message.startsWith(prefix) ? t.message.slice(prefix.length) : t.message })),
   ].sort((a, b) => a.row - b.row);
-  log(`skipped ${plural(count, 'bad row')} in ${read.source} (first: ${examples.slice(0, 3).map((e) => e.text).join('; ')})`);
+  log(skippedText(read.source, count, examples.map((e) => e.text)));
 }
 
 const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;

@@ -1,7 +1,8 @@
 import type { RowChunk } from '../data/types.js';
 import { Utf8Values } from '../data/utf8-values.js';
 import { type BadRows, numericColumn, rowError, scalarColumn, showValue } from './chunk-access.js';
-import type { FittedLabel } from './fitted-spec.js';
+import type { FittedLabel, FittedSpec } from './fitted-spec.js';
+import { inputColumns } from './checks.js';
 import { finiteInFloat32 } from './float32.js';
 import type { PredicateOp, ResolvedLabel } from './resolved.js';
 
@@ -11,6 +12,11 @@ import type { PredicateOp, ResolvedLabel } from './resolved.js';
  */
 
 type AnyLabel = ResolvedLabel | FittedLabel;
+
+/** The keys a row may carry: the columns the features read, and the label's and weight's (others are ignored). */
+export function knownColumns(spec: FittedSpec): Set<string> {
+  return new Set([...inputColumns(spec), ...(spec.label !== null ? labelSources(spec.label).map((l) => l.source) : [])]);
+}
 
 export function labelSources(label: AnyLabel): { source: string; usedBy: string }[] {
   const out = [{ source: label.column, usedBy: `the ${label.kind} label; transform with { mode: 'serve' } to go without labels` }];

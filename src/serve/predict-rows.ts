@@ -1,6 +1,6 @@
 import { inputColumns, numericInputs } from '../features/checks.js';
 import type { FittedSpec } from '../features/fitted-spec.js';
-import { labelSources } from '../features/labels.js';
+import { knownColumns } from '../features/labels.js';
 import { rowsToChunk } from '../features/rows.js';
 import { transform } from '../features/transform.js';
 import { type Explanation, type MulticlassExplanation, explainRows, predictionRows } from '../model/explain.js';
@@ -37,9 +37,7 @@ const inputsCache = new WeakMap<FittedSpec, Inputs>();
 function inputsOf(spec: FittedSpec): Inputs {
   let inputs = inputsCache.get(spec);
   if (inputs === undefined) {
-    const columns = inputColumns(spec);
-    const labels = spec.label !== null ? labelSources(spec.label).map((s) => s.source) : [];
-    inputs = { columns, numeric: numericInputs(spec), known: new Set([...columns, ...labels]) };
+    inputs = { columns: inputColumns(spec), numeric: numericInputs(spec), known: knownColumns(spec) };
     inputsCache.set(spec, inputs);
   }
   return inputs;

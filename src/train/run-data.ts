@@ -1,5 +1,5 @@
 import { WideDeepError } from '../core/errors.js';
-import { type ReadOptions, type ReadSummary, openTable } from '../data/index.js';
+import { type BadRow, type ReadOptions, type ReadSummary, openTable } from '../data/index.js';
 import { loadAdult } from '../data/datasets/adult.js';
 import { loadCriteo } from '../data/datasets/criteo.js';
 import { loadMovieLens100k } from '../data/datasets/movielens.js';
@@ -110,11 +110,16 @@ function withSkips(fingerprint: Record<string, unknown>, reads: readonly ReadSum
  * 7, field x: value "forty" in numeric column x is not a number; ...)"; null when no row was skipped.
  */
 export function skippedLine(reads: readonly ReadSummary[]): string | null {
-  const lines = reads
-    .filter((r) => r.rowsSkipped > 0)
-    .map((r) => {
-      const first = r.badRows.slice(0, 3).map((b) => `row ${b.row}${b.field !== undefined ? `, field ${b.field}` : ''}: ${b.reason}`);
-      return `skipped ${r.rowsSkipped} bad row${r.rowsSkipped === 1 ? '' : 's'} in ${r.source} (first: ${first.join('; ')})`;
-    });
+  const lines = reads.filter((r) => r.rowsSkipped > 0).map((r) => skippedText(r.source, r.rowsSkipped, r.badRows.map(badRowText)));
   return lines.length > 0 ? lines.join('\n') : null;
+}
+
+/** "skipped 2 bad rows in a.csv (first: <up to three examples>)", the one wording of skipped rows. */
+export function skippedText(source: string, count: number, examples: readonly string[]): string {
+  return `skipped ${count} bad row${count === 1 ? '' : 's'} in ${source} (first: ${examples.slice(0, 3).join('; ')})`;
+}
+
+/** One skipped row as the skipped line lists it: "row 7, field x: <reason>". */
+export function badRowText(b: BadRow): string {
+  return `row ${b.row}${b.field !== undefined ? `, field ${b.field}` : ''}: ${b.reason}`;
 }
