@@ -32,6 +32,15 @@ interface Case {
   /** Pulls the headline figure (higher is better unless the metric says otherwise) out of a JSON line. */
   readonly figure: (j: Json) => number;
   readonly target?: number;
+  /** The reference measured in the same process as ours (the serve suite: every server in one run): its figure
+   *  (null: not measured) and its JSON (the peer's BLAS fields, for peer-kernel.ts), read from our JSON line. */
+  readonly sameRun?: { readonly figure: (j: Json) => number | null; readonly peer: (j: Json) => Json };
+  /** Lower is better (latency): the ratio is reference / widedeep, so above 1 still means widedeep is ahead. */
+  readonly lowerIsBetter?: boolean;
+  /** An absolute goal shown in the target column (e.g. '<= 2 ms'). */
+  readonly goal?: string;
+  /** Decimals shown for the figures (default 0). */
+  readonly digits?: number;
 }
 
 const tsx = (script: string, ...args: string[]): string[] => [process.execPath, '--import', 'tsx', resolve(ROOT, script), ...args];
@@ -42,6 +51,70 @@ const torchFit = (...args: string[]): string[] => [PYTHON, resolve(ROOT, 'bench/
 const SEED = '{seed}';
 /** widedeep's samples_per_s, or the PyTorch fit peer's rows_per_s (both: training rows/s over every epoch). */
 const fitRows = (j: Json): number => (j.samples_per_s ?? j.rows_per_s) as number;
+
+/** The serve suite: one bench/serve-case.ts run per round measures widedeep and every peer (bench/README.md). */
+const SERVE = tsx('bench/serve-case.ts', '--seed', SEED, '--repeats', '1');
+type ServeGroup = 'widedeep' | 'fastapi' | 'httpserver' | 'baseline';
+const served = (group: ServeGroup, scenario: string, figure: 'rows_per_s' | 'p50_ms' | 'p99_ms') => (j: Json): number | null => {
+  const v = (j.best as Record<string, Record<string, Record<string, number>> | undefined>)?.[group]?.[scenario]?.[figure];
+  return typeof v === 'number' ? v : null;
+};
+const PEER_NAME = { fastapi: 'PyTorch FastAPI', httpserver: 'PyTorch http.server', baseline: 'baseline serve' } as const;
+function serveCase(name: string, metric: string, peer: Exclude<ServeGroup, 'widedeep'>, scenario: string, figure: 'rows_per_s' | 'p50_ms' | 'p99_ms', extra: Partial<Case> = {}): Case {
+  return {
+    suite: 'serve',
+    name: `${name}_${peer}`,
+    metric,
+    ours: SERVE,
+    reference: null,
+    referenceName: PEER_NAME[peer],
+    figure: (j) => served('widedeep', scenario, figure)(j) ?? Number.NaN,
+    sameRun: { figure: served(peer, scenario, figure), peer: (j) => ((j.peers as Record<string, Json> | undefined)?.[peer] ?? {}) },
+    ...(figure === 'rows_per_s' ? {} : { lowerIsBetter: true, digits: 2 }),
+    ...extra,
+  };
+}
+const SERVE_CASES: Case[] = (['fastapi', 'httpserver'] as const).flatMap((peer) => [
+  serveCase('p50_200', 'p50 ms @200 candidates, 1 client', peer, 'latency_200', 'p50_ms'),
+  serveCase('p99_200', 'p99 ms @200 candidates, 1 client', peer, 'latency_200', 'p99_ms', { goal: '<= 2 ms' }),
+  serveCase('load_100', 'rows/s @100 candidates, 8 clients', peer, 'load_100', 'rows_per_s', { target: 2 }),
+  serveCase('load_200', 'rows/s @200 candidates, 8 clients', peer, 'load_200', 'rows_per_s', { target: 2 }),
+  serveCase('single_64', 'rows/s @1 row, 64 clients', peer, 'single_64', 'rows_per_s', { target: 2 }),
+]);
+// No regression against the server before a change (serve-case's `baseline`, from $WIDEDEEP_BENCH_BASELINE_ROOT;
+// without it these rows have no reference): rows/s at 100 candidates one client at a time, and at 1 row x 64.
+SERVE_CASES.push(
+  serveCase('latency_100', 'rows/s @100 candidates, 1 client', 'baseline', 'latency_100', 'rows_per_s', { target: 1 }),
+  serveCase('single_64', 'rows/s @1 row, 64 clients', 'baseline', 'single_64', 'rows_per_s', { target: 1 }),
+);
+// Issue 15's load item (bench/serve-fixed-rate.ts): 100-candidate requests at 80% of the best widedeep server's
+// load_100 maximum for 60 s. Figures of widedeep alone: p99, failed answers (goal 0), and RSS at the end against
+// RSS 5 s into the same run (ratio ~1: flat; the slope is in the JSON).
+const fixedRate = (key: 'p50_ms' | 'p99_ms' | 'failed' | 'rss_first' | 'rss_last') => (j: Json): number | null => {
+  const f = j.fixed_rate as { p50_ms: number; p99_ms: number; errors: number; non2xx: number; rss_mb: { first: number; last: number } } | null | undefined;
+  if (f === null || f === undefined) return null;
+  const v = { p50_ms: f.p50_ms, p99_ms: f.p99_ms, failed: f.errors + f.non2xx, rss_first: f.rss_mb.first, rss_last: f.rss_mb.last }[key];
+  return typeof v === 'number' ? v : null;
+};
+const fixedCase = (name: string, metric: string, figure: (j: Json) => number | null, reference: { name: string; figure: (j: Json) => number | null }, extra: Partial<Case> = {}): Case => ({
+  suite: 'serve',
+  name,
+  metric,
+  ours: SERVE,
+  reference: null,
+  referenceName: reference.name,
+  figure: (j) => figure(j) ?? Number.NaN,
+  sameRun: { figure: reference.figure, peer: () => ({}) },
+  lowerIsBetter: true,
+  ...extra,
+});
+const none = { name: '-', figure: (): null => null };
+SERVE_CASES.push(
+  fixedCase('fixed_rate_p50', 'p50 ms @80% of max, 100 candidates, 60 s', fixedRate('p50_ms'), none, { digits: 2 }),
+  fixedCase('fixed_rate_p99', 'p99 ms @80% of max, 100 candidates, 60 s', fixedRate('p99_ms'), none, { digits: 2 }),
+  fixedCase('fixed_rate_failed', 'errors + non-2xx @80% of max, 60 s', fixedRate('failed'), none, { goal: '0' }),
+  fixedCase('fixed_rate_rss', 'RSS MB after 60 s @80% of max', fixedRate('rss_last'), { name: 'RSS at 5 s', figure: fixedRate('rss_first') }, { goal: 'flat (ratio ~1)' }),
+);
 
 const CASES: Case[] = [
   { suite: 'engine', name: 'small', metric: 'train samples/s', ours: tsx('bench/engine-case.ts', '--case', 'small'), reference: torch('--case', 'small'), referenceName: 'PyTorch', figure: samples, target: 1.5 },
@@ -59,8 +132,11 @@ const CASES: Case[] = [
   { suite: 'fit', name: 'adult', metric: 'train rows/s', ours: tsx('bench/fit-case.ts', '--dataset', 'adult', '--seed', SEED), reference: torchFit('--dataset', 'adult', '--seed', SEED), referenceName: 'PyTorch', figure: fitRows, target: 1.5 },
   { suite: 'fit', name: 'movielens', metric: 'train rows/s', ours: tsx('bench/fit-case.ts', '--dataset', 'movielens', '--seed', SEED), reference: torchFit('--dataset', 'movielens', '--seed', SEED), referenceName: 'PyTorch', figure: fitRows, target: 1.5 },
   { suite: 'fit', name: 'movielens_rating', metric: 'train rows/s', ours: tsx('bench/fit-case.ts', '--dataset', 'movielens', '--objective', 'rating', '--seed', SEED), reference: torchFit('--dataset', 'movielens', '--objective', 'rating', '--seed', SEED), referenceName: 'PyTorch', figure: fitRows, target: 1.5 },
-  // Serving (`widedeep serve` over HTTP on loopback, requests one at a time): rows/s at 100 candidates a request (the p50/p99 latencies at 1, 100 and 1000 are in the JSON); the peer serves the same bundle with Python's http.server and PyTorch.
-  { suite: 'serve', name: 'synthetic', metric: 'served rows/s @100 candidates', ours: tsx('bench/serve-case.ts', '--seed', SEED), reference: tsx('bench/serve-case.ts', '--peer', '--seed', SEED), referenceName: 'PyTorch', figure: samples },
+  // Serving (`widedeep serve` over HTTP on loopback, every server in one bench/serve-case.ts run per round): rows/s at
+  // 100 candidates a request, one client at a time, against Python's http.server peer (the suite's first figure
+  // since 2026-11); then the paper's latency table and rows/s under load against FastAPI + uvicorn and http.server.
+  { ...serveCase('synthetic', 'served rows/s @100 candidates, 1 client', 'httpserver', 'latency_100', 'rows_per_s'), name: 'synthetic' },
+  ...SERVE_CASES,
   { suite: 'train', name: 'stream_fit_memory', metric: 'peak RSS MB @5M rows', ours: tsx('bench/stream-fit-case.ts', '--rows', '5000000'), reference: tsx('bench/stream-fit-case.ts', '--rows', '1000000'), referenceName: '1M rows', figure: (j) => j.peak_rss_mb as number },
 ];
 
@@ -102,45 +178,70 @@ async function main(): Promise<void> {
   const log = (s: string): void => void process.stderr.write(`${s}\n`);
   if (!haveTorch && cases.some((c) => c.reference?.[0] === PYTHON)) log(`reference skipped: ${PYTHON} not found (apt-get install python3-torch libopenblas0-pthread)`);
   const results: Json[] = [];
+  // sameRun cases share one run per round and command (the serve suite's cases all read one serve-case run).
+  const shared = new Map<string, Promise<Json>>();
+  const printedRuns = new Map<Json, string>();
+  const runShared = (r: number, cmd: string[]): Promise<Json> => {
+    const key = `${r}\u0000${cmd.join('\u0000')}`;
+    if (!shared.has(key)) {
+      // The serve suite's JSON carries os.loadavg() before and after its run: a shared machine shows there.
+      const load = (v: unknown): string => (Array.isArray(v) ? v.map((x: number) => x.toFixed(2)).join(' ') : '?');
+      shared.set(key, run(cmd).then((j) => (j.load_before !== undefined && log(`${cmd[3]?.split('/').pop() ?? cmd[0]} round ${r + 1}: load average ${load(j.load_before)} before, ${load(j.load_after)} after`), j)));
+    }
+    return shared.get(key)!;
+  };
   for (const c of cases) {
     const ours: Json[] = [];
     const refs: Json[] = [];
+    const refFigures: number[] = [];
     const ratios: number[] = [];
     let skipped: string | undefined;
     for (let r = 0; r < rounds; r++) {
       const order = r % 2 === 0 ? ['ours', 'ref'] : ['ref', 'ours'];
       let o: Json | undefined;
       let f: Json | undefined;
+      let refFigure: number | null = null;
       // The round's seed, and in the engine suite the same thread count on both sides.
       const seeded = (cmd: readonly string[]): string[] => [...cmd.map((a) => (a === SEED ? String(42 + r) : a)), ...(c.suite === 'engine' ? ['--threads', String(threads)] : [])];
-      for (const who of order) {
-        if (who === 'ours') o = await run(seeded(c.ours));
-        else if (c.reference && existsSync(c.reference[0] as string)) f = await run(seeded(c.reference));
+      if (c.sameRun) {
+        o = await runShared(r, seeded(c.ours));
+        refFigure = typeof o.skipped === 'string' ? null : c.sameRun.figure(o);
+        if (refFigure !== null) f = c.sameRun.peer(o);
+      } else {
+        for (const who of order) {
+          if (who === 'ours') o = await run(seeded(c.ours));
+          else if (c.reference && existsSync(c.reference[0] as string)) f = await run(seeded(c.reference));
+        }
+        if (f) refFigure = c.figure(f);
       }
       if (typeof o?.skipped === 'string') {
         skipped = o.skipped;
         break;
       }
       ours.push(o as Json);
-      if (f) {
+      const digits = c.digits ?? 0;
+      const show = (v: number): string => v.toLocaleString(undefined, { minimumFractionDigits: digits, maximumFractionDigits: digits });
+      if (f && refFigure !== null) {
         refs.push(f);
-        ratios.push(c.figure(o as Json) / c.figure(f));
+        refFigures.push(refFigure);
+        ratios.push(c.lowerIsBetter ? refFigure / c.figure(o as Json) : c.figure(o as Json) / refFigure);
       }
       const handicap = f ? peerHandicap(f) : null;
       const kernel = typeof f?.blas_core === 'string' ? ` (peer kernel ${f.blas_core})` : '';
-      log(`${c.suite}/${c.name} round ${r + 1}/${rounds}: ${Math.round(c.figure(o as Json)).toLocaleString()}${f ? ` vs ${Math.round(c.figure(f)).toLocaleString()}${handicap ? ` (${handicap}: ratio withheld)` : kernel}` : ''}`);
+      log(`${c.suite}/${c.name} round ${r + 1}/${rounds}: ${show(c.figure(o as Json))}${f && refFigure !== null ? ` vs ${show(refFigure)}${handicap ? ` (${handicap}: ratio withheld)` : kernel}` : ''}`);
     }
     if (skipped !== undefined) {
       log(`${c.suite}/${c.name} skipped: ${skipped}`);
       continue;
     }
     const withheld = withheldReason(refs);
+    if (c.sameRun && ours.length && !printedRuns.has(ours[ours.length - 1]!)) printedRuns.set(ours[ours.length - 1]!, `${c.suite}/${c.name}`);
     results.push({
       suite: c.suite,
       case: c.name,
       metric: c.metric,
       widedeep: median(ours.map(c.figure)),
-      reference: refs.length ? median(refs.map(c.figure)) : null,
+      reference: refFigures.length ? median(refFigures) : null,
       reference_name: c.referenceName,
       ratio: ratios.length && withheld === null ? median(ratios) : null,
       ratios: withheld === null ? ratios : [],
@@ -148,6 +249,8 @@ async function main(): Promise<void> {
       ...(withheld !== null ? { ratio_withheld: withheld, ratios_withheld: ratios } : {}),
       ...(refs.some((j) => 'blas_core' in j) ? { reference_blas_core: [...new Set(refs.map((j) => j.blas_core ?? null))] } : {}),
       target: c.target ?? null,
+      ...(c.goal !== undefined ? { goal: c.goal } : {}),
+      ...(c.lowerIsBetter ? { lower_is_better: true } : {}),
       peak_rss_mb: median(ours.map((j) => j.peak_rss_mb as number)),
       // Cases that train to a test split (the fit suite): mean test AUC over the rounds' seeds, beside the reference's.
       ...(ours.every((j) => typeof j.test_auc === 'number')
@@ -159,7 +262,8 @@ async function main(): Promise<void> {
           }
         : {}),
       reference_peak_rss_mb: refs.length ? median(refs.map((j) => j.peak_rss_mb as number)) : null,
-      last: ours[ours.length - 1],
+      // A run shared by several cases (sameRun) is printed once, in the first of them.
+      last: c.sameRun && printedRuns.get(ours[ours.length - 1]!) !== `${c.suite}/${c.name}` ? `as in ${printedRuns.get(ours[ours.length - 1]!)}` : ours[ours.length - 1],
       reference_last: refs[refs.length - 1] ?? null,
     });
   }
@@ -168,13 +272,18 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify({ meta, results })}\n`);
     return;
   }
+  const digitsOf = new Map(CASES.map((c) => [`${c.suite}/${c.name}`, c.digits ?? 0]));
+  const show = (v: number, key: string): string => {
+    const d = digitsOf.get(key) ?? 0;
+    return d === 0 ? Math.round(v).toLocaleString() : v.toLocaleString(undefined, { minimumFractionDigits: d, maximumFractionDigits: d });
+  };
   const rows = results.map((r) => [
     `${r.suite}/${r.case}`,
     r.metric as string,
-    Math.round(r.widedeep as number).toLocaleString(),
-    r.reference === null ? '-' : Math.round(r.reference as number).toLocaleString(),
+    show(r.widedeep as number, `${r.suite}/${r.case}`),
+    r.reference === null ? '-' : show(r.reference as number, `${r.suite}/${r.case}`),
     typeof r.ratio_withheld === 'string' ? 'withheld' : r.ratio === null ? '-' : `${(r.ratio as number).toFixed(2)}x`,
-    r.target === null ? '' : `>= ${r.target}x`,
+    typeof r.goal === 'string' ? r.goal : r.target === null ? '' : `>= ${r.target}x`,
     `${Math.round(r.peak_rss_mb as number)} / ${r.reference_peak_rss_mb === null ? '-' : Math.round(r.reference_peak_rss_mb as number)}`,
     typeof r.test_auc === 'number' ? `${r.test_auc.toFixed(4)} / ${typeof r.reference_test_auc === 'number' ? r.reference_test_auc.toFixed(4) : '-'}` : '',
   ]);

@@ -1,57 +1,92 @@
 /**
- * The serving benchmark: request latency of `widedeep serve` over HTTP on loopback, one JSON line on stdout.
+ * The serving benchmark: `widedeep serve` against PyTorch serving peers, over HTTP on loopback, in one run.
+ * One JSON line on stdout (progress on stderr).
  *
- *   npx tsx bench/serve-case.ts [--candidates 1,100,1000] [--requests 300] [--seed 1] [--concurrency 1]
- *       [--in-process | --peer]
+ *   npx tsx bench/serve-case.ts [--seed 1] [--repeats 3] [--seconds 3] [--latency-requests 500] [--clients 8]
+ *       [--single-clients 64] [--servers widedeep,httpserver,fastapi-w1-async,...] [--endpoint async]
+ *       [--peer-threads 1] [--pin] [--keep-bundle DIR] [--widedeep-root DIR] [--baseline-root DIR]
+ *       [--scenarios latency_200,...,fixed_rate] [--fixed-rate-seconds 60]
  *
  * The paper's serving path (Cheng et al. 2016, section 4): a request carries one user's context and a list of
  * candidate apps, every candidate is scored, the answer goes back in ~10 ms. Here: `examples/synthetic.yaml`
- * (the app store the demo trains on: 9 input columns, 3 crosses, MLP 128-64) is trained for one epoch and
- * saved as a bundle; `widedeep serve` runs it in a child process (compiled dist/ when built, else the
- * sources through tsx). Each request is one test row's user context (user, country, gender, device,
- * installed apps, age, hour) with `--candidates` candidate apps (app id and category) drawn from the test rows.
- * Requests go one at a time (latency) after 30 warm-up requests, or with `--concurrency c` from c clients at
- * once (throughput under load; each client sends its next request when its answer is in); the bundle, the
- * rows and the requests are the same for the reference.
+ * (the demo's app store: 9 input columns, 3 crosses, MLP 128-64) is trained for one epoch and saved as a
+ * bundle, and every server serves that bundle (bench/serve-servers.ts): `widedeep serve` (the CLI, a child
+ * process; `widedeep-w2` = `--workers 2` when the CLI has it), the PyTorch peer on http.server
+ * (bench/torch_serve.py) and on FastAPI + uvicorn with 1 and 2 workers, each with an async and a sync
+ * endpoint (bench/torch_serve_fastapi.py; each scenario keeps the fastest of the four), and
+ * with `--baseline-root DIR` the CLI of another tree (`baseline`, e.g. `git archive HEAD` unpacked with this
+ * tree's node_modules linked in: the server before a change, measured in the same run).
+ * Each request is one test row's user context with N candidate apps drawn from the test rows.
  *
- * Figures per candidate count: p50 / p99 latency (ms) from sending the request to the parsed answer, and
- * rows/s. `samples_per_s` (the headline) is rows/s at 100 candidates. `--in-process` measures the same
- * requests without HTTP or a child process (the library's serving transform and one predict per request,
- * JSON parse and stringify of the same bodies included): what HTTP adds. `--peer` sends them to the PyTorch
- * serving peer instead (bench/torch_serve.py on the same bundle: Python's http.server, the transform in Python,
- * an nn.Module of the same shape under inference_mode): the reference of `npm run bench -- --suite serve`.
+ * Scenarios (the load generator is autocannon for every server, bench/serve-load.ts):
+ *   latency_200  200 candidates a request, one client at a time: p50 / p99 (the paper's table; goal p99 <= 2 ms)
+ *   latency_100  100 candidates, one client at a time (today's figure: 1.49 ms p50, 62k rows/s)
+ *   load_100     100 candidates, `--clients` concurrent keep-alive clients: rows/s
+ *   load_200     200 candidates, `--clients` clients: rows/s
+ *   single_64    1 row a request, `--single-clients` clients: rows/s (micro-batching's case)
+ *   fixed_rate   once a run, after the repeats: 100 candidates at 80% of the best widedeep server's load_100
+ *                requests/s for `--fixed-rate-seconds` (60): p50/p99, errors, RSS (bench/serve-fixed-rate.ts)
+ * Every (server, scenario) run is preceded by an untimed warm-up; servers take turns within each repeat, the
+ * order rotated from repeat to repeat, so the machine's noise falls on all alike. `--pin` runs the client on
+ * CPU 0 and every server on CPU 1 (taskset), so they do not compete for a core (each server then has one).
+ * The JSON holds per server and scenario the median and every repeat, the best of each group (widedeep,
+ * fastapi, httpserver) and the same-run ratios against each peer group (bench/serve-summary.ts), the peers'
+ * BLAS fields (bench/run.ts withholds ratios against a peer on a fallback kernel), and the load average.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { loadBundle, saveBundle } from '../src/artifact/bundle.js';
+import { saveBundle } from '../src/artifact/bundle.js';
 import { entryAt } from '../src/data/chunk.js';
 import type { RowChunk } from '../src/data/types.js';
-import { rowsToChunk } from '../src/features/rows.js';
-import { transform } from '../src/features/transform.js';
-import { modelBatchOf } from '../src/model/from-spec.js';
 import { fitRun } from '../src/train/pipeline.js';
 import { loadRunConfig, parseRunConfig } from '../src/train/run-config.js';
+import { fixedRate } from './serve-fixed-rate.js';
+import { load, type Scenario } from './serve-load.js';
+import { peerHandicap } from './peer-kernel.js';
+import { blasOfAll, startServer, treeCpuSeconds, treePeakRssMb, type RunningServer } from './serve-servers.js';
+import { bestOf, medianFigures, parseServer, ratios, type Group, type RepeatFigures } from './serve-summary.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const { values } = parseArgs({
+const { values: parsed } = parseArgs({
   options: {
-    candidates: { type: 'string', default: '1,100,1000' },
-    requests: { type: 'string', default: '300' },
     seed: { type: 'string', default: '1' },
-    'in-process': { type: 'boolean', default: false },
-    peer: { type: 'boolean', default: false },
-    concurrency: { type: 'string', default: '1' },
+    repeats: { type: 'string', default: '3' },
+    seconds: { type: 'string', default: '3' },
+    'latency-requests': { type: 'string', default: '500' },
+    clients: { type: 'string', default: '8' },
+    'single-clients': { type: 'string', default: '64' },
+    servers: { type: 'string' },
+    scenarios: { type: 'string' },
+    endpoint: { type: 'string', default: 'async' },
+    'peer-threads': { type: 'string', default: '1' },
+    pin: { type: 'boolean', default: false },
     'keep-bundle': { type: 'string' },
+    'widedeep-root': { type: 'string' },
+    'baseline-root': { type: 'string' },
+    'fixed-rate-seconds': { type: 'string', default: '60' },
   },
 });
-const CANDIDATES = values.candidates.split(',').map(Number);
-const REQUESTS = Number(values.requests);
-const WARMUP = 30;
-const CONCURRENCY = Number(values.concurrency);
+const values = parsed;
+const SEED = Number(values.seed);
+const WIDEDEEP_ROOT = resolve(values['widedeep-root'] ?? ROOT);
+const log = (s: string): void => void process.stderr.write(`[serve-case] ${s}\n`);
+
+const LATENCY = Number(values['latency-requests']);
+const SECONDS = Number(values.seconds);
+const ALL_SCENARIOS: Scenario[] = [
+  { name: 'latency_200', candidates: 200, connections: 1, amount: LATENCY },
+  { name: 'latency_100', candidates: 100, connections: 1, amount: LATENCY },
+  { name: 'load_100', candidates: 100, connections: Number(values.clients), seconds: SECONDS },
+  { name: 'load_200', candidates: 200, connections: Number(values.clients), seconds: SECONDS },
+  { name: 'single_64', candidates: 1, connections: Number(values['single-clients']), seconds: SECONDS },
+];
+const SCENARIOS = values.scenarios ? ALL_SCENARIOS.filter((s) => values.scenarios!.split(',').includes(s.name)) : ALL_SCENARIOS;
+/** `fixed_rate` (bench/serve-fixed-rate.ts): once a run, after the repeats, on the widedeep server best at load_100. */
+const FIXED_RATE = !values.scenarios || values.scenarios.split(',').includes('fixed_rate');
+
 const USER = ['user_id', 'country', 'gender', 'device', 'installed_apps', 'age', 'hour'];
 const ITEM = ['app_id', 'app_category'];
 
@@ -78,100 +113,175 @@ function requests(test: RowChunk, k: number, count: number, seed: number): strin
   });
 }
 
-function quantile(sorted: readonly number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+/** `widedeep serve --help` of the tree at `root` (what its CLI takes: --workers, --log-level since issue 15). */
+function serveHelp(root: string): string {
+  return execFileSync(process.execPath, ['--import', 'tsx', join(root, 'test/helpers/cli-entry.ts'), 'serve', '--help'], { cwd: root, encoding: 'utf8' });
 }
 
-/** Latencies (ms) of `bodies` sent one at a time through `send`, after warm-up. */
-async function timeRequests(bodies: readonly string[], send: (body: string) => Promise<number>): Promise<{ p50_ms: number; p99_ms: number; mean_ms: number; rows_per_s: number }> {
-  for (let i = 0; i < WARMUP; i++) await send(bodies[i % bodies.length]!);
-  const lat: number[] = [];
-  let rows = 0;
-  let next = 0;
-  const t0 = performance.now();
-  const client = async (): Promise<void> => {
-    while (next < bodies.length) {
-      const body = bodies[next++]!;
-      const t = performance.now();
-      const answered = await send(body); // (not `rows += await ...`: that reads rows before the await)
-      rows += answered;
-      lat.push(performance.now() - t);
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, client));
-  const wall = (performance.now() - t0) / 1000;
-  lat.sort((a, b) => a - b);
-  return { p50_ms: quantile(lat, 0.5), p99_ms: quantile(lat, 0.99), mean_ms: lat.reduce((a, b) => a + b, 0) / lat.length, rows_per_s: rows / wall };
+/** Checks once that a server answers a body with one prediction per row (autocannon reads no bodies). */
+async function checkAnswers(server: RunningServer, body: string, rows: number): Promise<void> {
+  const res = await fetch(`${server.url}/predict`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+  const json = (await res.json()) as { predictions?: unknown[] };
+  if (res.status !== 200 || json.predictions?.length !== rows) throw new Error(`${server.spec.name}: ${res.status} ${JSON.stringify(json).slice(0, 300)}`);
 }
 
-async function startServer(bundle: string, peer: boolean): Promise<{ child: ChildProcess; url: string; listening: Record<string, unknown> }> {
-  const built = existsSync(join(ROOT, 'dist/cli/main.js'));
-  const cmd = built ? [join(ROOT, 'bin/widedeep.js')] : ['--import', 'tsx', join(ROOT, 'test/helpers/cli-entry.ts')];
-  const child = peer
-    ? spawn(process.env.WIDEDEEP_TORCH_PYTHON ?? '/usr/bin/python3', [join(ROOT, 'bench/torch_serve.py'), '--bundle', bundle], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
-    : spawn(process.execPath, [...cmd, 'serve', '--model', bundle, '--port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((ok, fail) => {
-    createInterface({ input: child.stdout! }).once('line', ok);
-    child.once('exit', (code) => fail(new Error(`widedeep serve exited with ${code} before listening`)));
-  });
-  const listening = JSON.parse(line) as Record<string, unknown> & { url: string };
-  return { child, url: listening.url, listening };
+async function measure(server: RunningServer, sc: Scenario, bodies: readonly string[]): Promise<RepeatFigures> {
+  await load({ url: server.url, bodies, rowsPerRequest: sc.candidates, connections: sc.connections, amount: Math.max(30, sc.connections * 10) });
+  const cpu0 = treeCpuSeconds(server.pid);
+  const r = await load({ url: server.url, bodies, rowsPerRequest: sc.candidates, connections: sc.connections, ...(sc.amount !== undefined ? { amount: sc.amount } : { seconds: sc.seconds! }) });
+  const serverCores = (treeCpuSeconds(server.pid) - cpu0) / r.wall_s;
+  return { p50_ms: r.p50_ms, p99_ms: r.p99_ms, mean_ms: r.mean_ms, rows_per_s: r.rows_per_s, requests: r.requests, errors: r.errors, non2xx: r.non2xx, client_cores: r.client_cores, server_cores: serverCores };
+}
+
+/**
+ * The fixed-rate load on the widedeep server with the best load_100 rows/s of this run (its median is the
+ * maximum), or on the first widedeep server after a closed-loop run of its own when load_100 was not measured.
+ */
+async function runFixedRate(running: readonly RunningServer[], figures: Map<string, Map<string, RepeatFigures[]>>, test: RowChunk): Promise<Record<string, unknown> | null> {
+  const byServer = figures.get('load_100');
+  const name = byServer ? bestOf('widedeep', byServer) : null;
+  const server = running.find((s) => (name !== null ? s.spec.name === name : s.spec.kind === 'widedeep'));
+  if (server === undefined) return null;
+  const max = name !== null ? medianFigures(byServer!.get(name)!).rows_per_s / 100 : undefined;
+  const seconds = Number(values['fixed-rate-seconds']);
+  log(`fixed_rate on ${server.spec.name}: 80% of ${max !== undefined ? `${Math.round(max)} requests/s (load_100)` : 'a closed-loop maximum'} for ${seconds} s`);
+  const f = await fixedRate(server, requests(test, 100, 32, SEED * 7919 + 100), { candidates: 100, connections: Number(values.clients), seconds, fraction: 0.8, ...(max !== undefined ? { maxRequestsPerS: max } : {}) });
+  const rss = f.rss_mb as Record<string, number>;
+  log(`fixed_rate ${server.spec.name}: ${Math.round(f.achieved_requests_per_s as number)}/${f.rate_requests_per_s} requests/s, p50 ${(f.p50_ms as number).toFixed(2)} ms, p99 ${(f.p99_ms as number).toFixed(2)} ms, ${f.errors} errors ${f.non2xx} non-2xx, RSS ${rss.first} -> ${rss.last} MB (max ${rss.max}, ${rss.slope_mb_per_min} MB/min)`);
+  return f;
+}
+
+async function trainBundle(dir: string): Promise<RowChunk> {
+  const base = await loadRunConfig(join(ROOT, 'examples/synthetic.yaml'));
+  const config = parseRunConfig({ ...(base.raw as Record<string, unknown>), seed: SEED, train: { ...(base.raw as { train: object }).train, epochs: 1 } });
+  const outcome = await fitRun(config);
+  await saveBundle(dir, { config: config.raw, model: config.model, spec: outcome.spec, seed: config.seed, state: outcome.model.exportState('weights') });
+  await outcome.model.release();
+  return outcome.data.test;
 }
 
 async function main(): Promise<void> {
   const t0 = performance.now();
-  const base = await loadRunConfig(join(ROOT, 'examples/synthetic.yaml'));
-  const config = parseRunConfig({ ...(base.raw as Record<string, unknown>), seed: Number(values.seed), train: { ...((base.raw as { train: object }).train), epochs: 1 } });
-  const outcome = await fitRun(config);
+  const workers = serveHelp(WIDEDEEP_ROOT).includes('--workers');
+  // (WIDEDEEP_BENCH_BASELINE_ROOT: the same through `npm run bench -- --suite serve`.)
+  const baselineRoot = values['baseline-root'] ?? process.env.WIDEDEEP_BENCH_BASELINE_ROOT;
+  const baseline = baselineRoot !== undefined && baselineRoot !== '' ? resolve(baselineRoot) : undefined;
+  // FastAPI: both endpoint kinds with 1 and 2 workers; each scenario keeps the fastest (serve-summary.ts).
+  const fastapi = 'fastapi-w1-async,fastapi-w1-sync,fastapi-w2-async,fastapi-w2-sync';
+  // Without Debian's python3 + torch the peers cannot run: widedeep alone, said on stderr (no ratios then).
+  const python = existsSync(process.env.WIDEDEEP_TORCH_PYTHON ?? '/usr/bin/python3');
+  if (!python) log('peers skipped: /usr/bin/python3 not found (apt-get install python3-torch python3-fastapi python3-uvicorn)');
+  const names = (values.servers ?? `widedeep,${workers ? 'widedeep-w2,' : ''}${baseline ? 'baseline,' : ''}${python ? `httpserver,${fastapi}` : ''}`).replace(/,$/, '').split(',');
+  const defaults = { peerThreads: Number(values['peer-threads']), endpoint: values.endpoint === 'sync' ? ('sync' as const) : ('async' as const) };
+  const roots = { widedeep: WIDEDEEP_ROOT, baseline } as const;
+  const specs = names.map((name) => {
+    const parsed = parseServer(name, defaults);
+    const root = parsed.kind === 'widedeep' || parsed.kind === 'baseline' ? roots[parsed.kind] : undefined;
+    if (parsed.kind === 'baseline' && root === undefined) throw new Error('server baseline needs --baseline-root DIR (a tree with the CLI to compare with)');
+    // The peers run without an access log: widedeep too (--log-level warn), unless named `-log`.
+    const args = root !== undefined && !parsed.requestLog && serveHelp(root).includes('--log-level') ? [...parsed.args, '--log-level', 'warn'] : parsed.args;
+    return { name, ...parsed, args, ...(root !== undefined ? { root } : {}), ...(parsed.requestLog ? { quiet: true } : {}), ...(values.pin ? { cpus: '1' } : {}) };
+  });
+  if (!workers && specs.some((s) => s.kind === 'widedeep' && s.workers > 1)) throw new Error('this tree\'s `widedeep serve` has no --workers: leave out widedeep-wN');
+  if (values.pin) execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
+  const load_before = loadavg();
   const dir = values['keep-bundle'] ?? join(mkdtempSync(join(tmpdir(), 'wd-serve-bench-')), 'model');
-  await saveBundle(dir, { config: config.raw, model: config.model, spec: outcome.spec, seed: config.seed, state: outcome.model.exportState('weights') });
-  await outcome.model.release();
-  const test = outcome.data.test;
-  const results: Record<string, unknown> = {};
-  let child: ChildProcess | undefined;
-  // The peer's BLAS fields (bench/torch_blas.py), so that bench/run.ts can tell a peer on a fallback kernel.
-  let peerBlas: Record<string, unknown> = {};
+  const test = await trainBundle(dir);
+  // Distinct bodies per scenario: every connection cycles through them (autocannon builds each connection's
+  // buffers, so few: 100 for one client, 32 for `--clients`, 64 one-row bodies).
+  const distinct = (sc: Scenario): number => (sc.connections === 1 ? 100 : sc.candidates === 1 ? 64 : 32);
+  const bodies = new Map(SCENARIOS.map((sc) => [sc.name, requests(test, sc.candidates, distinct(sc), SEED * 7919 + sc.candidates)]));
+  const running: RunningServer[] = [];
+  const peakRss = new Map<string, number>();
+  // Interrupted: the servers lead process groups of their own, so stop them before leaving.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log(`${signal}: stopping the servers`);
+      void Promise.all(running.map((s) => s.stop())).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    });
+  }
+  const figures = new Map<string, Map<string, RepeatFigures[]>>(SCENARIOS.map((sc) => [sc.name, new Map(names.map((n) => [n, []]))]));
+  let fixed: Record<string, unknown> | null = null;
   try {
-    let send: (body: string) => Promise<number>;
-    if (values['in-process']) {
-      const { model, bundle } = await loadBundle(dir);
-      send = async (body) => {
-        const { rows } = JSON.parse(body) as { rows: Record<string, unknown>[] };
-        const p = await model.predict(modelBatchOf(transform(bundle.spec, rowsToChunk(rows, { source: 'request' }), { mode: 'serve', onBadRow: 'error' })));
-        return (JSON.parse(JSON.stringify({ predictions: Array.from(p.prediction) })) as { predictions: number[] }).predictions.length;
-      };
-    } else {
-      const server = await startServer(dir, values.peer);
-      child = server.child;
-      if (values.peer) peerBlas = Object.fromEntries(Object.entries(server.listening).filter(([k]) => k.startsWith('blas')));
-      send = async (body) => {
-        const res = await fetch(`${server.url}/predict`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
-        const json = (await res.json()) as { predictions?: number[]; error?: unknown };
-        if (res.status !== 200 || json.predictions === undefined) throw new Error(`request failed: ${res.status} ${JSON.stringify(json)}`);
-        return json.predictions.length;
-      };
+    // Started one after another: their imports and model loads would otherwise compete (and time out).
+    for (const spec of specs) {
+      running.push(await startServer(ROOT, spec, dir));
+      for (const sc of SCENARIOS) await checkAnswers(running.at(-1)!, bodies.get(sc.name)![0]!, sc.candidates);
+      log(`${spec.name} ready at ${running.at(-1)!.url}`);
     }
-    for (const k of CANDIDATES) {
-      const bodies = requests(test, k, Math.max(60, Math.round(REQUESTS / Math.max(1, k / 100))), Number(values.seed) * 7919 + k);
-      results[String(k)] = { requests: bodies.length, ...(await timeRequests(bodies, send)) };
+    const repeats = Number(values.repeats);
+    for (let r = 0; r < repeats; r++) {
+      const order = running.map((_, i) => running[(i + r) % running.length]!);
+      for (const sc of SCENARIOS) {
+        for (const server of order) {
+          const f = await measure(server, sc, bodies.get(sc.name)!);
+          figures.get(sc.name)!.get(server.spec.name)!.push(f);
+          log(`repeat ${r + 1}/${repeats} ${sc.name} ${server.spec.name}: ${Math.round(f.rows_per_s)} rows/s, p50 ${f.p50_ms.toFixed(2)} ms, p99 ${f.p99_ms.toFixed(2)} ms, client ${f.client_cores.toFixed(2)} / server ${f.server_cores.toFixed(2)} cores${f.errors + f.non2xx ? `, ${f.errors} errors ${f.non2xx} non-2xx` : ''}`);
+        }
+      }
     }
+    if (FIXED_RATE) fixed = await runFixedRate(running, figures, test);
   } finally {
-    child?.kill('SIGTERM');
+    for (const s of running) {
+      peakRss.set(s.spec.name, treePeakRssMb(s.pid));
+      await s.stop();
+    }
     if (values['keep-bundle'] === undefined) rmSync(resolve(dir, '..'), { recursive: true, force: true });
   }
-  const head = (results['100'] ?? results[String(CANDIDATES[0])]) as { rows_per_s: number; p50_ms: number };
-  const out = {
+  process.stdout.write(`${JSON.stringify(summary(running, figures, { load_before, t0, peakRss, fixed }))}\n`);
+}
+
+function summary(running: readonly RunningServer[], figures: Map<string, Map<string, RepeatFigures[]>>, at: { load_before: number[]; t0: number; peakRss: ReadonlyMap<string, number>; fixed: Record<string, unknown> | null }): Record<string, unknown> {
+  const groups: Group[] = ['widedeep', 'baseline', 'fastapi', 'httpserver'];
+  const best: Record<string, Record<string, unknown>> = {};
+  const ratio: Record<string, Record<string, unknown>> = { fastapi: {}, httpserver: {}, baseline: {} };
+  for (const sc of SCENARIOS) {
+    const byServer = figures.get(sc.name)!;
+    const chosen = Object.fromEntries(groups.map((g) => [g, bestOf(g, byServer)]));
+    for (const g of groups) {
+      const name = chosen[g];
+      if (name) (best[g] ??= {})[sc.name] = { server: name, ...medianFigures(byServer.get(name)!) };
+    }
+    for (const peer of ['fastapi', 'httpserver', 'baseline'] as const) {
+      if (chosen.widedeep && chosen[peer]) ratio[peer]![sc.name] = { widedeep: chosen.widedeep, peer: chosen[peer], ...ratios(byServer.get(chosen.widedeep)!, byServer.get(chosen[peer]!)!) };
+    }
+  }
+  const servers = Object.fromEntries(
+    running.map((s) => [s.spec.name, { args: s.spec.args, peak_rss_mb: at.peakRss.get(s.spec.name) ?? null, scenarios: Object.fromEntries(SCENARIOS.map((sc) => [sc.name, { median: medianFigures(figures.get(sc.name)!.get(s.spec.name)!), repeats: figures.get(sc.name)!.get(s.spec.name)! }])), ready: s.lines.map((l) => Object.fromEntries(Object.entries(l).filter(([k]) => !k.startsWith('blas_libs')))) }]),
+  );
+  // The peers' BLAS fields (bench/torch_blas.py; every FastAPI worker loads its own OpenBLAS): a process on a
+  // fallback kernel if there is one (bench/run.ts then withholds the group's ratios), else the first; and all.
+  const peers: Record<string, Record<string, unknown>> = Object.fromEntries(
+    (['fastapi', 'httpserver'] as const).map((g) => {
+      const all = running.filter((s) => s.spec.kind === g).flatMap(blasOfAll);
+      const rss = running.filter((s) => s.spec.kind === g).map((s) => at.peakRss.get(s.spec.name) ?? 0);
+      return [g, { ...(all.find((b) => peerHandicap(b) !== null) ?? all[0] ?? {}), blas_all: all, peak_rss_mb: rss.length ? Math.max(...rss) : null }];
+    }),
+  );
+  const baselineServer = running.find((s) => s.spec.kind === 'baseline');
+  if (baselineServer) peers.baseline = { peak_rss_mb: at.peakRss.get(baselineServer.spec.name) ?? null };
+  const head = best.widedeep?.latency_100 as { rows_per_s: number; p50_ms: number } | undefined;
+  return {
     case: 'serve',
-    engine: values.peer ? 'PyTorch http.server' : values['in-process'] ? 'widedeep in-process' : 'widedeep serve',
-    samples_per_s: head.rows_per_s,
-    concurrency: CONCURRENCY,
-    p50_ms_at_100: head.p50_ms,
-    candidates: results,
-    wall_s: (performance.now() - t0) / 1000,
+    engine: 'widedeep serve',
+    samples_per_s: head?.rows_per_s ?? null,
+    p50_ms_at_100: head?.p50_ms ?? null,
+    // widedeep's (the first widedeep server's, all its processes): the suite's peak RSS column.
+    peak_rss_mb: at.peakRss.get(running.find((s) => s.spec.kind === 'widedeep')?.spec.name ?? '') ?? null,
+    scenarios: SCENARIOS,
+    best,
+    ratios: ratio,
+    fixed_rate: at.fixed,
+    peers,
+    servers,
+    client: 'autocannon 8 (in this process, one per run)',
+    pin: values.pin ? { client: '0', servers: '1' } : null,
+    repeats: Number(values.repeats),
+    load_before: at.load_before,
+    load_after: loadavg(),
+    wall_s: (performance.now() - at.t0) / 1000,
     node: process.version,
-    ...peerBlas,
   };
-  process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
 await main();

@@ -2,7 +2,7 @@
  * Stream-mode training benchmark: one case per process, one JSON line on stdout.
  *
  *   npx tsx bench/stream-fit-case.ts --rows 1000000 [--test-rows 100000] [--epochs 1] [--batch 512]
- *       [--shuffle-buffer 100000] [--chunk 8192] [--seed 1]
+ *       [--shuffle-buffer 100000] [--chunk 8192] [--seed 1] [--threads n]
  *
  * Generates a Criteo-layout training file of `--rows` rows and a test file of `--test-rows` rows (other seed)
  * with `bench/features-case.ts --case generate` in child processes (so the generator is not in this process's
@@ -17,11 +17,13 @@
  * every distinct value during the fit pass, which grows with the data.
  *
  * `samples_per_s` is training rows/s of the epochs (read + shuffle + transform + train step, as the
- * trainer reports it); `wall_s` is the whole run, fit pass and evaluation included.
+ * trainer reports it); `wait_fraction` the share of the epochs' time the step loop waited for its next batch
+ * (the trainer's `waitSeconds` over `seconds`); `threads` is train.threads (`--threads`, default: the cores);
+ * `wall_s` is the whole run, fit pass and evaluation included.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CRITEO_SCHEMA } from '../src/data/index.js';
@@ -42,7 +44,7 @@ function generate(path: string, rows: number, seed: number): { mb: number; s: nu
   return { mb: statSync(path).size / 2 ** 20, s: (performance.now() - t0) / 1000 };
 }
 
-function config(o: { train: string; test: string; epochs: number; batch: number; shuffleBuffer: number; chunk: number; seed: number }): Record<string, unknown> {
+function config(o: { train: string; test: string; epochs: number; batch: number; shuffleBuffer: number; chunk: number; seed: number; threads?: number }): Record<string, unknown> {
   const file = (path: string): Record<string, unknown> => ({
     path,
     format: 'csv',
@@ -68,7 +70,7 @@ function config(o: { train: string; test: string; epochs: number; batch: number;
       deep: { type: 'mlp', hidden: [64, 32] },
       optimizers: { wide: { type: 'ftrl', alpha: 0.1, l1: 0.01, l2: 1 }, embeddings: { type: 'adagrad', lr: 0.05 }, deep: { type: 'adagrad', lr: 0.05 } },
     },
-    train: { epochs: o.epochs, batchSize: o.batch, validationFraction: 0.1, checkpoint: false },
+    train: { epochs: o.epochs, batchSize: o.batch, validationFraction: 0.1, checkpoint: false, ...(o.threads !== undefined ? { threads: o.threads } : {}) },
   };
 }
 
@@ -82,11 +84,12 @@ async function main(): Promise<void> {
       'shuffle-buffer': { type: 'string', default: '100000' },
       chunk: { type: 'string', default: '8192' },
       seed: { type: 'string', default: '1' },
+      threads: { type: 'string' },
     },
   });
   const rows = Number(values.rows);
   const testRows = Number(values['test-rows']);
-  const o = { epochs: Number(values.epochs), batch: Number(values.batch), shuffleBuffer: Number(values['shuffle-buffer']), chunk: Number(values.chunk), seed: Number(values.seed) };
+  const o = { epochs: Number(values.epochs), batch: Number(values.batch), shuffleBuffer: Number(values['shuffle-buffer']), chunk: Number(values.chunk), seed: Number(values.seed), ...(values.threads !== undefined ? { threads: Number(values.threads) } : {}) };
   const dir = mkdtempSync(join(tmpdir(), 'widedeep-stream-fit-'));
   const clean = (): void => rmSync(dir, { recursive: true, force: true });
   process.on('exit', clean);
@@ -127,10 +130,11 @@ async function main(): Promise<void> {
   const wall = (performance.now() - t0) / 1000;
   const h = out.result.history;
   const trainS = h.reduce((s, e) => s + e.seconds, 0);
+  const waitS = h.reduce((s, e) => s + e.waitSeconds, 0);
   const trained = h.reduce((s, e) => s + e.rowsPerSec * e.seconds, 0);
   const fp = out.data.fingerprint;
   await out.model.release();
-  log(`stream fit ${rows.toLocaleString()} rows: ${Math.round(trained / trainS).toLocaleString()} train rows/s, peak RSS ${Math.round(peakRssMb())} MB, ${wall.toFixed(1)}s`);
+  log(`stream fit ${rows.toLocaleString()} rows: ${Math.round(trained / trainS).toLocaleString()} train rows/s, waiting for data ${((100 * waitS) / trainS).toFixed(1)}% of the time, peak RSS ${Math.round(peakRssMb())} MB, ${wall.toFixed(1)}s`);
   process.stdout.write(
     `${JSON.stringify({
       case: 'stream_fit',
@@ -139,6 +143,9 @@ async function main(): Promise<void> {
       test_rows: testRows,
       ...o,
       samples_per_s: trained / trainS,
+      wait_fraction: waitS / trainS,
+      threads: o.threads ?? null,
+      loadavg: loadavg(),
       train_rows: trained / o.epochs,
       peak_rss_mb: peakRssMb(),
       wall_s: wall,

@@ -17,6 +17,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   artifact: ['core', 'graph', 'runtime', 'sparse', 'data', 'features', 'metrics', 'model'],
   experiments: ['core', 'graph', 'runtime', 'sparse', 'data', 'features', 'metrics', 'model', 'train', 'artifact'],
   serve: ['core', 'graph', 'runtime', 'sparse', 'data', 'features', 'metrics', 'model', 'artifact'],
+  web: ['core', 'graph', 'runtime', 'sparse', 'data', 'features', 'metrics', 'model', 'artifact', 'serve'],
   cli: ['core', 'graph', 'runtime', 'sparse', 'data', 'features', 'metrics', 'model', 'train', 'artifact', 'experiments', 'serve'],
   '.': ['core', 'graph', 'runtime', 'sparse', 'data', 'features', 'metrics', 'model', 'train', 'artifact', 'experiments', 'serve'],
 };

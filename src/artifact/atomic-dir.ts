@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { WideDeepError } from '../core/errors.js';
+import { missingVersionError, POINTER, VERSION, versionOfPointer } from './pointer.js';
 
 /**
  * A directory whose contents are replaced atomically (model bundles and checkpoints). Each save writes a new
@@ -33,8 +34,7 @@ export interface VersionFile {
   readonly data: Uint8Array | string;
 }
 
-export const POINTER = 'current';
-const VERSION = /^v-(\d+)$/;
+export { POINTER } from './pointer.js';
 const POINTER_TEMP = /^\.current-\d+-[0-9a-f]+\.tmp$/;
 
 /**
@@ -95,12 +95,7 @@ export async function currentDir(dir: string): Promise<string> {
     (s) => s.isDirectory(),
     (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? false : Promise.reject(err)),
   );
-  if (!isDir) {
-    throw new WideDeepError('BUNDLE', `${POINTER} names ${name}, which is missing: the directory was copied in part`, {
-      file: join(dir, POINTER),
-      fix: `copy the whole directory (cp -r ${basename(dir)} keeps ${POINTER} and ${name})`,
-    });
-  }
+  if (!isDir) throw missingVersionError(join(dir, POINTER), name, basename(dir));
   return version;
 }
 
@@ -143,14 +138,7 @@ async function readPointer(dir: string): Promise<string | null> {
     if (code === 'ENOENT' || code === 'ENOTDIR') return null;
     throw new WideDeepError('IO', `cannot read ${POINTER}: ${(err as Error).message}`, { file, fix: 'check the permissions of the directory' }, { cause: err });
   }
-  const name = text.trim();
-  if (!VERSION.test(name)) {
-    throw new WideDeepError('BUNDLE', `${POINTER} should name a version directory (v-<n>), it holds ${JSON.stringify(text.slice(0, 40))}`, {
-      file,
-      fix: `write the name of the newest complete v-<n> directory of ${basename(dir)} into ${POINTER}, or save again`,
-    });
-  }
-  return name;
+  return versionOfPointer(text, file, basename(dir));
 }
 
 /** The names in a directory; null when it does not exist. */

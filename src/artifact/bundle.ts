@@ -6,14 +6,15 @@ import { VERSION } from '../core/version.js';
 import type { FittedSpec } from '../features/fitted-spec.js';
 import type { ModelConfig } from '../model/config.js';
 import { modelSizesOf } from '../model/from-spec.js';
-import type { ModelSizes } from '../model/sizes.js';
-import { type ModelState, WideDeepModel } from '../model/wide-deep.js';
+import type { ModelState, WideDeepModel } from '../model/wide-deep.js';
 import type { Executor } from '../runtime/executor.js';
 import { type StepHook, currentDir, writeVersion } from './atomic-dir.js';
 import { checkBundle, checkWeightsSize } from './bundle-check.js';
+import { type LoadedBundle, loadedBundleOf, modelOfBundle } from './bundle-model.js';
 import { BUNDLE_FORMAT_VERSION, type Manifest, bundleDigest, bundleError, parseManifest, type TensorEntry } from './manifest.js';
 
 export { BUNDLE_FORMAT_VERSION, type Manifest } from './manifest.js';
+export type { LoadedBundle } from './bundle-model.js';
 
 /** The package version (package.json), recorded in every bundle and results line. */
 export const LIBRARY_VERSION = VERSION;
@@ -78,14 +79,6 @@ export async function saveBundle(dir: string, b: BundleContents, options: { onSt
   return manifest;
 }
 
-export interface LoadedBundle {
-  readonly manifest: Manifest;
-  readonly spec: FittedSpec;
-  readonly model: ModelConfig;
-  readonly sizes: ModelSizes;
-  readonly state: ModelState;
-}
-
 /**
  * Reads a bundle and checks all of it (src/artifact/bundle-check.ts): manifest schema and version, weights
  * size, sha256 and digest, spec and model config, the tensor table against the model they describe, finite
@@ -112,20 +105,11 @@ export async function readBundle(path: string, options: { loadable?: boolean } =
     if (err instanceof WideDeepError) throw err;
     throw bundleError(dir, `${m.weights.file} is missing or unreadable (${(err as Error).message})`, 'copy the whole bundle directory', m.weights.file, err);
   }
-  const { spec, model, sizes, tensors } = checkBundle(dir, parsed, bin, options);
-  return { manifest: m, spec, model, sizes, state: { kind: m.state, tensors, steps: m.steps, dropoutRng: m.dropoutRng } };
+  return loadedBundleOf(m, checkBundle(dir, parsed, bin, options));
 }
 
 /** Loads a bundle into a ready model (same config, sizes and weights as when it was saved). */
 export async function loadBundle(dir: string, options: { executor?: Executor; threads?: number } = {}): Promise<{ model: WideDeepModel; bundle: LoadedBundle }> {
   const bundle = await readBundle(dir, { loadable: true });
-  const model = await WideDeepModel.create(bundle.sizes, bundle.model, { seed: bundle.manifest.seed, ...options });
-  try {
-    model.importState(bundle.state);
-  } catch (err) {
-    await model.release();
-    if (err instanceof WideDeepError) throw bundleError(dir, `the weights do not fit the model the manifest describes: ${err.message}`, 'the bundle is mismatched; retrain it');
-    throw err;
-  }
-  return { model, bundle };
+  return { model: await modelOfBundle(dir, bundle, options), bundle };
 }

@@ -8,7 +8,7 @@ import type { ModelState } from '../model/wide-deep.js';
 import { type FitOutcome, checkRefitResume, fitRun } from '../train/pipeline.js';
 import { checkResumeConfig } from '../train/resume-config.js';
 import { type RunConfig, loadRunConfig } from '../train/run-config.js';
-import type { TrainerState } from '../train/trainer.js';
+import type { EpochRecord, TrainerState } from '../train/trainer.js';
 import { warmStart } from '../train/warm-start.js';
 import { THREADS_OPTION, epochsFlag, flags, intFlag, log, out, required, threadsFlag, warn } from './args.js';
 import { progressView } from './progress.js';
@@ -133,7 +133,8 @@ export async function fit(argv: string[]): Promise<number> {
   // Under train.refit, `validation` is the early-stopped model's and `test` the refitted final model's.
   const refit = r ? { epochs: r.epochs, rows: r.rows, steps: r.steps } : null;
   const skippedRows = outcome.data.fingerprint['skippedRows'] ?? null;
-  const summary = { event: 'final', model: join(outDir, 'model'), seconds: outcome.seconds, steps: outcome.result.steps, stoppedEarly: outcome.result.stoppedEarly, best: outcome.result.best, refit, skippedRows, validation: outcome.validation, test: outcome.test };
+  const wait = waitOf([...outcome.result.history, ...(r?.history ?? [])]);
+  const summary = { event: 'final', model: join(outDir, 'model'), seconds: outcome.seconds, steps: outcome.result.steps, stoppedEarly: outcome.result.stoppedEarly, best: outcome.result.best, refit, skippedRows, wait, validation: outcome.validation, test: outcome.test };
   if (values.json) out(JSON.stringify(summary));
   else {
     const what = r ? ` (refitted on all ${r.rows} training rows for ${r.epochs} epochs)` : '';
@@ -142,6 +143,21 @@ export async function fit(argv: string[]): Promise<number> {
   }
   await outcome.model.release();
   return 0;
+}
+
+/**
+ * Seconds the epochs' step loops waited for their next batch, summed, and that share of the epochs' seconds:
+ * whether data loading kept up with training. Epochs of a checkpoint written before the trainer timed the
+ * wait have no waitSeconds and count as 0.
+ */
+export function waitOf(history: readonly EpochRecord[]): { seconds: number; fraction: number } {
+  let seconds = 0;
+  let total = 0;
+  for (const e of history) {
+    seconds += (e.waitSeconds as number | undefined) ?? 0;
+    total += e.seconds;
+  }
+  return { seconds, fraction: total > 0 ? seconds / total : 0 };
 }
 
 /** A two-column table of metrics. */

@@ -1,52 +1,98 @@
-import { loadBundle } from '../artifact/bundle.js';
 import { WideDeepError } from '../core/errors.js';
-import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ROWS, serveModel } from '../serve/server.js';
-import { THREADS_OPTION, flags, intFlag, log, out, required, threadsFlag } from './args.js';
+import { DEFAULT_BATCH } from '../serve/batcher.js';
+import { serveCluster } from '../serve/cluster.js';
+import { DEFAULT_DRAIN_SECONDS, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ROWS, type RunningServer, type ServeOptions, serveBundle } from '../serve/server.js';
+import { THREADS_OPTION, flags, intFlag, log, out, required, threadsFlag, warn } from './args.js';
 
 export const SERVE_OPTIONS = {
-  model: { type: 'string', value: 'dir', required: true, help: 'the model bundle' },
+  model: { type: 'string', value: 'dir', required: true, help: 'the model bundle (a directory with a `current` pointer follows its current version)' },
   host: { type: 'string', default: '127.0.0.1', value: 'host', help: 'the address to listen on' },
   port: { type: 'string', value: 'port', help: 'the port to listen on (0: any free port)', shown: '8080' },
   'max-rows': { type: 'string', value: 'n', help: 'rows one request may carry', shown: String(DEFAULT_MAX_ROWS) },
   'max-body-mb': { type: 'string', value: 'mb', help: 'largest request body, in MiB', shown: String(DEFAULT_MAX_BODY_BYTES / (1 << 20)) },
+  watch: { type: 'boolean', help: 'reload the model when the bundle directory gets a new version' },
+  workers: { type: 'string', value: 'n', help: 'processes serving on the one port (node:cluster), each with its own model', shown: '1' },
+  'batch-max-rows': { type: 'string', value: 'n', help: 'most rows the micro-batcher puts in one model call', shown: String(DEFAULT_BATCH.maxRows) },
+  'batch-wait-ms': { type: 'string', value: 'ms', help: 'longest a request waits for others to share its model call (0: no wait)', shown: String(DEFAULT_BATCH.maxWaitMs) },
+  'drain-seconds': { type: 'string', value: 's', help: 'on SIGTERM, how long requests in flight may take before their connections are cut', shown: String(DEFAULT_DRAIN_SECONDS) },
+  'cors-origin': { type: 'string', multiple: true, value: 'url', help: 'an origin browsers may call the server from (repeat for several; none by default)' },
+  'log-level': { type: 'string', default: 'info', value: 'level', help: 'request log on stderr, one JSON line a request: info, warn, error or silent' },
   ...THREADS_OPTION,
 } as const;
 
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+/** A flag that must be an integer >= `min`, or undefined when not given. */
+function atLeast(value: string | undefined, flag: string, min: number): number | undefined {
+  const n = intFlag(value, flag);
+  if (n !== undefined && n < min) throw new WideDeepError('CONFIG', `--${flag} must be at least ${min}, got ${n}`, { field: `--${flag}` });
+  return n;
+}
+
+/** Secrets come from the environment (flags show in `ps`); an empty variable is no secret. */
+function secret(name: string): string | undefined {
+  const v = process.env[name];
+  if (v === undefined || v === '') return undefined;
+  if (v.length < 16) warn('serve', { message: `${name} is ${v.length} characters long`, fix: 'use a random secret of 16 characters or more, e.g. `openssl rand -hex 32`' });
+  return v;
+}
+
+/** The ServeOptions the flags and environment ask for. */
+function serveOptions(values: ReturnType<typeof flags<typeof SERVE_OPTIONS>>['values']): ServeOptions {
+  const port = intFlag(values.port, 'port') ?? 8080;
+  if (port < 0 || port > 65535) throw new WideDeepError('CONFIG', `--port must be from 0 to 65535, got ${port}`, { field: '--port', fix: 'use e.g. --port 8080 (0: any free port)' });
+  const level = values['log-level'];
+  if (!LOG_LEVELS.includes(level)) throw new WideDeepError('CONFIG', `--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${level}`, { field: '--log-level' });
+  const maxRows = atLeast(values['max-rows'], 'max-rows', 1);
+  const maxBodyMb = atLeast(values['max-body-mb'], 'max-body-mb', 1);
+  const batchRows = atLeast(values['batch-max-rows'], 'batch-max-rows', 1);
+  const batchWait = atLeast(values['batch-wait-ms'], 'batch-wait-ms', 0);
+  const drain = atLeast(values['drain-seconds'], 'drain-seconds', 0);
+  const threads = threadsFlag(values.threads);
+  const adminToken = secret('WIDEDEEP_ADMIN_TOKEN');
+  const apiKey = secret('WIDEDEEP_API_KEY');
+  return {
+    host: values.host,
+    port,
+    ...(maxRows !== undefined ? { maxRows } : {}),
+    ...(maxBodyMb !== undefined ? { maxBodyBytes: maxBodyMb * (1 << 20) } : {}),
+    batch: { ...(batchRows !== undefined ? { maxRows: batchRows } : {}), ...(batchWait !== undefined ? { maxWaitMs: batchWait } : {}) },
+    ...(values.watch === true ? { watch: true } : {}),
+    ...(threads !== undefined ? { threads } : {}),
+    ...(drain !== undefined ? { drainSeconds: drain } : {}),
+    ...(adminToken !== undefined ? { adminToken } : {}),
+    ...(apiKey !== undefined ? { apiKey } : {}),
+    ...(values['cors-origin'] !== undefined ? { corsOrigins: values['cors-origin'] } : {}),
+    logger: { level, stream: process.stderr },
+  };
+}
+
 /**
- * Serves a bundle over HTTP (src/serve/server.ts) until SIGINT or SIGTERM, then lets requests in flight
- * finish. Prints one line with the URL once it listens.
+ * Serves a bundle over HTTP (src/serve/server.ts; several processes with --workers, src/serve/cluster.ts) until
+ * SIGINT or SIGTERM, then drains: requests in flight finish, connections still open after --drain-seconds are
+ * cut. Prints one line with the URL once the model serves; logs a JSON line per request on stderr.
  */
 export async function serve(argv: string[]): Promise<number> {
   const { values } = flags('serve', argv, SERVE_OPTIONS);
   const dir = required('serve', values.model, 'model');
-  const port = intFlag(values.port, 'port') ?? 8080;
-  if (port < 0 || port > 65535) throw new WideDeepError('CONFIG', `--port must be from 0 to 65535, got ${port}`, { field: '--port', fix: 'use e.g. --port 8080 (0: any free port)' });
-  const maxRows = intFlag(values['max-rows'], 'max-rows') ?? DEFAULT_MAX_ROWS;
-  const maxBodyMb = intFlag(values['max-body-mb'], 'max-body-mb') ?? DEFAULT_MAX_BODY_BYTES / (1 << 20);
-  for (const [flag, v] of [['max-rows', maxRows], ['max-body-mb', maxBodyMb]] as const) {
-    if (v < 1) throw new WideDeepError('CONFIG', `--${flag} must be at least 1, got ${v}`, { field: `--${flag}` });
-  }
-  const threads = threadsFlag(values.threads);
-  const { model, bundle } = await loadBundle(dir, threads !== undefined ? { threads } : {});
-  let server;
+  const options = serveOptions(values);
+  const workers = atLeast(values.workers, 'workers', 1) ?? 1;
+  let server: RunningServer;
   try {
-    server = await serveModel(model, bundle.spec, { host: values.host, port, maxRows, maxBodyBytes: maxBodyMb * (1 << 20), log });
+    server = workers > 1 ? await serveCluster(dir, { ...options, workers }) : await serveBundle(dir, options);
   } catch (err) {
-    await model.release();
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL') {
-      throw new WideDeepError('IO', `cannot listen on ${values.host}:${port}: ${e.code}`, { field: '--port', fix: 'choose another --port or --host (--port 0 takes a free port)' });
+      throw new WideDeepError('IO', `cannot listen on ${values.host}:${options.port}: ${e.code}`, { field: '--port', fix: 'choose another --port or --host (--port 0 takes a free port)' });
     }
     throw err;
   }
-  out(JSON.stringify({ event: 'listening', url: server.url, model: dir }));
-  const stop = new Promise<string>((resolve) => {
+  out(JSON.stringify({ event: 'listening', url: server.url, model: dir, workers }));
+  const signal = await new Promise<string>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
-  const signal = await stop;
   await server.close();
-  await model.release();
   log(`widedeep serve: ${signal}: stopped after ${server.counts.ok} answered, ${server.counts.clientErrors} refused, ${server.counts.serverErrors} failed requests`);
   return 0;
 }

@@ -1,5 +1,5 @@
-import { parse, View } from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+import { type ModuleLoader, type OptionalPackage, loadOptional } from '../core/optional-module.js';
 
 const CONFIG = {
   font: 'Helvetica, Arial, sans-serif',
@@ -11,14 +11,31 @@ const CONFIG = {
   legend: { labelFontSize: 10 },
 };
 
+const INSTALL = 'npm install vega vega-lite';
+const USED_BY = "the experiment report's charts (widedeep report; `widedeep report --table` prints the tables without them)";
+/** vega and vega-lite are optional peer dependencies: only the report needs them (docs/EXPERIMENTS.md). */
+export const VEGA: OptionalPackage = { name: 'vega', usedBy: USED_BY, install: INSTALL };
+export const VEGA_LITE: OptionalPackage = { name: 'vega-lite', usedBy: USED_BY, install: INSTALL };
+
+/** How renderSvg imports vega and vega-lite (tests pass loaders that fail as an absent package does). */
+export interface ChartLoaders {
+  readonly vega: ModuleLoader<typeof import('vega')>;
+  readonly vegaLite: ModuleLoader<typeof import('vega-lite')>;
+}
+
+const IMPORT_CHARTS: ChartLoaders = { vega: () => import('vega'), vegaLite: () => import('vega-lite') };
+
 /**
  * Renders a Vega-Lite spec to an SVG document in Node (Vega's headless view, no canvas, no network).
  * `idPrefix` makes the SVG's element ids (clip paths, gradients) unique, so several SVGs can be inlined in
- * one HTML page without one chart's clip path cutting another.
+ * one HTML page without one chart's clip path cutting another. vega and vega-lite are imported here, on
+ * first use, through `load`; when they are not installed the error's fix is `npm install vega vega-lite`.
  */
-export async function renderSvg(spec: TopLevelSpec, idPrefix = ''): Promise<string> {
-  const vegaSpec = compile({ config: CONFIG, ...spec } as TopLevelSpec).spec;
-  const view = new View(parse(vegaSpec), { renderer: 'none' });
+export async function renderSvg(spec: TopLevelSpec, idPrefix = '', load: ChartLoaders = IMPORT_CHARTS): Promise<string> {
+  const vega = await loadOptional(VEGA, load.vega);
+  const vegaLite = await loadOptional(VEGA_LITE, load.vegaLite);
+  const vegaSpec = vegaLite.compile({ config: CONFIG, ...spec } as TopLevelSpec).spec;
+  const view = new vega.View(vega.parse(vegaSpec), { renderer: 'none' });
   try {
     const svg = await view.toSVG();
     if (idPrefix === '') return svg;

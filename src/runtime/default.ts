@@ -1,7 +1,8 @@
 import { WideDeepError } from '../core/errors.js';
 import type { Executor } from './executor.js';
 import { nodeExecutor } from './node.js';
-import { webExecutor } from './web.js';
+import { loadOptional } from '../core/optional-module.js';
+import { WEB_RUNTIME_PACKAGE, webExecutor } from './web.js';
 
 let cached: Executor | undefined;
 
@@ -20,7 +21,13 @@ export async function defaultExecutor(): Promise<Executor> {
     try {
       await import('onnxruntime-node');
       cached = nodeExecutor;
-    } catch {
+    } catch (err) {
+      // No native binary for this platform (onnxruntime-node ships none for Intel macOS): the wasm executor,
+      // an optional package. When that is missing too, say why the native one failed beside the install fix.
+      await loadOptional(WEB_RUNTIME_PACKAGE, () => import('onnxruntime-web')).catch((missing: unknown) => {
+        const why = `onnxruntime-node does not load here (${(err as Error).message.split('\n')[0]}), and ${(missing as Error).message}`;
+        throw new WideDeepError('CONFIG', why, { fix: WEB_RUNTIME_PACKAGE.install }, { cause: err });
+      });
       cached = webExecutor;
     }
   }

@@ -1,11 +1,7 @@
-import { inputColumns, numericInputs } from '../features/checks.js';
 import type { FittedSpec } from '../features/fitted-spec.js';
-import { knownColumns } from '../features/labels.js';
-import { rowsToChunk } from '../features/rows.js';
-import { transform } from '../features/transform.js';
-import { type Explanation, type MulticlassExplanation, explainRows, predictionRows } from '../model/explain.js';
-import { modelBatchOf } from '../model/from-spec.js';
+import { type Explanation, type MulticlassExplanation, explainRows } from '../model/explain.js';
 import type { WideDeepModel } from '../model/wide-deep.js';
+import { answerOf, prepareRows } from './request-batch.js';
 
 export interface PredictRowsOptions {
   /** Answer with explanations (as `predict --explain` writes them) instead of bare predictions. Default false. */
@@ -25,24 +21,6 @@ interface Ignored {
 export type RowPredictions = { readonly predictions: (number | number[])[] } & Ignored;
 export type RowExplanations = { readonly explanations: Explanation[] | MulticlassExplanation[] } & Ignored;
 
-interface Inputs {
-  readonly columns: readonly string[];
-  readonly numeric: readonly string[];
-  readonly known: ReadonlySet<string>;
-}
-
-/** The columns a spec reads, computed once per spec (a server scores many requests with one). */
-const inputsCache = new WeakMap<FittedSpec, Inputs>();
-
-function inputsOf(spec: FittedSpec): Inputs {
-  let inputs = inputsCache.get(spec);
-  if (inputs === undefined) {
-    inputs = { columns: inputColumns(spec), numeric: numericInputs(spec), known: knownColumns(spec) };
-    inputsCache.set(spec, inputs);
-  }
-  return inputs;
-}
-
 /**
  * Scores JSON rows (objects keyed by input column) in one batch, exactly as `widedeep serve` answers POST
  * /predict: the fitted spec's serving transform, where a column a row leaves out or gives as null is missing
@@ -55,13 +33,10 @@ export async function predictRows(model: WideDeepModel, spec: FittedSpec, rows: 
 export async function predictRows(model: WideDeepModel, spec: FittedSpec, rows: readonly unknown[], options?: PredictRowsOptions & { readonly explain?: false }): Promise<RowPredictions>;
 export async function predictRows(model: WideDeepModel, spec: FittedSpec, rows: readonly unknown[], options?: PredictRowsOptions): Promise<RowPredictions | RowExplanations>;
 export async function predictRows(model: WideDeepModel, spec: FittedSpec, rows: readonly unknown[], options: PredictRowsOptions = {}): Promise<RowPredictions | RowExplanations> {
-  const inputs = inputsOf(spec);
-  const chunk = rowsToChunk(rows, { source: options.source ?? 'rows', columns: inputs.columns, numeric: inputs.numeric });
-  const batch = modelBatchOf(transform(spec, chunk, { mode: 'serve', onBadRow: 'error' }));
-  const ignored = new Set<string>();
-  for (const r of rows as Record<string, unknown>[]) for (const key of Object.keys(r)) if (!inputs.known.has(key)) ignored.add(key);
-  const ignoredColumns: Ignored = ignored.size > 0 ? { ignoredColumns: [...ignored] } : {};
-  if (options.explain === true) return { explanations: await explainRows(model, spec, batch, options.topK ?? 5, chunk), ...ignoredColumns };
-  const p = await model.predict(batch);
-  return { predictions: predictionRows(p.prediction, batch.size, model.outputs), ...ignoredColumns };
+  const prepared = prepareRows(spec, rows, options.source ?? 'rows');
+  if (options.explain === true) {
+    const explanations = await explainRows(model, spec, prepared.batch, options.topK ?? 5, prepared.chunk);
+    return { explanations, ...(prepared.ignoredColumns ? { ignoredColumns: prepared.ignoredColumns } : {}) };
+  }
+  return answerOf(prepared, (await model.predict(prepared.batch)).prediction, 0, model.outputs);
 }

@@ -109,15 +109,23 @@ export interface RefitResult {
   readonly history: readonly EpochRecord[];
 }
 
+/**
+ * A training source and what ends it: a stream-mode source starts its first epoch's pass when it is made
+ * (`StreamData.source`), and `close` stops that pass when training never took it (a failure, a resumed run
+ * with no epoch left).
+ */
+type OwnedSource = TrainSource & { readonly close?: () => Promise<void> };
+
 /** What training and evaluation take from the data, once the spec is fitted. */
 interface Prepared {
   readonly spec: FittedSpec;
   readonly validation: (spec: FittedSpec) => EvalSet | undefined;
-  readonly source: (spec: FittedSpec) => TrainSource;
+  /** The training source; `firstEpoch` is the epoch training starts at (a stream-mode source starts it at once). */
+  readonly source: (spec: FittedSpec, firstEpoch: number) => OwnedSource;
   readonly test: (model: WideDeepModel, spec: FittedSpec) => Promise<Metrics>;
   readonly data: (spec: FittedSpec) => RunData;
   /** All training rows (train + validation) for train.refit: a spec fitted on them, and them as a source. */
-  readonly allTraining: () => Promise<{ readonly spec: FittedSpec; readonly source: (spec: FittedSpec) => TrainSource }>;
+  readonly allTraining: () => Promise<{ readonly spec: FittedSpec; readonly source: (spec: FittedSpec) => OwnedSource }>;
 }
 
 /**
@@ -210,7 +218,8 @@ async function prepareStream(config: RunConfig, options: FitOptions): Promise<Pr
       data.dropValidationRows();
       return rows ? { ...evalSetOf(s, rows, null), threshold: config.train.threshold } : undefined;
     },
-    source: (s) => data.source(s, config.train.batchSize),
+    // No early pass when no epoch is left (a resumed run that had trained them all).
+    source: (s, firstEpoch) => data.source(s, config.train.batchSize, firstEpoch < config.train.epochs ? { early: firstEpoch } : {}),
     test: (model, s) => evaluateBatches(model, data.testBatches(s), { ...evalOptionsOf(s), threshold: config.train.threshold }),
     data: (s) => streamedRunData(data.fingerprint(s)),
     allTraining: async () => {
@@ -219,7 +228,7 @@ async function prepareStream(config: RunConfig, options: FitOptions): Promise<Pr
       const all = await StreamData.open(config.data, config.seed, 0, config.features);
       const refitSpec = await fitResolved(config.features, all.fitPass());
       options.log?.(`refit: ${all.describe()}`);
-      return { spec: refitSpec, source: (s) => all.source(s, config.train.batchSize) };
+      return { spec: refitSpec, source: (s) => all.source(s, config.train.batchSize, { early: 0 }) };
     },
   };
 }
@@ -257,18 +266,23 @@ function createModel(config: RunConfig, options: FitOptions, spec: FittedSpec): 
 
 async function trainAndEvaluate(config: RunConfig, options: FitOptions, prepared: Prepared, t0: number): Promise<FitOutcome> {
   const { spec } = prepared;
-  const model = await createModel(config, options, spec);
+  // The source before the model: in stream mode the first epoch's pass (its scan, shuffle-buffer fill and first
+  // batches) runs on its worker while the model is built and the validation rows are transformed here.
+  const source = prepared.source(spec, options.resume?.trainer.epochsDone ?? 0);
+  let model: WideDeepModel | null = null;
   let trained: { result: TrainResult; validation: Metrics | null };
   try {
+    model = await createModel(config, options, spec);
     if (options.warmStart && !options.resume) options.warmStart(model, spec);
     options.onReady?.(model, spec);
     const validation = prepared.validation(spec);
-    const source = prepared.source(spec);
     const result = await train(model, source, config.train, {
       ...(validation ? { validation } : {}),
       ...(options.events ? { events: options.events } : {}),
       ...(options.resume ? { resume: options.resume } : {}),
     });
+    // Before the test pass: an early pass never taken gives its worker back.
+    await source.close?.();
     if (!config.train.refit) {
       const test = await prepared.test(model, spec);
       const val = validation ? await evaluateModel(model, validation) : null;
@@ -276,7 +290,8 @@ async function trainAndEvaluate(config: RunConfig, options: FitOptions, prepared
     }
     trained = { result, validation: validation ? await evaluateModel(model, validation) : null };
   } catch (err) {
-    await model.release();
+    await source.close?.();
+    await model?.release();
     throw err;
   }
   // The model that chose the epoch count has done its part; the refit replaces it.
@@ -299,10 +314,12 @@ async function refitAndEvaluate(config: RunConfig, options: FitOptions, prepared
   }
   const epochs = result.best.epoch + 1;
   const all = await prepared.allTraining();
-  const model = await createModel(config, options, all.spec);
+  // The source before the model, as in trainAndEvaluate: the refit's first epoch starts while the model is built.
+  const source = all.source(all.spec);
+  let model: WideDeepModel | null = null;
   try {
+    model = await createModel(config, options, all.spec);
     options.warmStart?.(model, all.spec);
-    const source = all.source(all.spec);
     options.log?.(`refit: a fresh model on all ${source.rows ?? '?'} training rows (validation rows included) for ${epochs} epochs, the best epoch of early stopping`);
     const history: EpochRecord[] = [];
     const events = options.events;
@@ -318,12 +335,14 @@ async function refitAndEvaluate(config: RunConfig, options: FitOptions, prepared
         },
       },
     });
+    await source.close?.();
     const test = await prepared.test(model, all.spec);
     const refit: RefitResult = { epochs, rows: source.rows ?? 0, steps: r.steps, history };
     // The data's fingerprint describes the split the epoch count was chosen on (the refit's rows are in `refit`).
     return { model, spec: all.spec, result, validation, test, refit, data: prepared.data(prepared.spec), seconds: (performance.now() - t0) / 1000, config };
   } catch (err) {
-    await model.release();
+    await source.close?.();
+    await model?.release();
     throw err;
   }
 }

@@ -17,7 +17,8 @@ import { WideDeepError } from '../core/errors.js';
 const warmupSteps = z.number().int().nonnegative().optional();
 const gamma = z.number().positive().max(1);
 
-const SCHEDULE_SCHEMAS = {
+/** One strict schema per schedule kind: parseSchedule checks with them, and the run config's JSON Schema is made of them. */
+export const SCHEDULE_SCHEMAS = {
   constant: z.strictObject({ kind: z.literal('constant'), warmupSteps }),
   step: z.strictObject({ kind: z.literal('step'), stepSize: z.number().int().positive(), gamma, warmupSteps }),
   exponential: z.strictObject({

@@ -1,73 +1,28 @@
 import { WideDeepError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
-import { concatChunks, criteoReadOptions, isTestRow, openTable, shuffleBuffer, takeRows, type ReadOptions, type ReadSummary, type RowChunk, type TableReader } from '../data/index.js';
+import { concatChunks, criteoReadOptions, openTable, shuffleBuffer, type ReadOptions, type ReadSummary, type RowChunk, type TableReader } from '../data/index.js';
+import { unpackChunk } from '../data/chunk-transfer.js';
+import { CHUNKS_IN_FLIGHT, workerStream, type WorkerModule } from '../data/scan-pool.js';
 import { type SpecColumns, stringColumns } from '../features/checks.js';
 import type { FittedSpec } from '../features/fitted-spec.js';
-import { transform } from '../features/transform.js';
-import { concatModelBatches, modelBatchOf, sliceModelBatch } from '../model/from-spec.js';
 import type { ModelBatch } from '../model/sizes.js';
 import type { DataConfig, StreamConfig } from './run-config.js';
 import type { TrainSource } from './trainer.js';
-import { fixedWidthSpec, shuffleExamples } from './example-shuffle.js';
+import { unpackBatch, type PackedBatch } from './batch-transfer.js';
+import { splitParts, trainingRows, type HoldOut, type Pass } from './stream-passes.js';
+import type { PackedFitItem, PackedTestItem, StartPass } from './stream-worker.js';
+
+export { exactBatches, rowPart, rowsOfPart, splitParts, transformed, type HoldOut, type RowPart } from './stream-passes.js';
 
 /**
  * Stream mode (`data.stream`): the training file is never loaded whole. Every pass (the fit pass, each
- * epoch, the test pass) is a fresh chunked scan of the file, read and decoded on a scan worker thread
- * (`chunks({ worker: true })`) so that reading overlaps the transform and the training steps here; what a row is used for follows from its source
- * row number alone (`rowPart`), so every pass sees the same split whatever the chunking and order.
+ * epoch, the test pass) is a fresh chunked scan of the file on a stream worker thread (stream-worker.ts),
+ * which also runs the pass itself (stream-passes.ts: split by part, shuffle, transform, exact batches), so
+ * this thread receives ready batches and only trains; what a row is used for follows from its source row
+ * number alone (`rowPart`), so every pass sees the same split whatever the chunking and order.
  */
 
-/** What a row of the training file is used for. */
-export type RowPart = 'train' | 'validation' | 'test';
-
-/** How rows of the training file are held out. */
-export interface HoldOut {
-  readonly seed: number;
-  /** Share of the file held out as test (0 when a separate test file is given). */
-  readonly testFraction: number;
-  /** Share of the remaining rows held out for validation. */
-  readonly validationFraction: number;
-}
-
-/**
- * The part of one row, from a seeded hash of its source row number: test with probability testFraction
- * (seeded by `seed`), then validation among the other rows with probability validationFraction (seeded by
- * seed + 1), as the memory path splits test with the seed and validation with seed + 1. The same row gets
- * the same part in every pass and every epoch, and the parts are disjoint by construction.
- */
-export function rowPart(rowNumber: number, h: HoldOut): RowPart {
-  if (h.testFraction > 0 && isTestRow(rowNumber, h.testFraction, h.seed)) return 'test';
-  if (h.validationFraction > 0 && isTestRow(rowNumber, h.validationFraction, h.seed + 1)) return 'validation';
-  return 'train';
-}
-
-/** The rows of `part` in a chunk, in order (the chunk itself when all its rows are; null when none is). */
-export function rowsOfPart(chunk: RowChunk, part: RowPart, h: HoldOut): RowChunk | null {
-  const keep = new Int32Array(chunk.numRows);
-  let n = 0;
-  for (let i = 0; i < chunk.numRows; i++) if (rowPart(chunk.rowNumbers[i] as number, h) === part) keep[n++] = i;
-  if (n === chunk.numRows) return chunk;
-  return n === 0 ? null : takeRows(chunk, keep.subarray(0, n));
-}
-
-/** A chunk's rows by part, each in order (the chunk itself for a part that has all its rows; null for none). */
-export function splitParts(chunk: RowChunk, h: HoldOut): Record<RowPart, RowChunk | null> {
-  const out: Record<RowPart, RowChunk | null> = { train: null, validation: null, test: null };
-  if (h.testFraction === 0 && h.validationFraction === 0) return { ...out, train: chunk.numRows > 0 ? chunk : null };
-  const parts = PARTS.map(() => new Int32Array(chunk.numRows));
-  const counts = [0, 0, 0];
-  for (let i = 0; i < chunk.numRows; i++) {
-    const p = PARTS.indexOf(rowPart(chunk.rowNumbers[i] as number, h));
-    (parts[p] as Int32Array)[(counts[p] as number)++] = i;
-  }
-  PARTS.forEach((part, p) => {
-    const n = counts[p] as number;
-    out[part] = n === chunk.numRows ? chunk : n === 0 ? null : takeRows(chunk, (parts[p] as Int32Array).subarray(0, n));
-  });
-  return out;
-}
-
-const PARTS: readonly RowPart[] = ['train', 'validation', 'test'];
+const STREAM_WORKER: WorkerModule = { from: import.meta.url, file: 'stream-worker' };
 
 /** What the fit pass counted. */
 export interface StreamCounts {
@@ -124,21 +79,24 @@ export async function loadStreamSplit(data: DataConfig, seed: number, features?:
 }
 
 /**
- * The data of a stream-mode run: the training file (and test file) planned once and scanned once per pass.
- * In memory: one chunk at a time per scan, the shuffle buffer during an epoch, and the validation rows kept
- * by the fit pass (at most stream.maxValidationRows).
+ * The data of a stream-mode run: the training file (and test file) planned here (a bad path or option fails
+ * at `open`) and by each stream worker once, and scanned once per pass on a stream worker. In memory: one
+ * chunk at a time per scan and the shuffle buffer during an epoch (both in the worker), the batches sent
+ * ahead, and the validation rows kept by the fit pass (at most stream.maxValidationRows).
  */
 export class StreamData {
   private countsOf: StreamCounts | null = null;
   private validation: RowChunk[] = [];
   private testSkipped = 0;
   private testRead = 0;
+  private testSummaryOf: ReadSummary | null = null;
 
   private constructor(
     readonly stream: StreamConfig,
     readonly holdOut: HoldOut,
     private readonly trainReader: TableReader,
     private readonly testReader: TableReader | null,
+    private readonly read: { readonly train: ReadOptions; readonly test: ReadOptions | null },
     private readonly baseFingerprint: Record<string, unknown>,
   ) {}
 
@@ -152,7 +110,17 @@ export class StreamData {
     const trainReader = await openTable(o.train);
     const testReader = o.test ? await openTable(o.test) : null;
     const holdOut = { seed, testFraction: testReader ? 0 : data.testFraction, validationFraction };
-    return new StreamData(stream, holdOut, trainReader, testReader, o.fingerprint);
+    return new StreamData(stream, holdOut, trainReader, testReader, { train: o.train, test: o.test }, o.fingerprint);
+  }
+
+  /**
+   * A pass over the training file (or the test file) on a stream worker: its items as they come, at most
+   * `inFlight` ahead of the consumer; what the scan reads and skips is added to `summary`.
+   */
+  private pass<T>(pass: Pass, o: { readonly test?: boolean; readonly inFlight: number; readonly summary: ReadSummary }): AsyncGenerator<T, void, undefined> {
+    const read = o.test === true && this.read.test !== null ? this.read.test : this.read.train;
+    const start: Omit<StartPass, 'port'> = { read, pass };
+    return workerStream<T>(STREAM_WORKER, start, { file: read.path, inFlight: o.inFlight, summary: o.summary });
   }
 
   /**
@@ -160,26 +128,22 @@ export class StreamData {
    * the first maxValidationRows validation rows and counts every part. Run it once, to the end.
    */
   async *fitPass(): AsyncGenerator<RowChunk, void, undefined> {
-    const cap = this.stream.maxValidationRows;
-    let train = 0;
-    let validation = 0;
-    let test = 0;
+    const counts = { train: 0, validation: 0, test: 0 };
     let kept = 0;
     this.validation = [];
-    for await (const chunk of this.trainReader.chunks({ chunkSize: this.stream.chunkSize, worker: true })) {
-      const { train: t, validation: v, test: x } = splitParts(chunk, this.holdOut);
-      train += t?.numRows ?? 0;
-      validation += v?.numRows ?? 0;
-      test += x?.numRows ?? 0;
-      if (v !== null && kept < cap) {
-        const take = Math.min(v.numRows, cap - kept);
-        this.validation.push(take === v.numRows ? v : takeRows(v, Int32Array.from({ length: take }, (_, i) => i)));
-        kept += take;
+    const summary = emptySummary(this.trainReader.source);
+    const pass: Pass = { kind: 'fit', holdOut: this.holdOut, maxValidationRows: this.stream.maxValidationRows };
+    for await (const f of this.pass<PackedFitItem>(pass, { inFlight: CHUNKS_IN_FLIGHT, summary })) {
+      counts.train += f.counts.train;
+      counts.validation += f.counts.validation;
+      counts.test += f.counts.test;
+      if (f.validation !== null) {
+        this.validation.push(unpackChunk(f.validation));
+        kept += f.validation.numRows;
       }
-      if (t !== null) yield t;
+      if (f.train !== null) yield unpackChunk(f.train);
     }
-    const s = this.trainReader.summary;
-    this.countsOf = { train, validation, validationScored: kept, heldOutTest: test, readerSkipped: s.rowsSkipped, badRowExamples: [...s.badRows] };
+    this.countsOf = { ...counts, validationScored: kept, heldOutTest: counts.test, readerSkipped: summary.rowsSkipped, badRowExamples: [...summary.badRows] };
   }
 
   /** What the fit pass counted (after it ran). */
@@ -199,63 +163,71 @@ export class StreamData {
   }
 
   /**
-   * The training rows of epoch `epoch` before the transform: a fresh scan, held-out rows dropped, through a
-   * shuffle buffer seeded by (seed, epoch), in chunks of stream.chunkSize rows.
+   * The training rows of epoch `epoch` before the transform, read in this thread's scan: a fresh scan,
+   * held-out rows dropped, through a shuffle buffer seeded by (seed, epoch), in chunks of stream.chunkSize
+   * rows. The rows the batches of `source` are made of, in their order.
    */
   trainingChunks(epoch: number): AsyncGenerator<RowChunk, void, undefined> {
-    return shuffleBuffer(this.trainingRows(), { bufferSize: this.stream.shuffleBuffer, seed: this.epochSeed(epoch), chunkSize: this.stream.chunkSize });
+    const rows = trainingRows(this.trainReader.chunks({ chunkSize: this.stream.chunkSize, worker: true }), this.holdOut);
+    return shuffleBuffer(rows, this.shuffleOf(epoch));
   }
 
-  /** The training rows of the file in file order: a fresh scan, held-out rows dropped. */
-  private async *trainingRows(): AsyncGenerator<RowChunk, void, undefined> {
-    for await (const chunk of this.trainReader.chunks({ chunkSize: this.stream.chunkSize, worker: true })) {
-      const t = rowsOfPart(chunk, 'train', this.holdOut);
-      if (t !== null) yield t;
-    }
-  }
-
-  private epochSeed(epoch: number): number {
-    return new Rng(this.holdOut.seed).fork(`stream-epoch-${epoch}`).nextU32();
+  private shuffleOf(epoch: number): { bufferSize: number; seed: number; chunkSize: number } {
+    return { bufferSize: this.stream.shuffleBuffer, seed: new Rng(this.holdOut.seed).fork(`stream-epoch-${epoch}`).nextU32(), chunkSize: this.stream.chunkSize };
   }
 
   /**
-   * The encoded examples of epoch `epoch`, shuffled. With a fixed-width spec (one id per sparse key) the
-   * rows are transformed as they are read and the shuffle buffer holds encoded examples (example-shuffle.ts:
-   * the same order as below, at a fraction of the memory and time); otherwise the buffer holds the raw rows
-   * (`trainingChunks`), transformed as they leave it.
+   * The training rows as a TrainSource: epoch e is a pass on a stream worker that scans the file, shuffles,
+   * transforms and cuts batches of exactly `batchSize` examples (`epochBatches`; only the epoch's last batch
+   * may be smaller), sending up to ~3 chunks' worth of batches ahead. `rows` is the training rows the fit
+   * pass counted, less the rows the transform leaves out under the spec's onBadRow: 'skip' (the same rows
+   * every epoch).
+   *
+   * `early` (an epoch, e.g. 0, or the first epoch of a resumed run) starts that epoch's pass now, so that its
+   * scan, shuffle-buffer fill and first batches run on the worker while this thread builds the model and
+   * transforms the validation rows; the first `batches(early)` takes the running pass (the same pass, so the
+   * same batches). Call `close` once training is done or failed: it stops an early pass never taken.
    */
-  examples(spec: FittedSpec, epoch: number): AsyncGenerator<ModelBatch, void, undefined> {
-    if (!fixedWidthSpec(spec)) return transformed(spec, this.trainingChunks(epoch));
-    return shuffleExamples(transformed(spec, this.trainingRows()), { bufferSize: this.stream.shuffleBuffer, seed: this.epochSeed(epoch), chunkSize: this.stream.chunkSize });
-  }
-
-  /**
-   * The training rows as a TrainSource: epoch e takes the encoded examples of `examples(spec, e)` and
-   * cuts them into batches of exactly `batchSize` examples (the remainder of a chunk starts the next batch;
-   * only the epoch's last batch may be smaller). `rows` is the training rows the fit pass counted, less the
-   * rows the transform leaves out under the spec's onBadRow: 'skip' (the same rows every epoch).
-   */
-  source(spec: FittedSpec, batchSize: number): TrainSource {
+  source(spec: FittedSpec, batchSize: number, o: { readonly early?: number } = {}): StreamSource {
     const rows = Math.max(0, this.counts.train - spec.fitStats.skippedRows);
+    const inFlight = Math.max(CHUNKS_IN_FLIGHT, Math.ceil((CHUNKS_IN_FLIGHT * this.stream.chunkSize) / batchSize));
+    const epochOf = (epoch: number): AsyncGenerator<ModelBatch, void, undefined> => this.epochBatches(spec, epoch, batchSize, inFlight);
+    const pass = o.early === undefined ? null : startEarly(epochOf(o.early));
+    let early = pass === null ? null : (o.early ?? null);
+    // Closes the early pass whether or not it was taken: one taken has ended by then (the trainer's loop left it).
+    const close = async (): Promise<void> => {
+      early = null;
+      await pass?.close();
+    };
     return {
       rows,
-      batches: (epoch: number) => exactBatches(this.examples(spec, epoch), batchSize),
+      batches: (epoch: number) => {
+        if (pass === null || early === null) return epochOf(epoch);
+        const taken = early === epoch;
+        early = null;
+        // Another epoch first: the early pass gives its worker back before this pass asks for one.
+        return taken ? pass.take() : afterClose(pass.close(), epochOf(epoch));
+      },
+      close,
     };
+  }
+
+  private async *epochBatches(spec: FittedSpec, epoch: number, batchSize: number, inFlight: number): AsyncGenerator<ModelBatch, void, undefined> {
+    const pass: Pass = { kind: 'epoch', holdOut: this.holdOut, spec, shuffle: this.shuffleOf(epoch), batchSize };
+    for await (const b of this.pass<PackedBatch>(pass, { inFlight, summary: emptySummary(this.trainReader.source) })) yield unpackBatch(b);
   }
 
   /** The test rows, transformed chunk by chunk: the test file, or the rows held out of the training file. */
   async *testBatches(spec: FittedSpec): AsyncGenerator<ModelBatch, void, undefined> {
-    const reader = this.testReader ?? this.trainReader;
-    const h = this.holdOut;
+    const summary = emptySummary((this.testReader ?? this.trainReader).source);
+    this.testSummaryOf = summary;
     this.testSkipped = 0;
     this.testRead = 0;
-    for await (const chunk of reader.chunks({ chunkSize: this.stream.chunkSize, worker: true })) {
-      const rows = this.testReader ? chunk : rowsOfPart(chunk, 'test', h);
-      if (rows === null) continue;
-      const fb = transform(spec, rows);
-      this.testRead += rows.numRows;
-      this.testSkipped += fb.skippedRows;
-      if (fb.batchSize > 0) yield modelBatchOf(fb);
+    const pass: Pass = { kind: 'test', holdOut: this.testReader ? null : this.holdOut, spec };
+    for await (const t of this.pass<PackedTestItem>(pass, { test: true, inFlight: CHUNKS_IN_FLIGHT, summary })) {
+      this.testRead += t.read;
+      this.testSkipped += t.skipped;
+      if (t.batch !== null) yield unpackBatch(t.batch);
     }
   }
 
@@ -264,9 +236,9 @@ export class StreamData {
     return this.testReader ? this.testReader.source : `${this.trainReader.source} (held-out test rows)`;
   }
 
-  /** What the reader of the last test pass read and skipped (the whole training file, for held-out rows). */
+  /** What the last test pass read and skipped (the whole training file, for held-out rows). */
   get testSummary(): ReadSummary {
-    return (this.testReader ?? this.trainReader).summary;
+    return this.testSummaryOf ?? emptySummary((this.testReader ?? this.trainReader).source);
   }
 
   /** Test rows read by the last test pass (before the transform's skips). */
@@ -294,45 +266,47 @@ export class StreamData {
   }
 }
 
-/** Each chunk transformed into one model batch (rows the spec skips under onBadRow: 'skip' left out). */
-export async function* transformed(spec: FittedSpec, chunks: AsyncIterable<RowChunk>): AsyncGenerator<ModelBatch, void, undefined> {
-  for await (const chunk of chunks) {
-    const fb = transform(spec, chunk);
-    if (fb.batchSize > 0) yield modelBatchOf(fb);
-  }
+/** A TrainSource that may hold a pass started early (`StreamData.source`): `close` stops it if never taken. */
+export interface StreamSource extends TrainSource {
+  close(): Promise<void>;
 }
 
 /**
- * Re-cuts a stream of model batches of any sizes into batches of exactly `batchSize` examples, in order:
- * a remainder is carried into the next batch, and only the last batch may be smaller.
+ * Starts `items` now: its first item is asked for at once (a worker pass starts its scan), and `take` gives
+ * the items from the first on, to be consumed once. A failure before `take` is kept for its consumer, not
+ * left as an unhandled rejection; `close` ends a pass never taken (its worker goes back to the pool), and
+ * drops its failure: nobody needed its items.
  */
-export async function* exactBatches(parts: AsyncIterable<ModelBatch> | Iterable<ModelBatch>, batchSize: number): AsyncGenerator<ModelBatch, void, undefined> {
-  let pending: ModelBatch[] = [];
-  let pendingSize = 0;
-  for await (const b of parts) {
-    if (b.size === 0) continue;
-    let at = 0;
-    if (pendingSize > 0) {
-      const need = batchSize - pendingSize;
-      if (b.size < need) {
-        pending.push(b);
-        pendingSize += b.size;
-        continue;
-      }
-      yield concatModelBatches([...pending, need === b.size ? b : sliceModelBatch(b, 0, need)]);
-      pending = [];
-      pendingSize = 0;
-      at = need;
-    }
-    if (at === 0 && b.size === batchSize) {
-      yield b;
-      continue;
-    }
-    for (; at + batchSize <= b.size; at += batchSize) yield sliceModelBatch(b, at, at + batchSize);
-    if (at < b.size) {
-      pending = [at === 0 ? b : sliceModelBatch(b, at, b.size)];
-      pendingSize = b.size - at;
+function startEarly<T>(items: AsyncGenerator<T, void, undefined>): { take(): AsyncGenerator<T, void, undefined>; close(): Promise<void> } {
+  type First = { readonly ok: true; readonly result: IteratorResult<T, void> } | { readonly ok: false; readonly error: unknown };
+  const first: Promise<First> = items.next().then(
+    (result) => ({ ok: true, result }),
+    (error: unknown) => ({ ok: false, error }),
+  );
+  async function* take(): AsyncGenerator<T, void, undefined> {
+    try {
+      const f = await first;
+      if (!f.ok) throw f.error;
+      for (let r = f.result; r.done !== true; r = await items.next()) yield r.value;
+    } finally {
+      await items.return();
     }
   }
-  if (pendingSize > 0) yield pending.length === 1 ? (pending[0] as ModelBatch) : concatModelBatches(pending);
+  return {
+    take,
+    close: async () => {
+      await first;
+      await items.return();
+    },
+  };
+}
+
+/** The items of `next`, once `before` is done (an early pass closed). */
+async function* afterClose<T>(before: Promise<void>, next: AsyncGenerator<T, void, undefined>): AsyncGenerator<T, void, undefined> {
+  await before;
+  yield* next;
+}
+
+function emptySummary(source: string): ReadSummary {
+  return { source, rowsRead: 0, rowsSkipped: 0, badRows: [] };
 }

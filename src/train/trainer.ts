@@ -38,6 +38,8 @@ export interface Progress {
   readonly etaSec: number | null;
   /** Running mean of the epoch's training loss. */
   readonly loss: number;
+  /** Share of the epoch's time so far spent waiting for the next batch from the source (see EpochRecord). */
+  readonly waitFraction: number;
 }
 
 export interface EpochRecord {
@@ -46,6 +48,12 @@ export interface EpochRecord {
   readonly trainLoss: number;
   readonly rowsPerSec: number;
   readonly seconds: number;
+  /**
+   * Seconds of `seconds` the step loop spent waiting for the next batch from its source (reading, transforming
+   * and shuffling that did not overlap the steps), and that share of `seconds`: ~0 when data keeps up.
+   */
+  readonly waitSeconds: number;
+  readonly waitFraction: number;
   readonly validation: Metrics | null;
   /** Set on the epochs of a refit on all training rows (train.refit, see fitRun). */
   readonly refit?: boolean;
@@ -158,6 +166,30 @@ function rates(model: WideDeepModel, config: TrainConfig, step: number, totalSte
   return Object.fromEntries(model.groups.map((g) => [g.name, lrAt(config.schedule, g.baseRate, step, totalSteps)]));
 }
 
+/** The batches of `batches`, with the time spent awaiting each one added to `clock.ms`. */
+async function* timed<T>(batches: AsyncIterable<T>, clock: { ms: number }): AsyncGenerator<T, void, undefined> {
+  const it = batches[Symbol.asyncIterator]();
+  let done = false;
+  try {
+    for (;;) {
+      const t = performance.now();
+      const r = await it.next();
+      clock.ms += performance.now() - t;
+      if (r.done === true) {
+        done = true;
+        return;
+      }
+      yield r.value;
+    }
+  } finally {
+    if (!done) await it.return?.();
+  }
+}
+
+function waitOf(waitMs: number, totalMs: number): { waitSeconds: number; waitFraction: number } {
+  return { waitSeconds: waitMs / 1000, waitFraction: totalMs > 0 ? waitMs / totalMs : 0 };
+}
+
 /** Options of `train`. */
 export interface TrainOptions {
   readonly validation?: EvalSet;
@@ -216,7 +248,8 @@ export async function train(model: WideDeepModel, source: TrainSource, config: T
     let lossSum = 0;
     let lossRows = 0;
     let lastReport = 0;
-    for await (const batch of source.batches(epoch)) {
+    const wait = { ms: 0 };
+    for await (const batch of timed(source.batches(epoch), wait)) {
       if (config.maxSteps > 0 && model.steps >= config.maxSteps) break;
       const loss = await model.trainStep(batch, rates(model, config, model.steps, totalSteps));
       if (!Number.isFinite(loss)) {
@@ -232,18 +265,18 @@ export async function train(model: WideDeepModel, source: TrainSource, config: T
         const rps = rows / ((now - t0) / 1000);
         events.onProgress({
           epoch, epochs, step: model.steps, rowsDone: rows, rowsTotal: source.rows,
-          rowsPerSec: rps, etaSec: source.rows !== null ? (source.rows - rows) / rps : null, loss: lossSum / lossRows,
+          rowsPerSec: rps, etaSec: source.rows !== null ? (source.rows - rows) / rps : null, loss: lossSum / lossRows, waitFraction: wait.ms / (now - t0),
         });
       }
       if (config.evalEverySteps > 0 && options.validation && model.steps % config.evalEverySteps === 0) {
-        events.onEpoch?.({ epoch, step: model.steps, trainLoss: lossSum / lossRows, rowsPerSec: rows / ((now - t0) / 1000), seconds: (now - t0) / 1000, validation: await validate(options.validation) });
+        events.onEpoch?.({ epoch, step: model.steps, trainLoss: lossSum / lossRows, rowsPerSec: rows / ((now - t0) / 1000), seconds: (now - t0) / 1000, ...waitOf(wait.ms, now - t0), validation: await validate(options.validation) });
       }
     }
     const seconds = (performance.now() - t0) / 1000;
     // Averages synced at every epoch's end, checkpointed or not, so that a resumed run rounds as an uninterrupted one.
     model.syncAverages();
     const validation = options.validation ? await validate(options.validation) : null;
-    const record: EpochRecord = { epoch, step: model.steps, trainLoss: lossRows ? lossSum / lossRows : NaN, rowsPerSec: rows / seconds, seconds, validation };
+    const record: EpochRecord = { epoch, step: model.steps, trainLoss: lossRows ? lossSum / lossRows : NaN, rowsPerSec: rows / seconds, seconds, ...waitOf(wait.ms, seconds * 1000), validation };
     history.push(record);
     events.onEpoch?.(record);
     const diverged = warned || firstStepLoss === null ? null : divergence(epoch, record.trainLoss, firstStepLoss);

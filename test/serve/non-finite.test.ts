@@ -19,7 +19,7 @@ const INPUTS = ['age', 'app_category', 'app_id', 'country', 'installed_apps', 'u
 type Answer = { status: number; json: { predictions?: unknown[]; explanations?: unknown[]; error?: { code: string; message: string; row?: number; field?: string; fix?: string } } };
 
 async function post(url: string, body: unknown): Promise<Answer> {
-  const res = await fetch(`${url}/predict`, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const res = await fetch(`${url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
   return { status: res.status, json: (await res.json()) as Answer['json'] };
 }
 

@@ -64,7 +64,7 @@ describe('predictRows', () => {
     const server = await serveModel(outcome.model, outcome.spec, { port: 0 });
     try {
       const rows = [...ROWS, { ...ROWS[0], extra: 1 }];
-      const res = await fetch(`${server.url}/predict`, { method: 'POST', body: JSON.stringify({ rows, explain: true, topK: 3 }) });
+      const res = await fetch(`${server.url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rows, explain: true, topK: 3 }) });
       expect(await res.json()).toEqual(JSON.parse(JSON.stringify(await predictRows(outcome.model, outcome.spec, rows, { explain: true, topK: 3 }))));
     } finally {
       await server.close();

@@ -1,0 +1,204 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import fastifyCors from '@fastify/cors';
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { LIBRARY_VERSION } from '../../artifact/bundle.js';
+import { registerAdmin, requireApiKey } from './admin.js';
+import { BodyBudget } from './body-budget.js';
+import { clientErrorHandler } from './client-error.js';
+import { ABORTED, HttpError, asHttpError, errorBody, notFound, wrongMethod } from './errors.js';
+import { readJsonBody } from './json-body.js';
+import { registerRoutes } from './routes.js';
+import type { ServeRuntime } from './runtime.js';
+import { requestError } from './schemas.js';
+
+/**
+ * The Fastify application of `widedeep serve`: limits, timeouts, request ids and logs, errors, 404/405, CORS,
+ * the API key, OpenAPI, and the routes (routes.ts, admin.ts). One pino line per request (`request`), with the
+ * request id a client sent in `x-request-id` (or a fresh one), echoed back in the answer's `x-request-id`.
+ */
+
+export interface Timeouts {
+  /** Whole request (headers and body) must arrive within this. */
+  readonly requestMs: number;
+  /** Headers must arrive within this. */
+  readonly headersMs: number;
+  /** A keep-alive connection idle this long is closed. */
+  readonly keepAliveMs: number;
+}
+
+export interface AppConfig {
+  readonly maxRows: number;
+  readonly maxBodyBytes: number;
+  readonly maxDepth: number;
+  /** Bytes of large bodies held at once (BodyBudget). */
+  readonly maxBytesInFlight: number;
+  readonly timeouts: Timeouts;
+  /** pino options (level, stream), or false for no log. */
+  readonly logger: false | { readonly level?: string; readonly stream?: NodeJS.WritableStream };
+  /** One line per failed (5xx) request, with its stack (the library's callback of old). */
+  readonly log?: (line: string) => void;
+  readonly adminToken?: string;
+  readonly apiKey?: string;
+  readonly corsOrigins?: readonly string[];
+}
+
+/** A request id from the client is kept when it is a plain token (it goes into logs and a header). */
+const REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
+
+function requestId(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/** Node's http server with the timeouts that close half-sent requests and idle connections. */
+function serverFactory(t: Timeouts) {
+  const headersTimeout = Math.min(t.headersMs, t.requestMs);
+  // Node checks both timeouts every connectionsCheckingInterval (default 30 s): check often enough to honour them.
+  const connectionsCheckingInterval = Math.max(50, Math.min(30_000, Math.floor(headersTimeout / 4)));
+  return (handler: Parameters<typeof createServer>[1]) => {
+    const server = createServer({ requestTimeout: t.requestMs, headersTimeout, keepAliveTimeout: t.keepAliveMs, connectionsCheckingInterval }, handler);
+    return server;
+  };
+}
+
+/** Which methods each path takes, for 405 answers with `Allow`. */
+function methodTable(app: FastifyInstance): Map<string, string[]> {
+  const table = new Map<string, string[]>();
+  app.addHook('onRoute', (route) => {
+    if (route.url === '*' || route.url.endsWith('*')) return;
+    const methods = table.get(route.url) ?? [];
+    for (const m of Array.isArray(route.method) ? route.method : [route.method]) if (!methods.includes(m)) methods.push(m);
+    table.set(route.url, methods);
+  });
+  return table;
+}
+
+/** Failures are answered in the one error shape; aborted requests are logged as one line and not answered. */
+function onError(rt: ServeRuntime, config: AppConfig, timedOut: WeakSet<Socket>) {
+  return (err: FastifyError, request: FastifyRequest, reply: FastifyReply): unknown => {
+    const e = err.validation !== undefined && err.validationContext === 'body' ? requestError(err.validation, request.body, config.maxRows) : asHttpError(err);
+    failures.set(request, { error: e, cause: err });
+    if (e.code === ABORTED) {
+      // One line, no stack. A request cut by the request timeout was counted and logged by clientErrorHandler.
+      if (timedOut.has(request.raw.socket)) return reply.hijack();
+      rt.metrics.error(ABORTED);
+      request.log.warn({ method: request.method, url: request.url, code: ABORTED }, 'client aborted the request');
+      return reply.hijack();
+    }
+    rt.metrics.error(e.code);
+    if (e.status >= 500) config.log?.(`widedeep serve: ${request.method} ${request.url}: ${err.stack ?? err.message}`);
+    return reply.code(e.status).headers(e.headers).send(errorBody(e));
+  };
+}
+
+const failures = new WeakMap<FastifyRequest, { readonly error: HttpError; readonly cause: Error }>();
+
+/** One log line per answered request, and its metrics. */
+function onResponse(rt: ServeRuntime) {
+  return (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
+    record(request, reply);
+    done();
+  };
+  function record(request: FastifyRequest, reply: FastifyReply): void {
+    const status = reply.statusCode;
+    const failure = failures.get(request);
+    if (failure?.error.code === ABORTED) return;
+    const seconds = reply.elapsedTime / 1000;
+    rt.metrics.request(request.routeOptions.url ?? 'unmatched', status, seconds);
+    if (status < 400) rt.counts.ok += 1;
+    else if (status < 500) rt.counts.clientErrors += 1;
+    else rt.counts.serverErrors += 1;
+    const line = { method: request.method, url: request.url, statusCode: status, ms: Math.round(reply.elapsedTime * 100) / 100, ...(failure !== undefined ? { code: failure.error.code } : {}) };
+    if (status >= 500) request.log.error({ ...line, err: failure?.cause }, 'request');
+    else request.log.info(line, 'request');
+  }
+}
+
+/**
+ * A large JSON body (over 1/16 of the limit; all chunked ones, whose size is unknown) takes its size from the
+ * budget before it is read and gives it back once answered (the response's `close`: finished or cut). Small
+ * bodies, the usual requests, never wait; bodies over the limit are refused by the parser without waiting.
+ */
+function holdBodies(app: FastifyInstance, budget: BodyBudget, maxBytes: number): void {
+  const small = maxBytes / 16;
+  // Callback form: the usual small body goes on at once, without a promise.
+  app.addHook('preParsing', (request, reply, payload, done) => {
+    const type = request.headers['content-type'];
+    if (type === undefined || !type.toLowerCase().startsWith('application/json')) return done(null, payload);
+    const length = request.headers['content-length'];
+    const bytes = length !== undefined ? Number(length) : maxBytes;
+    if (!(bytes > small) || bytes > maxBytes) return done(null, payload);
+    budget.take(bytes).then((release) => {
+      if (request.raw.socket.destroyed) {
+        release();
+        return done(new HttpError(400, ABORTED, 'the client closed the connection while its request waited to be read'));
+      }
+      reply.raw.once('close', release);
+      done(null, payload);
+    }, done);
+  });
+}
+
+/** The app, its routes registered; not listening yet. */
+export async function buildApp(rt: ServeRuntime, config: AppConfig): Promise<FastifyInstance> {
+  const timedOut = new WeakSet<Socket>();
+  /** Sockets whose request body is being read. */
+  const reading = new WeakSet<Socket>();
+  const app = Fastify({
+    clientErrorHandler: clientErrorHandler(rt.metrics, { timedOut, reading }),
+    serverFactory: serverFactory(config.timeouts),
+    logger: config.logger === false ? false : { level: config.logger.level ?? 'info', ...(config.logger.stream !== undefined ? { stream: config.logger.stream } : {}) },
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: requestId,
+    bodyLimit: config.maxBodyBytes,
+    return503OnClosing: false,
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  });
+  const methods = methodTable(app);
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', (request, _payload, done) => {
+    const socket = request.raw.socket;
+    reading.add(socket);
+    readJsonBody(request.raw, { maxBytes: config.maxBodyBytes, maxDepth: config.maxDepth }).then(
+      (body) => (reading.delete(socket), done(null, body)),
+      (err: Error) => (reading.delete(socket), done(err as FastifyError, undefined)),
+    );
+  });
+  // Hooks in callback form: an async hook costs a promise and a microtask on every request.
+  app.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
+  });
+  holdBodies(app, new BodyBudget(Math.max(config.maxBytesInFlight, config.maxBodyBytes)), config.maxBodyBytes);
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    // Draining: answer what is in flight, and tell keep-alive clients to go elsewhere.
+    if (rt.phase === 'draining') void reply.header('connection', 'close');
+    done(null, payload);
+  });
+  app.addHook('onResponse', onResponse(rt));
+  app.setErrorHandler(onError(rt, config, timedOut));
+  app.setNotFoundHandler(async (request) => {
+    const path = request.url.split('?')[0] ?? '/';
+    const allowed = methods.get(path);
+    throw allowed !== undefined ? wrongMethod(path, request.method, allowed) : notFound(path);
+  });
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'widedeep serve', version: LIBRARY_VERSION, description: 'Wide & Deep model server: docs/SERVING.md' },
+      components: { securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' }, apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } } },
+    },
+  });
+  if (config.corsOrigins !== undefined && config.corsOrigins.length > 0) {
+    await app.register(fastifyCors, { origin: [...config.corsOrigins], methods: ['GET', 'HEAD', 'POST'], allowedHeaders: ['content-type', 'authorization', 'x-api-key', 'x-request-id'], exposedHeaders: ['x-request-id', 'x-model-digest'], maxAge: 600 });
+  }
+  if (config.apiKey !== undefined) requireApiKey(app, config.apiKey);
+  registerRoutes(app, rt, config.maxRows);
+  if (config.adminToken !== undefined) registerAdmin(app, rt, config.adminToken);
+  await app.ready();
+  return app;
+}
+

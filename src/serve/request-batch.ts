@@ -1,0 +1,64 @@
+import type { RowChunk } from '../data/types.js';
+import { inputColumns, numericInputs } from '../features/checks.js';
+import type { FittedSpec } from '../features/fitted-spec.js';
+import { knownColumns } from '../features/labels.js';
+import { rowsToChunk } from '../features/rows.js';
+import { transform } from '../features/transform.js';
+import { predictionRows } from '../model/explain.js';
+import { modelBatchOf } from '../model/from-spec.js';
+import type { ModelBatch } from '../model/sizes.js';
+import type { RowPredictions } from './predict-rows.js';
+
+/**
+ * predictRows (src/serve/predict-rows.ts) in two halves, so that the micro-batcher can transform each
+ * request on its own (a bad row fails its request alone, with its row number in that request) and score many
+ * requests in one model call: `prepareRows` is the serving transform of one request's rows, `answerOf` the
+ * answer for that request's slice of a prediction. predictRows is exactly
+ * `answerOf(prepared, (await model.predict(prepared.batch)).prediction, 0, model.outputs)`.
+ */
+
+/** One request's rows, transformed: the model batch (its origin names the request's rows), the chunk, unknown keys. */
+export interface PreparedRows {
+  readonly batch: ModelBatch;
+  readonly chunk: RowChunk;
+  /** Keys of the rows that no feature, label or weight reads, present only when there are some. */
+  readonly ignoredColumns?: readonly string[];
+}
+
+interface Inputs {
+  readonly columns: readonly string[];
+  readonly numeric: readonly string[];
+  readonly known: ReadonlySet<string>;
+}
+
+/** The columns a spec reads, computed once per spec (a server scores many requests with one). */
+const inputsCache = new WeakMap<FittedSpec, Inputs>();
+
+function inputsOf(spec: FittedSpec): Inputs {
+  let inputs = inputsCache.get(spec);
+  if (inputs === undefined) {
+    inputs = { columns: inputColumns(spec), numeric: numericInputs(spec), known: knownColumns(spec) };
+    inputsCache.set(spec, inputs);
+  }
+  return inputs;
+}
+
+/**
+ * The serving transform of one request's rows (as predictRows does it): throws the WideDeepError (code DATA)
+ * naming the first bad row (1-based within these rows) and its field.
+ */
+export function prepareRows(spec: FittedSpec, rows: readonly unknown[], source = 'rows'): PreparedRows {
+  const inputs = inputsOf(spec);
+  const chunk = rowsToChunk(rows, { source, columns: inputs.columns, numeric: inputs.numeric });
+  const batch = modelBatchOf(transform(spec, chunk, { mode: 'serve', onBadRow: 'error' }));
+  const ignored = new Set<string>();
+  for (const r of rows as Record<string, unknown>[]) for (const key of Object.keys(r)) if (!inputs.known.has(key)) ignored.add(key);
+  return { batch, chunk, ...(ignored.size > 0 ? { ignoredColumns: [...ignored] } : {}) };
+}
+
+/** The answer for one request whose rows are examples [at, at + size) of `prediction` ([N, outputs]). */
+export function answerOf(prepared: PreparedRows, prediction: Float32Array, at: number, outputs: number): RowPredictions {
+  const n = prepared.batch.size;
+  const own = prediction.subarray(at * outputs, (at + n) * outputs);
+  return { predictions: predictionRows(own, n, outputs), ...(prepared.ignoredColumns ? { ignoredColumns: prepared.ignoredColumns } : {}) };
+}
