@@ -153,13 +153,13 @@ export function treeCpuSeconds(root: number): number {
   return ticks / TICKS;
 }
 
-/** The peak RSS (VmHWM) of process `root` and its live descendants, summed, in MB (uvicorn's and widedeep's
- *  workers are processes of their own: the server's footprint is all of them). */
-export function treePeakRssMb(root: number): number {
+/** A /proc/<pid>/status field in kB (VmHWM, VmRSS) summed over process `root` and its live descendants, in MB. */
+function treeStatusMb(root: number, field: 'VmHWM' | 'VmRSS'): number {
+  const pattern = new RegExp(`${field}:\\s+(\\d+) kB`);
   let kb = 0;
   for (const pid of processTree(root).keys()) {
     try {
-      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      const m = pattern.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
       kb += m ? Number(m[1]) : 0;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && (err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
@@ -168,16 +168,9 @@ export function treePeakRssMb(root: number): number {
   return kb / 1024;
 }
 
+/** The peak RSS (VmHWM) of process `root` and its live descendants, summed, in MB (uvicorn's and widedeep's
+ *  workers are processes of their own: the server's footprint is all of them). */
+export const treePeakRssMb = (root: number): number => treeStatusMb(root, 'VmHWM');
+
 /** The RSS now (VmRSS) of process `root` and its live descendants, summed, in MB (the fixed-rate run samples it). */
-export function treeRssMb(root: number): number {
-  let kb = 0;
-  for (const pid of processTree(root).keys()) {
-    try {
-      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      kb += m ? Number(m[1]) : 0;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && (err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
-    }
-  }
-  return kb / 1024;
-}
+export const treeRssMb = (root: number): number => treeStatusMb(root, 'VmRSS');

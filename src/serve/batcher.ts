@@ -1,10 +1,9 @@
 import { WideDeepError } from '../core/errors.js';
 import type { FittedSpec } from '../features/fitted-spec.js';
-import { explainRows } from '../model/explain.js';
 import { concatModelBatches } from '../model/from-spec.js';
 import type { ModelLease, ModelSlot } from './model-slot.js';
 import type { RowExplanations, RowPredictions } from './predict-rows.js';
-import { answerOf, type PreparedRows, prepareRows } from './request-batch.js';
+import { answerOf, explanationsOf, type PreparedRows, prepareRows } from './request-batch.js';
 
 /**
  * Micro-batching for `widedeep serve` (issue #15): concurrent /predict requests are scored in one model call.
@@ -137,9 +136,7 @@ export class MicroBatcher {
     try {
       const { model, spec, digest } = lease.served;
       const prepared = prepareRows(spec, request.rows, SOURCE);
-      const explanations = await explainRows(model, spec, prepared.batch, request.topK, prepared.chunk);
-      const ignored = prepared.ignoredColumns ? { ignoredColumns: prepared.ignoredColumns } : {};
-      return { body: { explanations, ...ignored }, digest, batchRows: prepared.batch.size };
+      return { body: await explanationsOf(model, spec, prepared, request.topK), digest, batchRows: prepared.batch.size };
     } finally {
       lease.release();
     }

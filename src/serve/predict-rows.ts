@@ -1,7 +1,7 @@
 import type { FittedSpec } from '../features/fitted-spec.js';
-import { type Explanation, type MulticlassExplanation, explainRows } from '../model/explain.js';
+import type { Explanation, MulticlassExplanation } from '../model/explain.js';
 import type { WideDeepModel } from '../model/wide-deep.js';
-import { answerOf, prepareRows } from './request-batch.js';
+import { answerOf, explanationsOf, prepareRows } from './request-batch.js';
 
 export interface PredictRowsOptions {
   /** Answer with explanations (as `predict --explain` writes them) instead of bare predictions. Default false. */
@@ -34,9 +34,6 @@ export async function predictRows(model: WideDeepModel, spec: FittedSpec, rows: 
 export async function predictRows(model: WideDeepModel, spec: FittedSpec, rows: readonly unknown[], options?: PredictRowsOptions): Promise<RowPredictions | RowExplanations>;
 export async function predictRows(model: WideDeepModel, spec: FittedSpec, rows: readonly unknown[], options: PredictRowsOptions = {}): Promise<RowPredictions | RowExplanations> {
   const prepared = prepareRows(spec, rows, options.source ?? 'rows');
-  if (options.explain === true) {
-    const explanations = await explainRows(model, spec, prepared.batch, options.topK ?? 5, prepared.chunk);
-    return { explanations, ...(prepared.ignoredColumns ? { ignoredColumns: prepared.ignoredColumns } : {}) };
-  }
+  if (options.explain === true) return explanationsOf(model, spec, prepared, options.topK ?? 5);
   return answerOf(prepared, (await model.predict(prepared.batch)).prediction, 0, model.outputs);
 }

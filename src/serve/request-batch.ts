@@ -4,10 +4,11 @@ import type { FittedSpec } from '../features/fitted-spec.js';
 import { knownColumns } from '../features/labels.js';
 import { rowsToChunk } from '../features/rows.js';
 import { transform } from '../features/transform.js';
-import { predictionRows } from '../model/explain.js';
+import { explainRows, predictionRows } from '../model/explain.js';
 import { modelBatchOf } from '../model/from-spec.js';
 import type { ModelBatch } from '../model/sizes.js';
-import type { RowPredictions } from './predict-rows.js';
+import type { WideDeepModel } from '../model/wide-deep.js';
+import type { RowExplanations, RowPredictions } from './predict-rows.js';
 
 /**
  * predictRows (src/serve/predict-rows.ts) in two halves, so that the micro-batcher can transform each
@@ -61,4 +62,10 @@ export function answerOf(prepared: PreparedRows, prediction: Float32Array, at: n
   const n = prepared.batch.size;
   const own = prediction.subarray(at * outputs, (at + n) * outputs);
   return { predictions: predictionRows(own, n, outputs), ...(prepared.ignoredColumns ? { ignoredColumns: prepared.ignoredColumns } : {}) };
+}
+
+/** The explanations of one request's rows (as `predict --explain` writes them), with its unknown keys. */
+export async function explanationsOf(model: WideDeepModel, spec: FittedSpec, prepared: PreparedRows, topK: number): Promise<RowExplanations> {
+  const explanations = await explainRows(model, spec, prepared.batch, topK, prepared.chunk);
+  return { explanations, ...(prepared.ignoredColumns ? { ignoredColumns: prepared.ignoredColumns } : {}) };
 }

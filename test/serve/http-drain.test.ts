@@ -1,17 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { startServe } from '../helpers/serve-child.js';
 import { rowsFor, writeVersionOf } from './bundle-versions.js';
 
 // Issue #15: SIGTERM drains within a bound. The node:http server waited 43 s for one slow client; now requests
 // in flight finish, /ready answers 503 meanwhile, and a client still sending its body at the bound is cut.
 // A real `widedeep serve` child process, real sockets.
-
-const ROOT = resolve(import.meta.dirname, '../..');
 
 /** A keep-alive connection that sends requests one at a time and reads each answer whole. */
 class Conn {
@@ -61,23 +58,11 @@ function post(length: number): string {
   return `POST /predict HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${length}\r\n\r\n`;
 }
 
-async function start(dir: string, args: string[]): Promise<{ child: ChildProcess; url: string; stderr: () => string; exited: Promise<number> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'test/helpers/cli-entry.ts'), 'serve', '--model', dir, '--port', '0', ...args], { cwd: ROOT });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number>((ok) => child.on('close', (code) => ok(code ?? -1)));
-  const line = await new Promise<string>((ok, fail) => {
-    createInterface({ input: child.stdout! }).once('line', ok);
-    child.once('close', () => fail(new Error(`serve exited before listening: ${stderr}`)));
-  });
-  return { child, url: (JSON.parse(line) as { url: string }).url, stderr: () => stderr, exited };
-}
-
 describe('serve: bounded SIGTERM drain', () => {
   it('finishes requests in flight, answers /ready 503 while draining, cuts a slow client at the bound, and exits', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'wd-drain-')), 'model');
     await writeVersionOf(dir, 0);
-    const server = await start(dir, ['--drain-seconds', '1']);
+    const server = await startServe(['--model', dir, '--port', '0', '--drain-seconds', '1']);
     const probe = new Conn(server.url);
     expect((await probe.send('GET /ready HTTP/1.1\r\nhost: x\r\n\r\n')).status).toBe(200);
 

@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveBundle } from '../../src/artifact/bundle.js';
 import { entryAt } from '../../src/data/chunk.js';
@@ -15,9 +13,8 @@ import { serveModel, type ModelServer } from '../../src/serve/server.js';
 import { fitRun, type FitOutcome } from '../../src/train/pipeline.js';
 import { parseRunConfig } from '../../src/train/run-config.js';
 import { runCli } from '../helpers/cli.js';
+import { startServe } from '../helpers/serve-child.js';
 import { smallConfig } from '../helpers/small-config.js';
-
-const ROOT = resolve(import.meta.dirname, '../..');
 
 /** Rows [from, to) of a chunk as the JSON objects a client would send (NaN as null). */
 function jsonRows(chunk: RowChunk, from: number, to: number): Record<string, unknown>[] {
@@ -157,21 +154,13 @@ describe('widedeep serve (HTTP on loopback)', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'wd-serve-')), 'model');
     const config = parseRunConfig(smallConfig({ epochs: 1 }));
     await saveBundle(dir, { config: config.raw, model: config.model, spec: outcome.spec, seed: config.seed, state: outcome.model.exportState('weights') });
-    const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'test/helpers/cli-entry.ts'), 'serve', '--model', dir, '--port', '0'], { cwd: ROOT });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number>((ok) => child.on('close', (code) => ok(code ?? -1)));
-    const first = await new Promise<string>((ok, fail) => {
-      createInterface({ input: child.stdout }).once('line', ok);
-      child.once('close', () => fail(new Error(`serve exited before listening: ${stderr}`)));
-    });
-    const { url } = JSON.parse(first) as { url: string };
+    const { child, url, stderr, exited } = await startServe(['--model', dir, '--port', '0']);
     const { status, json } = await post(url, { rows: rows.slice(0, 5) });
     expect(status).toBe(200);
     expect(json.predictions).toEqual(await direct(outcome, rows.slice(0, 5)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    expect(stderr).toMatch(/SIGTERM: stopped after 1 answered, 0 refused, 0 failed requests/);
+    expect(stderr()).toMatch(/SIGTERM: stopped after 1 answered, 0 refused, 0 failed requests/);
   }, 60_000);
 
   it('`widedeep serve` refuses bad flags and a port in use with exit code 2 and the fix', async () => {
