@@ -138,6 +138,32 @@ const CASES: Case[] = [
   { ...serveCase('synthetic', 'served rows/s @100 candidates, 1 client', 'httpserver', 'latency_100', 'rows_per_s'), name: 'synthetic' },
   ...SERVE_CASES,
   { suite: 'train', name: 'stream_fit_memory', metric: 'peak RSS MB @5M rows', ours: tsx('bench/stream-fit-case.ts', '--rows', '5000000'), reference: tsx('bench/stream-fit-case.ts', '--rows', '1000000'), referenceName: '1M rows', figure: (j) => j.peak_rss_mb as number },
+  // Issue 18: continuous training (`widedeep train-stream`) on the drifting synthetic world, one bench/stream-case.ts
+  // run per broker and round (its cases share it); the AUC's reference is one batch fit on the same events.
+  ...(['kafka', 'nats'] as const).flatMap((broker): Case[] => {
+    const cmd = tsx('bench/stream-case.ts', '--broker', broker, '--seed', SEED);
+    // No peer for these figures: `sameRun` only makes the four cases read one run.
+    const base = { suite: 'stream', ours: cmd, reference: null, referenceName: '-', sameRun: { figure: () => null, peer: () => ({}) } };
+    return [
+      { ...base, name: `${broker}_events`, metric: 'events/s trained', figure: (j) => j.events_per_s as number },
+      { ...base, name: `${broker}_latency_p50`, metric: 'produce->served p50 s', figure: (j) => j.latency_p50_s as number, lowerIsBetter: true, digits: 2 },
+      { ...base, name: `${broker}_latency_p99`, metric: 'produce->served p99 s', figure: (j) => j.latency_p99_s as number, lowerIsBetter: true, digits: 2 },
+      { ...base, name: `${broker}_auc`, metric: 'test AUC, latest period', referenceName: 'one batch fit', figure: (j) => j.auc_continuous as number, sameRun: { figure: (j) => j.auc_batch as number, peer: () => ({}) }, digits: 4 },
+    ];
+  }),
+  // Issue 18: batch scoring (`widedeep score`) of the synthetic log, one bench/score-case.ts run per round (its cases
+  // share it): rows/s with 1 and 2 local workers and 2 queue workers; peak RSS of a 640 MB CSV at --memory-mb 64
+  // against the same run on a quarter of the rows (ratio ~1 = bounded).
+  ...((): Case[] => {
+    const cmd = tsx('bench/score-case.ts', '--rows', '2000000', '--memory-mb', '64', '--big-mb', '640', '--queue');
+    const base = { suite: 'score', ours: cmd, reference: null, referenceName: '-', sameRun: { figure: () => null, peer: () => ({}) } };
+    return [
+      { ...base, name: 'local_1', metric: 'rows/s, 1 worker', figure: (j) => j.local_1_rows_per_s as number },
+      { ...base, name: 'local_2', metric: 'rows/s, 2 worker threads', figure: (j) => j.local_2_rows_per_s as number },
+      { ...base, name: 'queue_2', metric: 'rows/s, 2 queue workers', figure: (j) => j.queue_2_rows_per_s as number },
+      { ...base, name: 'memory_bound', metric: 'peak RSS MB, 640 MB CSV @ --memory-mb 64', referenceName: 'quarter file', figure: (j) => j.memory_bound_peak_rss_mb as number, sameRun: { figure: (j) => j.memory_quarter_peak_rss_mb as number, peer: () => ({}) }, lowerIsBetter: true },
+    ];
+  })(),
 ];
 
 function run(cmd: readonly string[]): Promise<Json> {

@@ -41,12 +41,14 @@ export interface RunningServer {
 }
 
 const PYTHON = process.env.WIDEDEEP_TORCH_PYTHON ?? '/usr/bin/python3';
+/** Extra Node flags for the widedeep servers, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile one (Node refuses those in NODE_OPTIONS). */
+const NODE_ARGS = (process.env.WIDEDEEP_BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
 
 function command(root: string, spec: ServerSpec, bundle: string): string[] {
   switch (spec.kind) {
     case 'widedeep':
     case 'baseline':
-      return [process.execPath, '--import', 'tsx', join(spec.root ?? root, 'test/helpers/cli-entry.ts'), 'serve', '--model', bundle, '--port', '0', ...spec.args];
+      return [process.execPath, ...NODE_ARGS, '--import', 'tsx', join(spec.root ?? root, 'test/helpers/cli-entry.ts'), 'serve', '--model', bundle, '--port', '0', ...spec.args];
     case 'httpserver':
       return [PYTHON, join(root, 'bench/torch_serve.py'), '--bundle', bundle, ...spec.args];
     case 'fastapi':

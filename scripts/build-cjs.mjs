@@ -20,10 +20,13 @@ if (dirname(OUT) !== ROOT) {
 const ESM_DIST = join(ROOT, 'dist');
 const META_URL = "require('node:url').pathToFileURL(__filename).href";
 
+/** The studio's browser page: bundled by scripts/build-studio.mjs, never required. */
+const STUDIO_APP = join(SRC, 'studio', 'app');
+
 function walk(dir, ext) {
   return readdirSync(dir).flatMap((f) => {
     const p = join(dir, f);
-    return statSync(p).isDirectory() ? (p === OUT ? [] : walk(p, ext)) : p.endsWith(ext) ? [p] : [];
+    return statSync(p).isDirectory() ? (p === OUT || p === STUDIO_APP ? [] : walk(p, ext)) : p.endsWith(ext) ? [p] : [];
   });
 }
 

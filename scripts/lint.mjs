@@ -12,7 +12,7 @@ const problems = [];
 function walk(dir) {
   return readdirSync(dir).flatMap((f) => {
     const p = join(dir, f);
-    return statSync(p).isDirectory() ? walk(p) : p.endsWith('.ts') ? [p] : [];
+    return statSync(p).isDirectory() ? walk(p) : /\.tsx?$/.test(p) ? [p] : [];
   });
 }
 
@@ -21,7 +21,7 @@ for (const file of [...walk(join(ROOT, 'src')), ...walk(join(ROOT, 'test')), ...
   const text = readFileSync(file, 'utf8');
   const lines = text.split('\n');
   const name = rel.split('/').pop();
-  if (!/^[a-z0-9]+(-[a-z0-9]+)*(\.test)?\.ts$/.test(name) && !name.startsWith('_')) problems.push(`${rel}: file names are kebab-case`);
+  if (!/^[a-z0-9]+(-[a-z0-9]+)*(\.test)?\.tsx?$/.test(name) && !name.startsWith('_')) problems.push(`${rel}: file names are kebab-case`);
   lines.forEach((line, i) => {
     const at = `${rel}:${i + 1}`;
     if (/^export default /.test(line)) problems.push(`${at}: use named exports`);

@@ -63,3 +63,8 @@ export type { ClassExplanation } from './model/explain.js';
 export type { ExecDType, ExecData } from './runtime/executor.js';
 export type { CountryCategoryBoost, PlantedPair } from './data/synthetic-world.js';
 export type { Utf8Values } from './data/utf8-values.js';
+export { RUN_RECORD_FILE, readRunRecord } from './report/run-record.js';
+export type { ParameterCount, RunRecord } from './report/run-record.js';
+export type { EpochSummary } from './experiments/trial.js';
+export type { PrOnGrid, ScoreHistogram, TrialCurves } from './experiments/curves.js';
+export type { ColumnImportance } from './experiments/importance.js';

@@ -18,8 +18,13 @@ const ALLOWED: Record<string, readonly string[]> = {
   experiments: ['core', 'graph', 'runtime', 'sparse', 'data', 'features', 'metrics', 'model', 'train', 'artifact'],
   serve: ['core', 'graph', 'runtime', 'sparse', 'data', 'features', 'metrics', 'model', 'artifact'],
   web: ['core', 'graph', 'runtime', 'sparse', 'data', 'features', 'metrics', 'model', 'artifact', 'serve'],
-  cli: ['core', 'graph', 'runtime', 'sparse', 'data', 'features', 'metrics', 'model', 'train', 'artifact', 'experiments', 'serve'],
-  '.': ['core', 'graph', 'runtime', 'sparse', 'data', 'features', 'metrics', 'model', 'train', 'artifact', 'experiments', 'serve'],
+  report: ['core', 'graph', 'runtime', 'sparse', 'data', 'features', 'metrics', 'model', 'train', 'artifact', 'experiments'],
+  score: ['core', 'graph', 'runtime', 'sparse', 'data', 'features', 'metrics', 'model', 'artifact', 'serve'],
+  stream: ['core', 'graph', 'runtime', 'sparse', 'data', 'features', 'metrics', 'model', 'train', 'artifact'],
+  scale: ['core', 'graph', 'runtime', 'sparse', 'data', 'features', 'metrics', 'model', 'train', 'artifact', 'experiments', 'serve', 'score'],
+  studio: ['core', 'graph', 'runtime', 'sparse', 'data', 'features', 'metrics', 'model', 'train', 'artifact', 'experiments', 'report', 'serve', 'web'],
+  cli: ['core', 'graph', 'runtime', 'sparse', 'data', 'features', 'metrics', 'model', 'train', 'artifact', 'experiments', 'serve', 'report', 'score', 'stream', 'scale', 'studio'],
+  '.': ['core', 'graph', 'runtime', 'sparse', 'data', 'features', 'metrics', 'model', 'train', 'artifact', 'experiments', 'serve', 'report', 'score', 'stream', 'scale', 'studio'],
 };
 
 const SRC = resolve(import.meta.dirname, '../src');
@@ -27,7 +32,7 @@ const SRC = resolve(import.meta.dirname, '../src');
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
     const p = join(dir, f);
-    return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
+    return statSync(p).isDirectory() ? files(p) : /\.tsx?$/.test(p) ? [p] : [];
   });
 }
 

@@ -1,11 +1,16 @@
 import { resolve } from 'node:path';
-import { formatResults, loadSuite, readResults, runSuite, writeReport } from '../experiments/index.js';
+import { WideDeepError } from '../core/errors.js';
+import { type Suite, type SuiteRun, type TrialEvent, formatResults, loadSuite, readResults, runSuite, writeReport } from '../experiments/index.js';
+import { runSuiteOnQueue } from '../scale/suite-queue.js';
+import type { QueueProgress } from '../scale/submit.js';
 import { THREADS_OPTION, flags, intFlag, log, out, required, threadsFlag } from './args.js';
 
 export const EXPERIMENT_OPTIONS = {
   suite: { type: 'string', value: 'name|file.yaml', required: true, help: 'a built-in suite (examples/suites/) or a suite file (docs/EXPERIMENTS.md)' },
   out: { type: 'string', value: 'results.jsonl', help: 'the results file, one line per trial; a rerun resumes it', shown: 'runs/experiments/<suite>.jsonl' },
   workers: { type: 'string', value: 'n', help: 'trials run at once, each in its own process', shown: '1' },
+  queue: { type: 'string', value: 'redis://host:port', help: 'put the trials on a BullMQ queue for `widedeep worker` processes instead of running them here (not with --workers)' },
+  'queue-prefix': { type: 'string', value: 'name', help: 'Redis key prefix of the queue (as the workers were given it)', shown: 'widedeep' },
   ...THREADS_OPTION,
   markdown: { type: 'boolean', default: false, help: 'print the results table as Markdown' },
   'data-dir': { type: 'string', value: 'dir', help: 'where the built-in datasets live', shown: '$WIDEDEEP_DATA_DIR, else ../shared/data' },
@@ -16,25 +21,65 @@ export const REPORT_OPTIONS = {
   table: { type: 'boolean', default: false, help: 'print the results table instead of writing the report' },
 } as const;
 
+/** One progress line per trial: `[done/total] kind variant seed N test auc ...`. */
+function trialLine(e: TrialEvent): void {
+  const record = e.record as { test?: { auc?: number } | null; error?: string | null };
+  const auc = record.test?.auc;
+  const why = typeof record.error === 'string' ? `: ${record.error}` : '';
+  log(`[${e.done}/${e.total}] ${e.kind} ${e.trial.variant} seed ${e.trial.seed}${auc !== undefined ? ` test auc ${auc.toFixed(4)}` : ''}${why}`);
+}
+
+/** The queue's counts on stderr, at most one line a second (the last one always). */
+function queueProgress(): { onProgress: (c: QueueProgress) => void; flush: () => void } {
+  let last = 0;
+  let pending: QueueProgress | null = null;
+  const write = (c: QueueProgress) => log(`queue: ${c.queued} queued, ${c.running} running, ${c.done} done${c.failed > 0 ? `, ${c.failed} failed` : ''}`);
+  return {
+    onProgress: (c) => {
+      pending = c;
+      if (Date.now() - last < 1000) return;
+      last = Date.now();
+      write(c);
+      pending = null;
+    },
+    flush: () => {
+      if (pending) write(pending);
+      pending = null;
+    },
+  };
+}
+
+function runOnQueue(suite: Suite, queue: string, resultsFile: string, threads: number | undefined, prefix: string | undefined): Promise<SuiteRun> {
+  const progress = queueProgress();
+  return runSuiteOnQueue(suite, {
+    resultsFile,
+    queue,
+    onTrial: trialLine,
+    onProgress: progress.onProgress,
+    onWarning: (message) => log(`queue: ${message}`),
+    ...(threads !== undefined ? { threads } : {}),
+    ...(prefix !== undefined ? { prefix } : {}),
+  }).finally(progress.flush);
+}
+
 /** Runs a suite (base config x grid of overrides x seeds), resumable, and prints the results table. */
 export async function experiment(argv: string[]): Promise<number> {
   const { values } = flags('experiment', argv, EXPERIMENT_OPTIONS);
   const threads = threadsFlag(values.threads);
+  const workers = intFlag(values.workers, 'workers');
+  if (values.queue !== undefined && workers !== undefined) {
+    throw new WideDeepError('CONFIG', '--workers and --queue exclude each other: with --queue, the trials run in `widedeep worker` processes', {
+      field: '--workers',
+      fix: 'drop --workers (start as many `widedeep worker --queue ...` as you want trials at once), or drop --queue to run them here',
+    });
+  }
   const suite = loadSuite(required('experiment', values.suite, 'suite'));
   // Trials run in worker processes, which read the data directory from the environment.
   if (values['data-dir'] !== undefined) process.env.WIDEDEEP_DATA_DIR = resolve(values['data-dir']);
   const resultsFile = resolve(values.out ?? `runs/experiments/${suite.name}.jsonl`);
-  const run = await runSuite(suite, {
-    resultsFile,
-    workers: intFlag(values.workers, 'workers') ?? 1,
-    ...(threads !== undefined ? { threads } : {}),
-    onTrial: (e) => {
-      const record = e.record as { test?: { auc?: number } | null; error?: string | null };
-      const auc = record.test?.auc;
-      const why = typeof record.error === 'string' ? `: ${record.error}` : '';
-      log(`[${e.done}/${e.total}] ${e.kind} ${e.trial.variant} seed ${e.trial.seed}${auc !== undefined ? ` test auc ${auc.toFixed(4)}` : ''}${why}`);
-    },
-  });
+  const run = values.queue !== undefined
+    ? await runOnQueue(suite, values.queue, resultsFile, threads, values['queue-prefix'])
+    : await runSuite(suite, { resultsFile, workers: workers ?? 1, ...(threads !== undefined ? { threads } : {}), onTrial: trialLine });
   log(`${run.ran} trials ran, ${run.resumed} resumed, ${run.failed} failed; results in ${resultsFile}`);
   out(formatResults(run.records, values.markdown ? 'markdown' : 'terminal'));
   return run.failed > 0 ? 1 : 0;

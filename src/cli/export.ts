@@ -1,7 +1,7 @@
-import { rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { loadBundle } from '../artifact/bundle.js';
 import { exportOnnx } from '../artifact/onnx-export.js';
+import { writeFileAtomic } from '../artifact/atomic-file.js';
 import { WideDeepError } from '../core/errors.js';
 import { flags, makeDirOf, out, required } from './args.js';
 
@@ -25,12 +25,9 @@ export async function exportCommand(argv: string[]): Promise<number> {
     const { bytes, layout } = exportOnnx(model);
     await makeDirOf(file);
     for (const [path, data] of [[file, bytes], [`${file}.json`, `${JSON.stringify(layout, null, 2)}\n`]] as const) {
-      const tmp = `${path}.tmp-${process.pid}`;
       try {
-        await writeFile(tmp, data);
-        await rename(tmp, path);
+        await writeFileAtomic(path, data);
       } catch (err) {
-        await rm(tmp, { force: true });
         throw new WideDeepError('IO', `cannot write ${path}: ${(err as Error).message}`, { file: path, fix: `check that ${dirname(path)} exists and is writable` });
       }
     }

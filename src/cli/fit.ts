@@ -3,6 +3,8 @@ import { WideDeepError } from '../core/errors.js';
 import { sweep } from '../artifact/atomic-dir.js';
 import { readBundle, saveBundle } from '../artifact/bundle.js';
 import { saveModel } from '../artifact/save-model.js';
+import { type ChartLoaders, requireChartPackages } from '../experiments/render.js';
+import { budgetExecutor } from '../experiments/trial.js';
 import type { FittedSpec } from '../features/fitted-spec.js';
 import type { ModelState } from '../model/wide-deep.js';
 import { type FitOutcome, checkRefitResume, fitRun } from '../train/pipeline.js';
@@ -10,6 +12,12 @@ import { checkResumeConfig } from '../train/resume-config.js';
 import { type RunConfig, loadRunConfig } from '../train/run-config.js';
 import type { EpochRecord, TrainerState } from '../train/trainer.js';
 import { warmStart } from '../train/warm-start.js';
+import { writeFileAtomic } from '../artifact/atomic-file.js';
+import { RUN_PAGE_FILE, writeRunPage } from '../report/run-page.js';
+import { runRecordOf } from '../report/run-record-of.js';
+import { RUN_RECORD_FILE, type RunRecord } from '../report/run-record.js';
+import { availableCores } from '../runtime/cores.js';
+import { defaultExecutor } from '../runtime/default.js';
 import { THREADS_OPTION, epochsFlag, flags, intFlag, log, out, required, threadsFlag, warn } from './args.js';
 import { progressView } from './progress.js';
 
@@ -23,6 +31,7 @@ export const FIT_OPTIONS = {
   resume: { type: 'boolean', default: false, help: 'continue the run in --out from its last checkpoint' },
   'warm-start': { type: 'string', value: 'bundle-dir', help: "start from a bundle's weights where the features match" },
   'save-optimizer-state': { type: 'boolean', default: false, help: 'keep the optimizer state in the bundle (to warm-start from it later)' },
+  report: { type: 'boolean', default: false, help: "also write <out>/report.html, the run's page: metrics, learning curves, ROC, PR, calibration, score histogram, feature importance (needs vega, vega-lite)" },
   ...THREADS_OPTION,
 } as const;
 
@@ -65,8 +74,29 @@ async function readCheckpoint(dir: string, config: RunConfig): Promise<{ spec: F
   return { spec: ck.spec, model: ck.state, trainer, ...(best ? { best } : {}), ...warmStartedFrom };
 }
 
-/** Trains a config and writes the model bundle; returns the outcome (the model is released by the caller). */
-export async function fitCommand(config: RunConfig, o: { outDir: string; json: boolean; resume: boolean; warmStartDir?: string; saveOptimizerState: boolean; threads?: number }): Promise<FitOutcome> {
+/** What fitCommand does besides training: where it writes, how it resumes or warm-starts, whether it draws. */
+export interface FitCommandOptions {
+  readonly outDir: string;
+  readonly json: boolean;
+  readonly resume: boolean;
+  readonly warmStartDir?: string;
+  readonly saveOptimizerState: boolean;
+  readonly threads?: number;
+  /** Write `<out>/report.html` (the run page) after run.json. */
+  readonly report?: boolean;
+  /** How the run page imports vega and vega-lite (tests simulate their absence here). */
+  readonly chartLoaders?: ChartLoaders;
+}
+
+const REPORT_USED_BY = 'the run page of `widedeep fit --report` (fit without --report needs neither)';
+
+/**
+ * Trains a config and writes the model bundle and the run record (`<out>/run.json`; with `report`, the run
+ * page `<out>/report.html` too); returns the outcome and the record (the model is released by the caller).
+ * With `report`, vega and vega-lite are loaded first, so that a missing package fails before training.
+ */
+export async function fitCommand(config: RunConfig, o: FitCommandOptions): Promise<FitOutcome & { readonly record: RunRecord }> {
+  if (o.report === true) await requireChartPackages(REPORT_USED_BY, o.chartLoaders);
   const view = progressView(o.json);
   const resume = o.resume ? await readCheckpoint(o.outDir, config) : undefined;
   const warmStartedFrom = o.warmStartDir !== undefined ? resolve(o.warmStartDir) : null;
@@ -77,8 +107,11 @@ export async function fitCommand(config: RunConfig, o: { outDir: string; json: b
   const previous = o.warmStartDir !== undefined ? await readBundle(o.warmStartDir) : undefined;
   let spec: FittedSpec | undefined;
   const bundleBase = { config: config.raw, model: config.model, seed: config.seed };
+  // The executor the model would get anyway, wrapped to remember the thread count its sessions run with.
+  const { executor, used } = budgetExecutor(availableCores(), await defaultExecutor());
   const outcome = await fitRun(config, {
     log,
+    executor,
     ...(o.threads !== undefined ? { threads: o.threads } : {}),
     ...(resume ? { resume } : {}),
     ...(previous
@@ -107,7 +140,12 @@ export async function fitCommand(config: RunConfig, o: { outDir: string; json: b
   });
   view.done();
   await saveModel(outcome, join(o.outDir, 'model'), { optimizerState: o.saveOptimizerState });
-  return outcome;
+  const record = await runRecordOf(outcome, { outDir: o.outDir, threads: used() ?? o.threads ?? availableCores(), importance: o.report === true });
+  await writeFileAtomic(join(o.outDir, RUN_RECORD_FILE), `${JSON.stringify(record, null, 1)}\n`);
+  if (o.report === true) {
+    await writeRunPage(record, o.outDir, o.chartLoaders);
+  }
+  return { ...outcome, record };
 }
 
 export async function fit(argv: string[]): Promise<number> {
@@ -127,6 +165,7 @@ export async function fit(argv: string[]): Promise<number> {
     json: values.json,
     resume: values.resume,
     saveOptimizerState: values['save-optimizer-state'],
+    report: values.report,
     ...(values['warm-start'] !== undefined ? { warmStartDir: values['warm-start'] } : {}),
   });
   const r = outcome.refit;
@@ -134,11 +173,12 @@ export async function fit(argv: string[]): Promise<number> {
   const refit = r ? { epochs: r.epochs, rows: r.rows, steps: r.steps } : null;
   const skippedRows = outcome.data.fingerprint['skippedRows'] ?? null;
   const wait = waitOf([...outcome.result.history, ...(r?.history ?? [])]);
-  const summary = { event: 'final', model: join(outDir, 'model'), seconds: outcome.seconds, steps: outcome.result.steps, stoppedEarly: outcome.result.stoppedEarly, best: outcome.result.best, refit, skippedRows, wait, validation: outcome.validation, test: outcome.test };
+  const report = values.report ? join(outDir, RUN_PAGE_FILE) : null;
+  const summary = { event: 'final', model: join(outDir, 'model'), record: join(outDir, RUN_RECORD_FILE), report, seconds: outcome.seconds, steps: outcome.result.steps, stoppedEarly: outcome.result.stoppedEarly, best: outcome.result.best, refit, skippedRows, wait, validation: outcome.validation, test: outcome.test };
   if (values.json) out(JSON.stringify(summary));
   else {
     const what = r ? ` (refitted on all ${r.rows} training rows for ${r.epochs} epochs)` : '';
-    log(`model${what} written to ${join(outDir, 'model')} (${outcome.seconds.toFixed(1)}s)`);
+    log(`model${what} written to ${join(outDir, 'model')} (${outcome.seconds.toFixed(1)}s); run record ${join(outDir, RUN_RECORD_FILE)}${report ? `, page ${report}` : ''}`);
     out(metricsTable('test', outcome.test));
   }
   await outcome.model.release();

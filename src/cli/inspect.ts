@@ -1,6 +1,5 @@
 import { readBundle } from '../artifact/bundle.js';
-import { tableSize } from '../features/sizes.js';
-import { idLabel } from '../model/explain.js';
+import { modelFacts } from '../studio/model-facts.js';
 import { flags, intFlag, out, required } from './args.js';
 
 export const INSPECT_OPTIONS = {
@@ -16,43 +15,9 @@ export async function inspect(argv: string[]): Promise<number> {
   const top = intFlag(values.top, 'top') ?? 15;
   // The checks of loadBundle (predict, serve, evaluate): a bundle they cannot load is an error here too.
   const b = await readBundle(dir, { loadable: true });
-  const features = b.spec.columns.map((c) => ({
-    name: c.name,
-    type: c.type,
-    feeds: c.feeds.join('+') || '-',
-    tableSize: c.type === 'numeric' ? null : tableSize(c),
-    embeddingDim: 'embeddingDim' in c ? c.embeddingDim : null,
-  }));
-  const params: Record<string, number> = { wide: 0, embeddings: 0, deep: 0 };
-  for (const [name, t] of b.state.tensors) {
-    const group = name.startsWith('wide') ? 'wide' : name.startsWith('emb.') ? 'embeddings' : 'deep';
-    params[group] = (params[group] as number) + t.length;
-  }
-  // Strongest wide weights: walk the wide table feature by feature (ids laid end to end, bias last).
-  const strongest: { feature: string; value: string; weight: number }[] = [];
-  const wide = b.state.tensors.get('wide');
-  if (wide) {
-    let offset = 0;
-    for (const c of b.spec.columns) {
-      if (c.type === 'numeric' || !c.feeds.includes('wide')) continue;
-      const n = tableSize(c);
-      for (let id = 0; id < n; id++) strongest.push({ feature: c.name, value: idLabel(c, id), weight: wide[offset + id] as number });
-      offset += n;
-    }
-    strongest.sort((x, y) => Math.abs(y.weight) - Math.abs(x.weight));
-  }
-  const report = {
-    model: b.model.kind,
-    deep: b.model.deep,
-    objective: b.sizes.objective,
-    steps: b.manifest.steps,
-    createdAt: b.manifest.createdAt,
-    features,
-    parameters: params,
-    wideBias: wide ? wide[wide.length - 1] : null,
-    strongestWideWeights: strongest.slice(0, top),
-    test: (b.manifest.metrics as { test?: unknown }).test ?? null,
-  };
+  const report = modelFacts(b, { top });
+  const { features, parameters: params } = report;
+  const wide = report.wideBias !== null;
   if (values.json) {
     out(JSON.stringify(report));
     return 0;

@@ -11,6 +11,10 @@ import { INSPECT_OPTIONS, inspect } from './inspect.js';
 import { PREDICT_OPTIONS, predict } from './predict.js';
 import { SERVE_OPTIONS, serve } from './serve.js';
 import { EXPORT_OPTIONS, exportCommand } from './export.js';
+import { SCORE_OPTIONS, score } from './score.js';
+import { STUDIO_OPTIONS, studio } from './studio.js';
+import { TRAIN_STREAM_OPTIONS, trainStream } from './train-stream.js';
+import { WORKER_OPTIONS, worker } from './worker.js';
 
 /**
  * The command table, `widedeep <name>`: one Command (src/cli/command.ts) per name. Its `options` table is the
@@ -27,6 +31,10 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   inspect: { summary: "show a bundle's features, sizes, parameters and strongest wide weights", options: INSPECT_OPTIONS, example: 'widedeep inspect --model runs/adult/model --top 20', run: inspect },
   experiment: { summary: 'run a suite of trials (resumable)', options: EXPERIMENT_OPTIONS, example: 'widedeep experiment --suite memorization --workers 2', run: experiment },
   report: { summary: 'HTML report + SVG charts of a results file', positionals: '<results.jsonl>', options: REPORT_OPTIONS, example: 'widedeep report runs/experiments/memorization.jsonl --out report', run: report },
+  studio: { summary: 'a local web app to look at runs, experiments and a model (127.0.0.1)', options: STUDIO_OPTIONS, example: 'widedeep studio --runs runs --model runs/adult/model', run: studio },
+  score: { summary: 'score a file larger than memory in parallel into one Parquet file, in input order', options: SCORE_OPTIONS, example: 'widedeep score --model runs/adult/model --input big.csv --out scores.parquet', run: score },
+  worker: { summary: 'run queued trials and scoring jobs from a BullMQ queue (Redis)', options: WORKER_OPTIONS, example: 'widedeep worker --queue redis://127.0.0.1:6379', run: worker },
+  'train-stream': { summary: 'train continuously from a Kafka topic or a NATS JetStream stream, publishing bundles', options: TRAIN_STREAM_OPTIONS, example: 'widedeep train-stream --config examples/synthetic.yaml --source kafka://127.0.0.1:9092/clicks --out runs/live', run: trainStream },
 };
 
 function help(): string {

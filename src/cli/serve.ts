@@ -1,6 +1,7 @@
 import { WideDeepError } from '../core/errors.js';
 import { DEFAULT_BATCH } from '../serve/batcher.js';
 import { serveCluster } from '../serve/cluster.js';
+import { type LogDestination, batchedLog } from '../serve/http/log-destination.js';
 import { DEFAULT_DRAIN_SECONDS, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ROWS, type RunningServer, type ServeOptions, serveBundle } from '../serve/server.js';
 import { THREADS_OPTION, flags, intFlag, log, out, required, threadsFlag, warn } from './args.js';
 
@@ -63,8 +64,15 @@ function serveOptions(values: ReturnType<typeof flags<typeof SERVE_OPTIONS>>['va
     ...(adminToken !== undefined ? { adminToken } : {}),
     ...(apiKey !== undefined ? { apiKey } : {}),
     ...(values['cors-origin'] !== undefined ? { corsOrigins: values['cors-origin'] } : {}),
-    logger: { level, stream: process.stderr },
+    logger: { level },
   };
+}
+
+/** The request log goes to `logs` (batched stderr), or straight to stderr. */
+function withLogStream(options: ServeOptions, logs: LogDestination | null): ServeOptions {
+  const logger = options.logger;
+  if (logger === undefined || logger === false) return options;
+  return { ...options, logger: { ...logger, stream: logs?.stream ?? process.stderr } };
 }
 
 /**
@@ -75,8 +83,10 @@ function serveOptions(values: ReturnType<typeof flags<typeof SERVE_OPTIONS>>['va
 export async function serve(argv: string[]): Promise<number> {
   const { values } = flags('serve', argv, SERVE_OPTIONS);
   const dir = required('serve', values.model, 'model');
-  const options = serveOptions(values);
   const workers = atLeast(values.workers, 'workers', 1) ?? 1;
+  // The primary of --workers logs little (each worker batches its own request log).
+  const logs = workers > 1 ? null : batchedLog();
+  const options = withLogStream(serveOptions(values), logs);
   let server: RunningServer;
   try {
     server = workers > 1 ? await serveCluster(dir, { ...options, workers }) : await serveBundle(dir, options);
@@ -85,6 +95,7 @@ export async function serve(argv: string[]): Promise<number> {
     if (e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL') {
       throw new WideDeepError('IO', `cannot listen on ${values.host}:${options.port}: ${e.code}`, { field: '--port', fix: 'choose another --port or --host (--port 0 takes a free port)' });
     }
+    logs?.close();
     throw err;
   }
   out(JSON.stringify({ event: 'listening', url: server.url, model: dir, workers }));
@@ -93,6 +104,7 @@ export async function serve(argv: string[]): Promise<number> {
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
   await server.close();
+  logs?.close();
   log(`widedeep serve: ${signal}: stopped after ${server.counts.ok} answered, ${server.counts.clientErrors} refused, ${server.counts.serverErrors} failed requests`);
   return 0;
 }

@@ -1,5 +1,8 @@
 import type { TopLevelSpec } from 'vega-lite';
-import { mean } from './stats.js';
+import { type CalibrationSeries, type CurvePoint, SCHEMA, calibrationSpec, histogramSpec, importanceSpec, learningCurvesSpec, prSpec, rocSpec } from './chart-specs.js';
+import type { ScoreHistogram } from './curves.js';
+import type { ColumnImportance } from './importance.js';
+import { mean, sampleStd } from './stats.js';
 import { metricOf, type SuiteSummary, variantsOf } from './summary.js';
 import type { TrialRecord } from './trial.js';
 
@@ -14,8 +17,6 @@ export interface Chart {
   readonly spec: TopLevelSpec;
 }
 
-const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
-const WIDTH = 260;
 
 function label(metric: string): string {
   const [where, name] = metric.split('.');
@@ -23,9 +24,11 @@ function label(metric: string): string {
   return `${where} ${pretty}`;
 }
 
+const MEASURES = ['train loss', 'validation loss', 'validation AUC'];
+
 /** Train loss, validation loss and validation AUC per epoch, mean over seeds, one line per variant. */
 export function learningCurvesChart(suite: string, records: readonly TrialRecord[]): Chart | null {
-  const values: { variant: string; epoch: number; measure: string; value: number }[] = [];
+  const values: CurvePoint[] = [];
   const groups = variantsOf(records);
   for (const g of groups) {
     const epochs = Math.max(0, ...g.records.map((r) => r.history.length));
@@ -33,7 +36,7 @@ export function learningCurvesChart(suite: string, records: readonly TrialRecord
       const at = g.records.map((r) => r.history[e]).filter((h) => h !== undefined);
       const push = (measure: string, xs: number[]) => {
         const v = mean(xs.filter((x) => Number.isFinite(x)));
-        if (Number.isFinite(v)) values.push({ variant: g.variant, epoch: e + 1, measure, value: v });
+        if (Number.isFinite(v)) values.push({ series: g.variant, epoch: e + 1, measure, value: v });
       };
       push('train loss', at.map((h) => h.trainLoss));
       push('validation loss', at.map((h) => h.validation?.logLoss ?? Number.NaN));
@@ -42,28 +45,7 @@ export function learningCurvesChart(suite: string, records: readonly TrialRecord
   }
   if (values.length === 0) return null;
   const title = `Learning curves: ${suite}`;
-  return {
-    id: 'learning-curves',
-    title,
-    spec: {
-      $schema: SCHEMA,
-      title: { text: title, subtitle: 'mean over seeds per epoch' },
-      data: { values },
-      facet: { column: { field: 'measure', type: 'nominal', sort: ['train loss', 'validation loss', 'validation AUC'], title: null } },
-      spec: {
-        width: WIDTH,
-        height: 200,
-        // Points only while they stay readable (and the SVG small).
-        mark: { type: 'line', point: groups.length <= 6 },
-        encoding: {
-          x: { field: 'epoch', type: 'quantitative', axis: { tickMinStep: 1, format: 'd' } },
-          y: { field: 'value', type: 'quantitative', scale: { zero: false }, title: null },
-          color: { field: 'variant', type: 'nominal', scale: { domain: groups.map((g) => g.variant) }, legend: { orient: 'bottom', columns: 3, labelLimit: 260 } },
-        },
-      },
-      resolve: { scale: { y: 'independent' } },
-    },
-  };
+  return { id: 'learning-curves', title, spec: learningCurvesSpec(title, 'mean over seeds per epoch', values, groups.map((g) => g.variant), MEASURES) };
 }
 
 /** Mean of the suite's metric per variant with +- one standard deviation, baseline marked. */
@@ -74,28 +56,27 @@ export function metricBarsChart(summary: SuiteSummary): Chart | null {
   if (values.length === 0) return null;
   const title = `${label(summary.metric)}: ${summary.suite}`;
   const order = values.map((v) => v.variant);
-  // Zoom on the values (differences are often in the third decimal); bars are clipped at the left edge.
-  const lo = Math.min(...values.map((v) => v.lo));
-  const hi = Math.max(...values.map((v) => v.hi));
-  const pad = Math.max((hi - lo) * 0.15, Math.abs(hi) * 1e-3, 1e-6);
+  // Bars start at 0 so their lengths compare honestly; the printed values and the error bars carry the small
+  // differences (often in the third decimal) that a zoomed axis would exaggerate.
   return {
     id: `${summary.metric.replace(/[^A-Za-z0-9]+/g, '-')}-bars`,
     title,
     spec: {
       $schema: SCHEMA,
       title: { text: title, subtitle: 'mean ± std over seeds; best first' },
-      data: { values },
+      data: { values: values.map((v) => ({ ...v, label: v.mean.toFixed(4) })) },
       width: 420,
       height: { step: 22 },
       encoding: { y: { field: 'variant', type: 'nominal', sort: order, title: null, axis: { labelLimit: 320 } } },
       layer: [
         {
-          mark: { type: 'bar', opacity: 0.85, clip: true },
+          mark: { type: 'bar', opacity: 0.85 },
           encoding: {
-            x: { field: 'mean', type: 'quantitative', scale: { zero: false, nice: false, domain: [lo - pad, hi + pad] }, title: label(summary.metric) },
+            x: { field: 'mean', type: 'quantitative', scale: { zero: true }, title: label(summary.metric) },
             color: { field: 'role', type: 'nominal', scale: { domain: ['baseline', 'variant'], range: ['#e45756', '#4c78a8'] }, legend: { orient: 'bottom', title: null } },
           },
         },
+        { mark: { type: 'text', align: 'left', dx: 4, color: 'white', fontSize: 10 }, encoding: { x: { datum: 0, type: 'quantitative' }, text: { field: 'label' } } },
         { mark: { type: 'rule', color: 'black' }, encoding: { x: { field: 'lo', type: 'quantitative' }, x2: { field: 'hi' } } },
         { mark: { type: 'tick', color: 'black', thickness: 1, size: 10 }, encoding: { x: { field: 'lo', type: 'quantitative' } } },
         { mark: { type: 'tick', color: 'black', thickness: 1, size: 10 }, encoding: { x: { field: 'hi', type: 'quantitative' } } },
@@ -117,89 +98,136 @@ function recordsOf(records: readonly TrialRecord[], variant: string): TrialRecor
   return records.filter((r) => r.status === 'ok' && r.variant === variant && r.curves);
 }
 
-/** ROC curves (TPR averaged over seeds at fixed FPR) of the best variant and the baseline. */
+/** Mean of a test metric over a variant's ok records (NaN when none has it). */
+function meanMetric(rs: readonly TrialRecord[], path: string): number {
+  return mean(rs.map((r) => metricOf(r, path)).filter(Number.isFinite));
+}
+
+/** Point-by-point mean over seeds of a curve held on the same grid by every record; null when none has it. */
+function meanCurve(rs: readonly TrialRecord[], get: (r: TrialRecord) => readonly number[] | undefined): number[] | null {
+  const curves = rs.map(get).filter((c): c is readonly number[] => c !== undefined);
+  const first = curves[0];
+  if (!first) return null;
+  return first.map((_, i) => mean(curves.map((c) => c[i] ?? Number.NaN)));
+}
+
+/** ROC curves (TPR averaged over seeds at fixed FPR) of the best variant and the baseline; AUC in the legend. */
 export function rocChart(summary: SuiteSummary, records: readonly TrialRecord[]): Chart | null {
   const pair = bestVsBaseline(summary);
   if (!pair) return null;
-  const values: { variant: string; fpr: number; tpr: number }[] = [];
+  const series = [];
   for (const variant of pair) {
     const rs = recordsOf(records, variant);
-    const grid = rs[0]?.curves?.roc.fpr;
-    if (!grid) return null;
-    grid.forEach((fpr, i) => values.push({ variant, fpr, tpr: mean(rs.map((r) => r.curves?.roc.tpr[i] ?? Number.NaN)) }));
+    const fpr = rs[0]?.curves?.roc.fpr;
+    const tpr = meanCurve(rs, (r) => r.curves?.roc.tpr);
+    if (!fpr || !tpr) return null;
+    series.push({ name: variant, fpr, tpr, auc: meanMetric(rs, 'test.auc') });
   }
   const title = `ROC: ${summary.suite}`;
-  return {
-    id: 'roc',
-    title,
-    spec: {
-      $schema: SCHEMA,
-      title: { text: title, subtitle: `${pair[0]} vs ${pair[1]} (test set, mean TPR over seeds)` },
-      width: 300,
-      height: 300,
-      layer: [
-        { data: { values: [{ x: 0, y: 0 }, { x: 1, y: 1 }] }, mark: { type: 'line', color: '#aaa', strokeDash: [4, 4] }, encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } } },
-        {
-          data: { values },
-          mark: { type: 'line' },
-          encoding: {
-            x: { field: 'fpr', type: 'quantitative', title: 'false positive rate', scale: { domain: [0, 1] } },
-            y: { field: 'tpr', type: 'quantitative', title: 'true positive rate', scale: { domain: [0, 1] } },
-            color: { field: 'variant', type: 'nominal', sort: pair, legend: { orient: 'bottom', title: null, labelLimit: 300 } },
-          },
-        },
-      ],
-    },
-  };
+  return { id: 'roc', title, spec: rocSpec(title, `${pair[0]} vs ${pair[1]} (test set, mean TPR over seeds; legend: mean test AUC)`, series) };
 }
 
-/** Reliability diagrams (10 bins pooled over seeds) of the best variant and the baseline. */
+/** Precision-recall curves (precision averaged over seeds at fixed recall) of the best variant and the baseline. */
+export function prChart(summary: SuiteSummary, records: readonly TrialRecord[]): Chart | null {
+  const pair = bestVsBaseline(summary);
+  if (!pair) return null;
+  const series = [];
+  for (const variant of pair) {
+    const rs = recordsOf(records, variant).filter((r) => r.curves?.pr);
+    const recall = rs[0]?.curves?.pr?.recall;
+    const precision = meanCurve(rs, (r) => r.curves?.pr?.precision);
+    if (!recall || !precision) return null;
+    series.push({ name: variant, recall, precision, averagePrecision: mean(rs.map((r) => r.curves?.pr?.averagePrecision ?? Number.NaN)) });
+  }
+  const title = `Precision-recall: ${summary.suite}`;
+  const rate = positiveRate(records.filter((r) => pair.includes(r.variant)));
+  return { id: 'pr', title, spec: prSpec(title, `${pair[0]} vs ${pair[1]} (test set, mean precision over seeds; legend: mean average precision)`, series, rate) };
+}
+
+/** Share of positive test rows, from the score histograms (null without them). */
+function positiveRate(records: readonly TrialRecord[]): number | null {
+  let pos = 0;
+  let all = 0;
+  for (const r of records) {
+    const h = r.status === 'ok' ? r.curves?.histogram : undefined;
+    if (!h) continue;
+    for (const c of h.positives) pos += c;
+    for (const c of h.negatives) all += c;
+  }
+  all += pos;
+  return all > 0 ? pos / all : null;
+}
+
+/** Reliability diagrams (10 bins pooled over seeds, rows per bin as point size) of the best variant and the baseline. */
 export function calibrationChart(summary: SuiteSummary, records: readonly TrialRecord[]): Chart | null {
   const pair = bestVsBaseline(summary);
   if (!pair) return null;
-  const values: { variant: string; predicted: number; observed: number; count: number }[] = [];
+  const series: CalibrationSeries[] = [];
   for (const variant of pair) {
     const rs = recordsOf(records, variant);
     if (rs.length === 0) return null;
-    const bins = rs[0]?.curves?.calibration.weight.length ?? 0;
-    for (let b = 0; b < bins; b++) {
-      let w = 0;
-      let p = 0;
-      let o = 0;
-      for (const r of rs) {
-        const c = r.curves?.calibration;
-        const wb = c?.weight[b] ?? 0;
-        if (!c || wb <= 0) continue;
-        w += wb;
-        p += wb * (c.meanPrediction[b] ?? 0);
-        o += wb * (c.fractionPositive[b] ?? 0);
-      }
-      if (w > 0) values.push({ variant, predicted: p / w, observed: o / w, count: w });
-    }
+    series.push({ name: variant, bins: pooledBins(rs) });
   }
   const title = `Calibration: ${summary.suite}`;
-  return {
-    id: 'calibration',
-    title,
-    spec: {
-      $schema: SCHEMA,
-      title: { text: title, subtitle: `${pair[0]} vs ${pair[1]} (test set, 10 bins pooled over seeds)` },
-      width: 300,
-      height: 300,
-      layer: [
-        { data: { values: [{ x: 0, y: 0 }, { x: 1, y: 1 }] }, mark: { type: 'line', color: '#aaa', strokeDash: [4, 4] }, encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } } },
-        {
-          data: { values },
-          mark: { type: 'line', point: true },
-          encoding: {
-            x: { field: 'predicted', type: 'quantitative', title: 'mean predicted probability', scale: { domain: [0, 1] } },
-            y: { field: 'observed', type: 'quantitative', title: 'fraction positive', scale: { domain: [0, 1] } },
-            color: { field: 'variant', type: 'nominal', sort: pair, legend: { orient: 'bottom', title: null, labelLimit: 300 } },
-          },
-        },
-      ],
-    },
-  };
+  return { id: 'calibration', title, spec: calibrationSpec(title, `${pair[0]} vs ${pair[1]} (test set, 10 bins pooled over seeds; point area = rows)`, series) };
+}
+
+/** Calibration bins pooled over records: row-weighted means, rows summed. */
+function pooledBins(rs: readonly TrialRecord[]): CalibrationSeries['bins'] {
+  const out: { predicted: number; observed: number; count: number }[] = [];
+  const bins = rs[0]?.curves?.calibration.weight.length ?? 0;
+  for (let b = 0; b < bins; b++) {
+    let w = 0;
+    let p = 0;
+    let o = 0;
+    for (const r of rs) {
+      const c = r.curves?.calibration;
+      const wb = c?.weight[b] ?? 0;
+      if (!c || wb <= 0) continue;
+      w += wb;
+      p += wb * (c.meanPrediction[b] ?? 0);
+      o += wb * (c.fractionPositive[b] ?? 0);
+    }
+    if (w > 0) out.push({ predicted: p / w, observed: o / w, count: w });
+  }
+  return out;
+}
+
+/** Score histograms (counts pooled over seeds) of the best variant and the baseline, positives vs negatives. */
+export function histogramChart(summary: SuiteSummary, records: readonly TrialRecord[]): Chart | null {
+  const pair = bestVsBaseline(summary);
+  if (!pair) return null;
+  const series = [];
+  for (const variant of pair) {
+    const hs = recordsOf(records, variant).flatMap((r) => (r.curves?.histogram ? [r.curves.histogram] : []));
+    const first = hs[0];
+    if (!first) return null;
+    const sum = (get: (h: ScoreHistogram) => readonly number[]) => get(first).map((_, b) => hs.reduce((a, h) => a + (get(h)[b] ?? 0), 0));
+    series.push({ name: variant, positives: sum((h) => h.positives), negatives: sum((h) => h.negatives) });
+  }
+  const title = `Score histogram: ${summary.suite}`;
+  return { id: 'histogram', title, spec: histogramSpec(title, `${pair[0]} vs ${pair[1]} (test set, pooled over seeds)`, series) };
+}
+
+/** A results line with the permutation importance of its test split (trials that record it). */
+type WithImportance = TrialRecord & { readonly importance?: readonly ColumnImportance[] | null };
+
+/** Permutation importance of the suite's best variant: mean drop over seeds per column, ± std, largest first. */
+export function importanceChart(summary: SuiteSummary, records: readonly TrialRecord[]): Chart | null {
+  const best = summary.variants.find((v) => Number.isFinite(v.mean))?.variant;
+  const rs = (records as readonly WithImportance[]).filter((r) => r.status === 'ok' && r.variant === best && r.importance);
+  const drops = new Map<string, number[]>();
+  let metric = '';
+  for (const r of rs) {
+    for (const c of r.importance ?? []) {
+      drops.set(c.column, [...(drops.get(c.column) ?? []), c.drop]);
+      metric = c.metric;
+    }
+  }
+  if (drops.size === 0 || best === undefined) return null;
+  const rows = [...drops].map(([column, ds]) => ({ column, drop: mean(ds), ...(ds.length > 1 ? { std: sampleStd(ds) } : {}) }));
+  const title = `Feature importance: ${summary.suite}`;
+  return { id: 'importance', title, spec: importanceSpec(title, `${best}: test ${metric.toUpperCase()} lost when one input column is shuffled (mean over ${rs.length} seed(s))`, rows, metric) };
 }
 
 const LONG_TAIL_MEASURES: readonly [string, string, string][] = [

@@ -26,6 +26,15 @@ export interface ChartLoaders {
 const IMPORT_CHARTS: ChartLoaders = { vega: () => import('vega'), vegaLite: () => import('vega-lite') };
 
 /**
+ * Loads vega and vega-lite now, so that a command which draws charts at its end (`fit --report`) fails before
+ * its work, not after it; `usedBy` names that command in the error (whose fix is `npm install vega vega-lite`).
+ */
+export async function requireChartPackages(usedBy: string, load: ChartLoaders = IMPORT_CHARTS): Promise<void> {
+  await loadOptional({ ...VEGA, usedBy }, load.vega);
+  await loadOptional({ ...VEGA_LITE, usedBy }, load.vegaLite);
+}
+
+/**
  * Renders a Vega-Lite spec to an SVG document in Node (Vega's headless view, no canvas, no network).
  * `idPrefix` makes the SVG's element ids (clip paths, gradients) unique, so several SVGs can be inlined in
  * one HTML page without one chart's clip path cutting another. vega and vega-lite are imported here, on

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { WideDeepError } from '../core/errors.js';
-import { type Chart, calibrationChart, learningCurvesChart, longTailChart, metricBarsChart, rocChart } from './charts.js';
+import { type Chart, calibrationChart, histogramChart, importanceChart, learningCurvesChart, longTailChart, metricBarsChart, prChart, rocChart } from './charts.js';
 import { renderSvg } from './render.js';
 import { readResults } from './results-file.js';
 import { bySuite, summarizeSuite } from './summary.js';
@@ -18,7 +18,8 @@ export interface ReportOutput {
   readonly charts: readonly { readonly suite: string; readonly id: string; readonly title: string; readonly file: string }[];
 }
 
-function esc(s: string): string {
+/** Escapes text for HTML content and attribute values. */
+export function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
@@ -26,7 +27,8 @@ function slug(s: string): string {
   return s.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').toLowerCase() || 'suite';
 }
 
-function tableHtml(t: Table): string {
+/** A table as an HTML table with its caption and note (numbers right-aligned). */
+export function tableHtml(t: Table): string {
   const head = t.header.map((h, j) => `<th class="${t.numeric[j] ? 'num' : ''}">${esc(h)}</th>`).join('');
   const body = t.rows.map((r) => `<tr>${r.map((c, j) => `<td class="${t.numeric[j] ? 'num' : ''}">${esc(c)}</td>`).join('')}</tr>`).join('\n');
   return `<table><caption>${esc(t.title)}</caption><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>${t.note ? `<p class="note">${esc(t.note)}</p>` : ''}`;
@@ -35,7 +37,16 @@ function tableHtml(t: Table): string {
 /** Charts of one suite, in page order. */
 export function suiteCharts(suite: string, records: readonly TrialRecord[]): Chart[] {
   const summary = summarizeSuite(records);
-  const charts = [metricBarsChart(summary), learningCurvesChart(suite, records), rocChart(summary, records), calibrationChart(summary, records), longTailChart(suite, records)];
+  const charts = [
+    metricBarsChart(summary),
+    learningCurvesChart(suite, records),
+    rocChart(summary, records),
+    prChart(summary, records),
+    calibrationChart(summary, records),
+    histogramChart(summary, records),
+    importanceChart(summary, records),
+    longTailChart(suite, records),
+  ];
   if (summary.metric !== 'test.auc') {
     const auc = summarizeSuite(records, { metric: 'test.auc' });
     if (auc.variants.some((v) => Number.isFinite(v.mean))) charts.splice(1, 0, metricBarsChart(auc));
@@ -43,7 +54,8 @@ export function suiteCharts(suite: string, records: readonly TrialRecord[]): Cha
   return charts.filter((c): c is Chart => c !== null);
 }
 
-const CSS = `
+/** The report's stylesheet (inlined: the page loads nothing). */
+export const REPORT_CSS = `
 body { font-family: Helvetica, Arial, sans-serif; margin: 2rem auto; max-width: 1400px; color: #222; padding: 0 1rem; }
 h1 { font-size: 1.6rem; } h2 { border-bottom: 1px solid #ddd; padding-bottom: .3rem; margin-top: 2.5rem; }
 table { border-collapse: collapse; margin: 1rem 0 .3rem; font-size: .85rem; }
@@ -92,7 +104,7 @@ export async function writeReport(resultsFile: string, outDir: string): Promise<
   const versions = [...new Set(records.map((r) => `widedeep ${r.library.version}, node ${r.node}`))].join('; ');
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>widedeep experiments: ${esc(basename(resultsFile))}</title><style>${CSS}</style></head>
+<title>widedeep experiments: ${esc(basename(resultsFile))}</title><style>${REPORT_CSS}</style></head>
 <body><h1>widedeep experiments</h1>
 <p class="note">${records.length} trials from ${esc(basename(resultsFile))} (${esc(versions)}).</p>
 <nav>${nav}</nav>

@@ -87,10 +87,6 @@ function runInWorker(trial: TrialSpec, threads: TrialThreads, register: (c: Chil
   });
 }
 
-/**
- * The suite's trials the results file holds as finished (status ok), by key, after cutting off a half-written
- * last line. A finished trial whose config differs from the suite's is an error: the suite changed.
- */
 /** Creates the directory of the results file (a fresh clone has no runs/experiments/). */
 function makeDirOf(resultsFile: string): void {
   const dir = dirname(resultsFile);
@@ -101,6 +97,10 @@ function makeDirOf(resultsFile: string): void {
   }
 }
 
+/**
+ * The suite's trials the results file holds as finished (status ok), by key, after cutting off a half-written
+ * last line. A finished trial whose config differs from the suite's is an error: the suite changed.
+ */
 function finishedTrials(resultsFile: string, trials: readonly TrialSpec[]): Map<string, TrialRecord> {
   repairResultsFile(resultsFile);
   const finished = new Map<string, TrialRecord>();
@@ -123,6 +123,54 @@ function finishedTrials(resultsFile: string, trials: readonly TrialSpec[]): Map<
 }
 
 /**
+ * The bookkeeping of a suite run, shared by the local runner and the queue (src/scale): the trials (every
+ * config validated), the ones the results file already holds as finished (announced as `resumed`), and
+ * `finish`, which appends a trial's record as one line, counts it and announces it.
+ */
+export interface SuiteLedger {
+  readonly trials: readonly TrialSpec[];
+  /** The trials still to run, in suite order. */
+  readonly pending: readonly TrialSpec[];
+  finish(t: TrialSpec, record: TrialRecord): void;
+  /** The run so far: records in suite order and the counts. */
+  summary(aborted: boolean): SuiteRun;
+}
+
+/** Opens the ledger of a suite run on `resultsFile` (created with its directory when missing). */
+export function openSuiteLedger(suite: Suite, resultsFile: string, onTrial?: (event: TrialEvent) => void): SuiteLedger {
+  const trials = expandSuite(suite);
+  for (const t of trials) parseRunConfig(t.config, `suite ${suite.name}, variant ${t.variant}`);
+  makeDirOf(resultsFile);
+  const byKey = finishedTrials(resultsFile, trials);
+  const total = trials.length;
+  let done = 0;
+  for (const t of trials) {
+    const old = byKey.get(t.key);
+    if (old) onTrial?.({ kind: 'resumed', trial: t, record: old, done: ++done, total });
+  }
+  const resumed = byKey.size;
+  let ran = 0;
+  let failed = 0;
+  return {
+    trials,
+    pending: trials.filter((t) => !byKey.has(t.key)),
+    finish(t, result) {
+      appendResult(resultsFile, result);
+      // What the file holds (NaN becomes null), so fresh and resumed records look the same.
+      const record = JSON.parse(JSON.stringify(result)) as TrialRecord;
+      ran++;
+      if (record.status === 'ok') byKey.set(t.key, record);
+      else failed++;
+      onTrial?.({ kind: record.status === 'ok' ? 'done' : 'failed', trial: t, record, done: ++done, total });
+    },
+    summary(aborted) {
+      const records = trials.map((t) => byKey.get(t.key)).filter((r): r is TrialRecord => r !== undefined);
+      return { records, ran, resumed, failed, aborted };
+    },
+  };
+}
+
+/**
  * Runs every trial of a suite that the results file does not already hold as finished (same key, status ok),
  * up to `workers` at a time, appending one line per trial as it ends. Every trial's config is validated
  * before the first one starts.
@@ -134,37 +182,14 @@ export async function runSuite(suite: Suite, options: RunSuiteOptions): Promise<
   if (explicit !== undefined && !(Number.isInteger(explicit) && explicit >= 1)) throw new WideDeepError('CONFIG', `threads must be an integer >= 1, got ${explicit}`, { field: 'threads' });
   const budget = threadsPerTrial(availableCores(), workers);
   const threads: TrialThreads = { budget, ...(explicit !== undefined ? { threads: explicit } : {}) };
-  const trials = expandSuite(suite);
-  for (const t of trials) parseRunConfig(t.config, `suite ${suite.name}, variant ${t.variant}`);
-
-  makeDirOf(options.resultsFile);
-  const byKey = finishedTrials(options.resultsFile, trials);
-  const total = trials.length;
-  let done = 0;
-  for (const t of trials) {
-    const old = byKey.get(t.key);
-    if (old) options.onTrial?.({ kind: 'resumed', trial: t, record: old, done: ++done, total });
-  }
-  const pending = trials.filter((t) => !byKey.has(t.key));
-  const resumed = byKey.size;
-  let ran = 0;
-  let failed = 0;
+  const ledger = openSuiteLedger(suite, options.resultsFile, options.onTrial);
+  const { pending, finish } = ledger;
   const children = new Set<ChildProcess>();
   const aborted = () => options.signal?.aborted === true;
   const onAbort = () => {
     for (const c of children) c.kill('SIGKILL');
   };
   options.signal?.addEventListener('abort', onAbort);
-
-  const finish = (t: TrialSpec, result: TrialRecord) => {
-    appendResult(options.resultsFile, result);
-    // What the file holds (NaN becomes null), so fresh and resumed records look the same.
-    const record = JSON.parse(JSON.stringify(result)) as TrialRecord;
-    ran++;
-    if (record.status === 'ok') byKey.set(t.key, record);
-    else failed++;
-    options.onTrial?.({ kind: record.status === 'ok' ? 'done' : 'failed', trial: t, record, done: ++done, total });
-  };
 
   try {
     if (workers === 0) {
@@ -191,6 +216,5 @@ export async function runSuite(suite: Suite, options: RunSuiteOptions): Promise<
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
   }
-  const records = trials.map((t) => byKey.get(t.key)).filter((r): r is TrialRecord => r !== undefined);
-  return { records, ran, resumed, failed, aborted: aborted() };
+  return ledger.summary(aborted());
 }

@@ -6,6 +6,7 @@ import { fitRun } from '../train/pipeline.js';
 import { parseRunConfig } from '../train/run-config.js';
 import type { Metrics } from '../train/trainer.js';
 import { scoreRows, trialCurves, type TrialCurves } from './curves.js';
+import { type ColumnImportance, permutationImportance } from './importance.js';
 import { analyseLongTail, type LongTailResult } from './long-tail.js';
 import type { TrialSpec } from './suite.js';
 
@@ -42,6 +43,11 @@ export interface TrialRecord {
   readonly validation: Metrics | null;
   readonly test: Metrics | null;
   readonly curves: TrialCurves | null;
+  /**
+   * Permutation importance on the test split (at most 10,000 rows, seed 0): the test metric lost per shuffled
+   * input column; null in stream mode and for multi-class models (absent in older results files).
+   */
+  readonly importance?: readonly ColumnImportance[] | null;
   readonly longTail: LongTailResult | null;
   /** Wall time of the whole trial (data, fit, evaluation, analysis). */
   readonly seconds: number;
@@ -118,6 +124,7 @@ export async function runTrial(trial: TrialSpec, options: TrialThreads = {}): Pr
       const testRows = config.data.stream === undefined ? out.data.test : null;
       const scored = single && testRows !== null ? await scoreRows(out.model, out.spec, testRows) : null;
       const binary = out.model.sizes.objective === 'binary';
+      const importance = scored && testRows !== null ? await permutationImportance(out.model, out.spec, testRows) : null;
       const longTail = trial.analysis.longTail && scored && testRows !== null ? await analyseLongTail(out.model, out.spec, config, testRows, scored, trial.analysis.longTail) : null;
       const summary = (h: EpochSummary): EpochSummary => ({ epoch: h.epoch, step: h.step, trainLoss: h.trainLoss, rowsPerSec: h.rowsPerSec, seconds: h.seconds, validation: h.validation });
       const history = out.result.history.map(summary);
@@ -134,6 +141,7 @@ export async function runTrial(trial: TrialSpec, options: TrialThreads = {}): Pr
         validation: out.validation,
         test: out.test,
         curves: binary && scored ? trialCurves(scored) : null,
+        importance,
         longTail,
         seconds: (performance.now() - t0) / 1000,
         rowsPerSec: trainSeconds > 0 ? trainRows / trainSeconds : null,
@@ -160,6 +168,7 @@ export function failedRecord(trial: TrialSpec, threads: number, err: unknown, se
     validation: null,
     test: null,
     curves: null,
+    importance: null,
     longTail: null,
     seconds,
     rowsPerSec: null,

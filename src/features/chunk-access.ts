@@ -122,8 +122,24 @@ export function listItems(cell: readonly string[] | string | null, separator: st
 }
 
 /**
+ * The fix of a bad row's error for rows scored whole (a serving request, `predictRows`): `onBadRow: skip` is a
+ * training and reading policy that a request cannot use, so the advice to set it is dropped, and a missing
+ * value is something to send rather than a strategy to declare (that needs a retrained model).
+ */
+export function requestFix(err: WideDeepError): WideDeepError {
+  const fix = err.details.fix;
+  if (fix === undefined) return err;
+  const column = err.details.field;
+  const reworded = fix.startsWith('declare missing:')
+    ? `send a number for column '${column}' in every row: the model was trained with no missing strategy for it (to accept missing values, declare missing: { strategy: ... } on it and retrain)`
+    : fix.replace(/,? or set onBadRow: skip[^,;)]*$/, '');
+  return reworded === fix ? err : new WideDeepError(err.code, err.reason, { ...err.details, fix: reworded });
+}
+
+/**
  * Collects bad rows under the `onBadRow` policy. 'skip' marks rows to leave out; 'error' keeps the error of the
- * earliest bad row, which `throwIfError` throws once every check has run.
+ * earliest bad row, which `throwIfError` throws once every check has run (worded by `requestFix` when the rows
+ * are a request, `rowsScoredWhole`).
  */
 export class BadRows {
   mask: Uint8Array | null = null;
@@ -135,6 +151,7 @@ export class BadRows {
   constructor(
     private readonly numRows: number,
     private readonly policy: BadRowPolicy,
+    private readonly rowsScoredWhole = false,
   ) {}
 
   mark(i: number, error: () => WideDeepError): void {
@@ -156,7 +173,9 @@ export class BadRows {
   }
 
   throwIfError(): void {
-    if (this.error !== null) throw this.error();
+    if (this.error === null) return;
+    const err = this.error();
+    throw this.rowsScoredWhole ? requestFix(err) : err;
   }
 
   /** Indices of the rows kept, or null when every row is kept. */

@@ -58,6 +58,11 @@ export interface TransformOptions {
   readonly mode?: 'train' | 'serve';
   /** Overrides the spec's bad-row policy. */
   readonly onBadRow?: BadRowPolicy;
+  /**
+   * The rows are scored whole or not at all (a serving request): a bad row's error then gives the fix a request
+   * can use rather than `onBadRow: skip` (chunk-access.ts `requestFix`).
+   */
+  readonly rowsScoredWhole?: boolean;
 }
 
 interface Bags {
@@ -78,7 +83,7 @@ export function transform(spec: FittedSpec, read: RowChunk, options: TransformOp
   if (read.numRows === 0) return emptyBatch(spec, plan.wideKeys, plan.deepKeys, plan.denseWidth, label, read.source);
   requireColumns(read, [...sourcesOf(spec.columns), ...(label !== null ? labelSources(label) : [])]);
   const chunk = withDerivedColumns(read, spec.columns);
-  const bad = new BadRows(chunk.numRows, options.onBadRow ?? spec.onBadRow);
+  const bad = new BadRows(chunk.numRows, options.onBadRow ?? spec.onBadRow, options.rowsScoredWhole === true);
   checkColumns(chunk, spec.columns, bad);
   if (label !== null) checkLabel(chunk, label, bad);
   const rows = bad.keptRows();

@@ -2,6 +2,7 @@ import cluster from 'node:cluster';
 import { WideDeepError } from '../core/errors.js';
 import { type Ask, Asker, answer, isMessage, type Message, toWire } from './cluster-ipc.js';
 import type { ServerControl } from './cluster.js';
+import { batchedLog } from './http/log-destination.js';
 import { type RunningServer, type ServeOptions, serveBundle } from './server.js';
 
 /**
@@ -38,9 +39,11 @@ async function main(): Promise<void> {
   const control = new WorkerControl();
   let server: RunningServer | null = null;
   let stopping: Promise<void> | null = null;
+  const logs = batchedLog();
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       await server?.close();
+      logs.close();
       const counts = server?.counts ?? { ok: 0, clientErrors: 0, serverErrors: 0 };
       if (process.connected) await new Promise<void>((resolve) => process.send?.({ t: 'wd:closed', counts: { ...counts } } satisfies Message, () => resolve()));
       process.exit(0);
@@ -63,7 +66,7 @@ async function main(): Promise<void> {
   process.on('disconnect', () => void stop());
 
   const start = async (dir: string, options: Record<string, unknown>): Promise<void> => {
-    const logger = options.logger === false ? false : { ...(options.logger as object), stream: process.stderr };
+    const logger = options.logger === false ? false : { ...(options.logger as object), stream: logs.stream };
     try {
       server = await serveBundle(dir, { ...(options as ServeOptions), logger, control });
       send({ t: 'wd:listening', url: server.url });

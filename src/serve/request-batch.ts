@@ -51,7 +51,7 @@ function inputsOf(spec: FittedSpec): Inputs {
 export function prepareRows(spec: FittedSpec, rows: readonly unknown[], source = 'rows'): PreparedRows {
   const inputs = inputsOf(spec);
   const chunk = rowsToChunk(rows, { source, columns: inputs.columns, numeric: inputs.numeric });
-  const batch = modelBatchOf(transform(spec, chunk, { mode: 'serve', onBadRow: 'error' }));
+  const batch = modelBatchOf(transform(spec, chunk, { mode: 'serve', onBadRow: 'error', rowsScoredWhole: true }));
   const ignored = new Set<string>();
   for (const r of rows as Record<string, unknown>[]) for (const key of Object.keys(r)) if (!inputs.known.has(key)) ignored.add(key);
   return { batch, chunk, ...(ignored.size > 0 ? { ignoredColumns: [...ignored] } : {}) };

@@ -32,7 +32,7 @@ describe('fit --resume after a kill', () => {
     expect(final.best).toEqual({ value: expect.any(Number), epoch: 1 });
     expect(final.best).toEqual(w.result.best);
     expect(final.test).toEqual(w.test);
-    expect(readdirSync(out).sort()).toEqual(['checkpoint', 'checkpoint-best', 'model']);
+    expect(readdirSync(out).sort()).toEqual(['checkpoint', 'checkpoint-best', 'model', 'run.json']);
   });
 
   it('no checkpoint yet (none, or a first save killed before its commit) says so; a damaged one says it is damaged', async () => {

@@ -1,16 +1,11 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { serveCluster } from '../../src/serve/cluster.js';
+import { type ServeChild, startServe } from '../helpers/serve-child.js';
 import { rowsFor, writeVersionOf } from './bundle-versions.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const TOKEN = 'cluster-test-admin-token-0123456789abcdef';
 
 /** Resolves once `cond()` holds (checked every 20 ms); fails after `ms`. */
@@ -51,18 +46,9 @@ async function reload(url: string): Promise<string[]> {
 }
 
 /** `widedeep serve --workers 2` from the sources, as a user runs it; resolves with its URL once it listens. */
-async function startCli(dir: string, args: string[]): Promise<{ child: ChildProcessWithoutNullStreams; url: string; stderr: () => string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, ['--import', TSX, join(ROOT, 'test/helpers/cli-entry.ts'), 'serve', '--model', dir, '--port', '0', '--log-level', 'warn', ...args], { cwd: ROOT, env: { ...process.env, WIDEDEEP_ADMIN_TOKEN: TOKEN } });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  const url = await new Promise<string>((ok, fail) => {
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      if (line.startsWith('{') && (JSON.parse(line) as { event?: string }).event === 'listening') ok((JSON.parse(line) as { url: string }).url);
-    });
-    void exited.then((code) => fail(new Error(`serve exited (${code}) before it listened: ${stderr}`)));
-  });
-  return { child, url, stderr: () => stderr, exited };
+/** `widedeep serve --model dir --port 0 --log-level warn <args>` with the admin token set. */
+function startCli(dir: string, args: string[]): Promise<ServeChild> {
+  return startServe(['--model', dir, '--port', '0', '--log-level', 'warn', ...args], { ...process.env, WIDEDEEP_ADMIN_TOKEN: TOKEN });
 }
 
 describe('serve --workers (node:cluster)', () => {

@@ -85,6 +85,13 @@ describe('serve: non-finite inputs and outputs are errors, never null prediction
     const missing = await post(server.url, { rows: [rows[0], { ...rows[1], age: null }] });
     expect(missing.status).toBe(400);
     expect(missing.json.error).toMatchObject({ row: 2, field: 'age' });
+    // A request is scored whole: its fix says what to send, never the training-only `onBadRow: skip`.
+    expect(missing.json.error!.fix).toMatch(/send a number for column 'age' in every row/);
+    expect(missing.json.error!.fix).not.toMatch(/onBadRow/);
+    const huge = await post(server.url, { rows: [{ ...rows[1], age: 1e300 }] });
+    expect(huge.json.error).toMatchObject({ row: 1, field: 'age' });
+    expect(huge.json.error!.fix).toMatch(/^fix the value in the data, clip the column/);
+    expect(huge.json.error!.fix).not.toMatch(/onBadRow/);
   });
 
   it('a model whose output is NaN answers 500 naming the row, for predictions and explanations', async () => {

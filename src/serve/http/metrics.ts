@@ -37,9 +37,18 @@ export class ServeMetrics {
     collectDefaultMetrics({ register: this.registry });
   }
 
+  /** The label children of each (route, status), resolved once: prom-client hashes a label object on every call. */
+  private readonly children = new Map<string, { readonly count: { inc(): void }; readonly latency: { observe(v: number): void } }>();
+
   request(route: string, status: number, seconds: number): void {
-    this.requests.inc({ route, status_code: String(status) });
-    this.latency.observe({ route }, seconds);
+    const key = `${status} ${route}`;
+    let c = this.children.get(key);
+    if (c === undefined) {
+      c = { count: this.requests.labels(route, String(status)), latency: this.latency.labels(route) };
+      this.children.set(key, c);
+    }
+    c.count.inc();
+    c.latency.observe(seconds);
   }
 
   error(code: string): void {
