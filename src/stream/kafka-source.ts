@@ -1,5 +1,6 @@
 import { type Admin, type Consumer, type EachBatchPayload, Kafka, type LogEntry, logLevel } from 'kafkajs';
 import { WideDeepError } from '../core/errors.js';
+import { EventBuffer } from './event-buffer.js';
 import type { EventSource, Positions, StreamEvent } from './event-source.js';
 
 /** Options of `KafkaSource`. */
@@ -37,12 +38,9 @@ export class KafkaSource implements EventSource {
   readonly name: string;
   private readonly kafka: Kafka;
   private consumer: Consumer | null = null;
-  private readonly queue: StreamEvent[] = [];
+  private readonly queue = new EventBuffer((err) => this.crashed(err));
   private readonly expected = new Map<number, number>();
   private readonly high = new Map<number, number>();
-  private wake: (() => void) | null = null;
-  private drained: (() => void) | null = null;
-  private failure: Error | null = null;
 
   constructor(private readonly o: KafkaSourceOptions) {
     this.name = `kafka topic ${o.topic}`;
@@ -71,8 +69,7 @@ export class KafkaSource implements EventSource {
     });
     consumer.on(consumer.events.CRASH, (e) => {
       if (e.payload.restart) return;
-      this.failure = e.payload.error;
-      this.wake?.();
+      this.queue.fail(e.payload.error);
     });
     await consumer.connect();
     await consumer.subscribe({ topic: this.o.topic, fromBeginning: true });
@@ -107,33 +104,12 @@ export class KafkaSource implements EventSource {
       this.expected.set(p, offset + 1);
       this.queue.push({ key: String(p), position: offset, value: m.value ?? new Uint8Array(0), timestamp: Number(m.timestamp) });
     }
-    this.wake?.();
-    const highWater = this.o.highWater ?? 20_000;
-    while (this.queue.length > highWater && isRunning() && !isStale()) {
-      await new Promise<void>((ok) => {
-        this.drained = ok;
-        setTimeout(ok, 1000);
-      });
-      await heartbeat();
-    }
+    this.queue.notify();
+    await this.queue.waitBelow(this.o.highWater ?? 20_000, () => isRunning() && !isStale(), heartbeat);
   }
 
-  async next(max: number, waitMs: number): Promise<StreamEvent[]> {
-    if (this.failure) throw this.crashed(this.failure);
-    if (this.queue.length === 0 && waitMs > 0) {
-      await new Promise<void>((ok) => {
-        const timer = setTimeout(ok, waitMs);
-        this.wake = () => {
-          clearTimeout(timer);
-          ok();
-        };
-      });
-      this.wake = null;
-      if (this.failure) throw this.crashed(this.failure);
-    }
-    const events = this.queue.splice(0, max);
-    if (events.length > 0) this.drained?.();
-    return events;
+  next(max: number, waitMs: number): Promise<StreamEvent[]> {
+    return this.queue.next(max, waitMs);
   }
 
   private crashed(err: Error): WideDeepError {
@@ -158,7 +134,7 @@ export class KafkaSource implements EventSource {
   }
 
   async close(): Promise<void> {
-    this.drained?.();
+    this.queue.release();
     await this.consumer?.disconnect();
     this.consumer = null;
   }

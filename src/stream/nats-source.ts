@@ -1,6 +1,7 @@
 import { type ConsumerMessages, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { type NatsConnection, connect } from '@nats-io/transport-node';
 import { WideDeepError } from '../core/errors.js';
+import { EventBuffer } from './event-buffer.js';
 import type { EventSource, Positions, StreamEvent } from './event-source.js';
 
 /** Options of `NatsSource`. */
@@ -25,12 +26,9 @@ export class NatsSource implements EventSource {
   readonly name: string;
   private nc: NatsConnection | null = null;
   private messages: ConsumerMessages | null = null;
-  private readonly queue: StreamEvent[] = [];
+  private readonly queue = new EventBuffer((err) => this.crashed(err));
   private expected = 1;
   private pending: number | null = null;
-  private wake: (() => void) | null = null;
-  private drained: (() => void) | null = null;
-  private failure: Error | null = null;
   private reading: Promise<void> | null = null;
 
   constructor(private readonly o: NatsSourceOptions) {
@@ -71,37 +69,17 @@ export class NatsSource implements EventSource {
           this.expected = m.seq + 1;
           this.queue.push({ key: this.o.stream, position: m.seq, value: m.data, timestamp: Math.floor(m.info.timestampNanos / 1e6) });
           this.pending = m.info.pending;
-          this.wake?.();
+          this.queue.notify();
         }
-        while (this.queue.length > highWater && this.messages !== null) {
-          await new Promise<void>((ok) => {
-            this.drained = ok;
-            setTimeout(ok, 1000);
-          });
-        }
+        await this.queue.waitBelow(highWater, () => this.messages !== null);
       }
     } catch (err) {
-      this.failure = err as Error;
-      this.wake?.();
+      this.queue.fail(err as Error);
     }
   }
 
-  async next(max: number, waitMs: number): Promise<StreamEvent[]> {
-    if (this.failure) throw this.crashed(this.failure);
-    if (this.queue.length === 0 && waitMs > 0) {
-      await new Promise<void>((ok) => {
-        const timer = setTimeout(ok, waitMs);
-        this.wake = () => {
-          clearTimeout(timer);
-          ok();
-        };
-      });
-      this.wake = null;
-      if (this.failure) throw this.crashed(this.failure);
-    }
-    const events = this.queue.splice(0, max);
-    if (events.length > 0) this.drained?.();
-    return events;
+  next(max: number, waitMs: number): Promise<StreamEvent[]> {
+    return this.queue.next(max, waitMs);
   }
 
   private crashed(err: Error): WideDeepError {
@@ -119,7 +97,7 @@ export class NatsSource implements EventSource {
   async close(): Promise<void> {
     const messages = this.messages;
     this.messages = null;
-    this.drained?.();
+    this.queue.release();
     await messages?.close();
     await this.reading;
     await this.nc?.close();
