@@ -4,7 +4,7 @@
  *
  *   npx tsx bench/engine-case.ts --case small|criteo|criteo_small|gru|score|memory [--steps N] [--warmup W] [--repeats R]
  *       [--threads T]   (ONNX Runtime intra-op threads; default: every available core, as WideDeepModel.create)
- *       [--sparse-workers W]   (worker threads for the embedding tables, WideDeepModel.create's sparseWorkers; default none)
+ *       [--sparse-workers W]   (worker threads for the embedding tables, WideDeepModel.create's sparseWorkers; default: the library's, defaultSparseWorkers)
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -303,7 +303,7 @@ async function main(): Promise<void> {
     },
   });
   const threads = values.threads !== undefined ? Number(values.threads) : undefined;
-  const sparseWorkers = Number(values['sparse-workers'] ?? 0);
+  const sparseWorkers = values['sparse-workers'] !== undefined ? Number(values['sparse-workers']) : undefined;
   const c = values.case ?? 'small';
   const defaults: Record<string, [number, number, number]> = {
     small: [60, 10, 5],
@@ -326,12 +326,12 @@ async function main(): Promise<void> {
   const deep = c === 'gru' ? { type: 'gru' as const, sequence: 'hist', hidden: 64, head: { hidden: [128, 64] } } : { type: 'mlp' as const, hidden: (c === 'small' || c === 'score' ? SMALL : c === 'criteo_small' ? { mlp: [256, 128, 64] } : CRITEO).mlp };
   const wide = values.wide === 'ftrl' ? { type: 'ftrl' } : OPTIMIZERS.wide;
   const config: ModelConfigInput = { kind: 'wide_deep', deep, optimizers: { ...OPTIMIZERS, wide } };
-  const model = await WideDeepModel.create(sizes, config, { seed: Number(values.seed), sparseWorkers, ...(threads !== undefined ? { threads } : {}) });
+  const model = await WideDeepModel.create(sizes, config, { seed: Number(values.seed), ...(sparseWorkers !== undefined ? { sparseWorkers } : {}), ...(threads !== undefined ? { threads } : {}) });
   const out: Record<string, unknown> = { case: c, engine: 'widedeep', batch: batches[0]!.size, wide_optimizer: wide.type };
   if (c === 'score') Object.assign(out, await runScore(model, batches, steps, repeats));
   else Object.assign(out, await runTraining(model, batches, steps, warmup, repeats));
   if (c === 'memory' || c === 'criteo') Object.assign(out, bytesPerParam(model));
-  Object.assign(out, { peak_rss_mb: peakRssMb(), wall_s: (performance.now() - t0) / 1000, node: process.version, threads: threads ?? availableCores(), sparse_workers: sparseWorkers });
+  Object.assign(out, { peak_rss_mb: peakRssMb(), wall_s: (performance.now() - t0) / 1000, node: process.version, threads: threads ?? availableCores(), sparse_workers: model.sparseWorkers });
   process.stdout.write(`${JSON.stringify(out)}\n`);
   await model.release();
 }

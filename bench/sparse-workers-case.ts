@@ -23,7 +23,7 @@ const spec = c === 'small' ? SMALL : c === 'criteo' ? CRITEO : { ...CRITEO, mlp:
 const { sizes, batches } = tabular(spec, 64, new Rng(1));
 const config: ModelConfigInput = { kind: 'wide_deep', deep: { type: 'mlp', hidden: spec.mlp }, optimizers: OPTIMIZERS };
 const threads = values.threads !== undefined ? { threads: Number(values.threads) } : {};
-const models = [await WideDeepModel.create(sizes, config, { seed: 1, ...threads }), await WideDeepModel.create(sizes, config, { seed: 1, sparseWorkers: workers, ...threads })];
+const models = [await WideDeepModel.create(sizes, config, { seed: 1, sparseWorkers: 0, ...threads }), await WideDeepModel.create(sizes, config, { seed: 1, sparseWorkers: workers, ...threads })];
 const stats = models.map(() => ({ step: [] as number[], cpu: [] as number[], parts: {} as Record<string, number> }));
 models.forEach((model, m) => {
   const add = (k: string, ms: number): void => void (stats[m]!.parts[k] = (stats[m]!.parts[k] ?? 0) + ms);

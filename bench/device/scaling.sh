@@ -30,7 +30,7 @@ for t in 1 2 4 8 16; do
   [ "$t" -gt "$cores" ] && break
   for c in criteo criteo_small; do
     OMP_WAIT_POLICY=PASSIVE timeout "$limit" "$py" bench/torch_engine.py --case "$c" --threads "$t" --blas "$blas" --repeats 3 2>/dev/null | tail -1 | tag torch "$c" "$t" 0 >> "$jsonl"
-    timeout "$limit" "${ours[@]}" --case "$c" --threads "$t" --repeats 3 2>/dev/null | tail -1 | tag widedeep "$c" "$t" 0 >> "$jsonl"
+    timeout "$limit" "${ours[@]}" --case "$c" --threads "$t" --sparse-workers 0 --repeats 3 2>/dev/null | tail -1 | tag widedeep "$c" "$t" 0 >> "$jsonl"
     if [ "$t" -gt 1 ]; then
       timeout "$limit" "${ours[@]}" --case "$c" --threads "$t" --sparse-workers "$((t - 1))" --repeats 3 2>/dev/null | tail -1 | tag widedeep "$c" "$t" "$((t - 1))" >> "$jsonl"
     fi

@@ -25,10 +25,11 @@ export function loadedBundleOf(m: Manifest, checked: CheckedBundle): LoadedBundl
 /**
  * Builds the model a checked bundle describes and loads its weights: the one way from a bundle to a model, for
  * loadBundle (Node, from a directory) and the browser entry (src/web, over fetch). Uses no Node API. `dir`
- * names the bundle in errors.
+ * names the bundle in errors. The model scores, it does not train, so it gets no sparse workers (they split
+ * a training step's gathers and row updates; a scoring call's gathers are too short to share out).
  */
 export async function modelOfBundle(dir: string, bundle: LoadedBundle, options: { executor?: Executor; threads?: number } = {}): Promise<WideDeepModel> {
-  const model = await WideDeepModel.create(bundle.sizes, bundle.model, { seed: bundle.manifest.seed, ...options });
+  const model = await WideDeepModel.create(bundle.sizes, bundle.model, { seed: bundle.manifest.seed, sparseWorkers: 0, ...options });
   try {
     model.importState(bundle.state);
   } catch (err) {

@@ -81,7 +81,7 @@ export function budgetExecutor(budget: number, base: Executor = nodeExecutor): {
     used = options.threads ?? budget;
     return base.createSession(model, { ...options, threads: used });
   };
-  return { executor: { ...base, createSession }, used: () => used };
+  return { executor: { ...base, createSession, defaultThreads: () => budget }, used: () => used };
 }
 
 function baseRecord(trial: TrialSpec, threads: number) {

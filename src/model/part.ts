@@ -98,6 +98,13 @@ export interface ModelPart {
   feed(batch: ModelBatch, feeds: Record<string, ExecTensor>, training: boolean): void;
   /** After the dense step: applies the gradients of its inputs to its own weights. */
   update(u: PartUpdate): void;
+  /**
+   * Optional: hands work of `feed` to other threads before any part feeds, so that it runs while the parts
+   * before it feed on this thread; `feed` then completes it. The result is `feed`'s alone.
+   */
+  beginFeed?(batch: ModelBatch): void;
+  /** Optional: the same for `update`, called with the update `update` then receives. */
+  beginUpdate?(u: PartUpdate): void;
 }
 
 /** Applies one table's row gradients at the update's step and rate, through its weight average when there is one. */

@@ -12,9 +12,10 @@ import { checkBuildable } from './buildable.js';
 import { type ModelConfig, type ModelConfigInput, parseModelConfig } from './config.js';
 import { checkFiniteOutput } from './finite-output.js';
 import { autoThreads, gradInputsOf, makeForward } from './forward.js';
-import { type ModelPart, SizedBuffers } from './part.js';
+import { type ModelPart, type PartUpdate, SizedBuffers } from './part.js';
 import { denseOptimizersOf, type Embedded, EmbeddingsModelPart, partsOf, WideModelPart, withSparseLanes } from './parts/index.js';
 import { type ModelBatch, type ModelSizes, outputsOf } from './sizes.js';
+import { defaultSparseWorkers } from './sparse-workers.js';
 
 export const LOSS: Record<ModelSizes['objective'], LossKind> = { binary: 'bce', regression: 'mse', multiclass: 'softmax_ce' };
 
@@ -96,7 +97,8 @@ export class WideDeepModel {
   /**
    * Builds the model's graphs and tables for the given input sizes. `threads`: ONNX Runtime's intra-op
    * threads; `sparseWorkers`: worker threads beside this one for the embedding tables' gathers and updates
-   * (`SparseLanes`; the weights are the same bit for bit with any count, or without; default none).
+   * (`SparseLanes`; the weights are the same bit for bit with any count, or without; 0 for none; default
+   * `defaultSparseWorkers`: none for tables that fit the caches, else the cores beside this thread).
    */
   static async create(
     sizes: ModelSizes,
@@ -117,13 +119,20 @@ export class WideDeepModel {
     });
     const inference = buildForward({ forward, loss: LOSS[sizes.objective] });
     const threads = options.threads ?? autoThreads(program.params, sizes, config);
+    const executor = options.executor ?? (await defaultExecutor());
     const runner = await StepRunner.create(program, inference, {
-      executor: options.executor ?? (await defaultExecutor()),
+      executor,
       rng: rng.fork('dense'),
       ...(threads !== undefined ? { threads } : {}),
     });
-    const lanes = options.sparseWorkers ? await SparseLanes.start(options.sparseWorkers) : null;
+    const workers = options.sparseWorkers ?? defaultSparseWorkers(sizes, config, options.threads ?? executor.defaultThreads());
+    const lanes = workers > 0 ? await SparseLanes.start(workers) : null;
     return new WideDeepModel(sizes, config, runner, rng, dropout, lanes);
+  }
+
+  /** The sparse worker threads this model's steps use (`sparseWorkers`; 0 for none). */
+  get sparseWorkers(): number {
+    return this.lanes?.workerCount ?? 0;
   }
 
   /** Steps taken so far (the global 1-based step of the last update). */
@@ -177,6 +186,7 @@ export class WideDeepModel {
   /** The graph's data inputs for this batch: every part's feeds (wide logits, gathered embeddings, numerics, masks). */
   private inputs(batch: ModelBatch, training: boolean): Record<string, ExecTensor> {
     const feeds: Record<string, ExecTensor> = {};
+    for (const p of this.parts) p.beginFeed?.(batch);
     for (const p of this.parts) p.feed(batch, feeds, training);
     return feeds;
   }
@@ -218,7 +228,9 @@ export class WideDeepModel {
     const avg = this.average;
     avg?.afterDenseStep();
     const averageOf = (t: SparseTable) => avg?.of(t);
-    for (const p of this.parts) p.update({ batch, grads: r.grads, step, lr: rates[p.def.group], averageOf });
+    const updates = this.parts.map((p) => ({ batch, grads: r.grads, step, lr: rates[p.def.group], averageOf }));
+    this.parts.forEach((p, i) => p.beginUpdate?.(updates[i] as PartUpdate));
+    this.parts.forEach((p, i) => p.update(updates[i] as PartUpdate));
     return r.loss;
   }
 

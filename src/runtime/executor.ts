@@ -32,5 +32,7 @@ export interface Session {
 
 export interface Executor {
   readonly name: 'node' | 'web';
+  /** The intra-op threads a session gets when `SessionOptions.threads` is not set. */
+  defaultThreads(): number;
   createSession(model: Uint8Array, options?: SessionOptions): Promise<Session>;
 }

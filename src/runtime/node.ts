@@ -9,12 +9,13 @@ import { OrtSession } from './ort-session.js';
  */
 export const nodeExecutor: Executor = {
   name: 'node',
+  defaultThreads: availableCores,
   async createSession(model: Uint8Array, options: SessionOptions = {}): Promise<Session> {
     const ort = await import('onnxruntime-node');
     const session = await ort.InferenceSession.create(model, {
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
-      intraOpNumThreads: options.threads ?? availableCores(),
+      intraOpNumThreads: options.threads ?? nodeExecutor.defaultThreads(),
       interOpNumThreads: 1,
       extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
     });

@@ -18,6 +18,7 @@ export const WEB_RUNTIME_PACKAGE: OptionalPackage = {
 export function createWebExecutor(load: ModuleLoader<OrtWeb> = () => import('onnxruntime-web')): Executor {
   return {
     name: 'web',
+    defaultThreads: webThreads,
     async createSession(model: Uint8Array, options: SessionOptions = {}): Promise<Session> {
       const ort = await loadOptional(WEB_RUNTIME_PACKAGE, load);
       ort.env.wasm.numThreads = options.threads ?? webThreads();

@@ -8,7 +8,7 @@ import type { ServerControl } from './cluster.js';
 import { type ModelSlot, fixedSlot, openSlot } from './model-slot.js';
 import { type BundleWatcher, watchBundle } from './watch.js';
 import { type AppConfig, type Timeouts, buildApp } from './http/app.js';
-import { InFlight, drain } from './http/drain.js';
+import { drain } from './http/drain.js';
 import { DEFAULT_MAX_DEPTH } from './http/json-body.js';
 import { ServeMetrics } from './http/metrics.js';
 import { type ServeRuntime, localControl } from './http/runtime.js';
@@ -133,8 +133,7 @@ async function startServer(open: () => Promise<ModelSlot>, options: ServeOptions
   const local = localControl(rt);
   rt.control = options.control ?? local;
   options.control?.attach?.(local);
-  const app = await buildApp(rt, appConfig(options));
-  const inFlight = new InFlight(app);
+  const { app, front } = await buildApp(rt, appConfig(options));
   await app.listen({ port: options.port ?? 8080, host: options.host ?? '127.0.0.1' });
   try {
     const slot = await open();
@@ -161,7 +160,7 @@ async function startServer(open: () => Promise<ModelSlot>, options: ServeOptions
     registry: metrics.registry,
     close: () => {
       watcher?.close();
-      return (closing ??= drain(app, rt, inFlight, options.drainSeconds ?? DEFAULT_DRAIN_SECONDS));
+      return (closing ??= drain(app, rt, front, options.drainSeconds ?? DEFAULT_DRAIN_SECONDS));
     },
   };
 }

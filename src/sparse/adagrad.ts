@@ -1,5 +1,6 @@
 import type { AdagradConfig, RowOptimizer } from './row-optimizer.js';
 import { checkUpdateArgs } from './row-optimizer.js';
+import { PREFETCH_ROWS, touchRows } from './prefetch.js';
 
 /**
  * AdaGrad (Duchi, Hazan & Singer 2011), diagonal, in Keras' form. Row layout `[w (dim) | acc (dim)]`,
@@ -39,6 +40,7 @@ export class AdagradRowOptimizer implements RowOptimizer {
     const { eps, weightDecay } = this.config;
     const stride = 2 * dim;
     for (let i = 0; i < count; i++) {
+      if (i % PREFETCH_ROWS === 0) touchRows(data, rows, i, Math.min(count, i + PREFETCH_ROWS), stride, stride);
       const w0 = (rows[i] as number) * stride;
       const g0 = i * dim;
       for (let k = 0; k < dim; k++) {

@@ -1,5 +1,6 @@
 import type { FtrlConfig, RowOptimizer } from './row-optimizer.js';
 import { checkUpdateArgs } from './row-optimizer.js';
+import { PREFETCH_ROWS, touchRows } from './prefetch.js';
 
 /**
  * FTRL-Proximal, per coordinate (McMahan et al. 2013, "Ad Click Prediction: a View from the Trenches",
@@ -50,6 +51,7 @@ export class FtrlRowOptimizer implements RowOptimizer {
     const { beta, l1, l2 } = this.config;
     const stride = 3 * dim;
     for (let i = 0; i < count; i++) {
+      if (i % PREFETCH_ROWS === 0) touchRows(data, rows, i, Math.min(count, i + PREFETCH_ROWS), stride, stride);
       const w0 = (rows[i] as number) * stride;
       const g0 = i * dim;
       for (let k = 0; k < dim; k++) {

@@ -1,6 +1,7 @@
 import type { SparseBatch } from '../core/index.js';
 import type { PooledSlot, SequenceSlot } from './slots.js';
 import { checkPooledSlot, checkSequenceSlot, idOutOfRange } from './slots.js';
+import { PREFETCH_ROWS, touchRows } from './prefetch.js';
 import type { SparseTable } from './table.js';
 
 /**
@@ -16,6 +17,7 @@ export function gatherPooled(table: SparseTable, batch: SparseBatch, slot: Poole
   const mean = slot.pooling === 'mean';
   const f0 = slot.feature * batchSize;
   for (let b = 0; b < batchSize; b++) {
+    if (b % PREFETCH_ROWS === 0) touchRows(data, ids, offsets[f0 + b] as number, offsets[f0 + Math.min(batchSize, b + PREFETCH_ROWS)] as number, stride, dim);
     const lo = offsets[f0 + b] as number;
     const hi = offsets[f0 + b + 1] as number;
     const o = b * width + col;
@@ -63,6 +65,7 @@ export function gatherSequence(
   const { ids, offsets, batchSize } = batch;
   const f0 = slot.feature * batchSize;
   for (let b = 0; b < batchSize; b++) {
+    if (b % PREFETCH_ROWS === 0) touchRows(data, ids, offsets[f0 + b] as number, offsets[f0 + Math.min(batchSize, b + PREFETCH_ROWS)] as number, stride, dim);
     const hi = offsets[f0 + b + 1] as number;
     const start = Math.max(offsets[f0 + b] as number, hi - T);
     const len = hi - start;

@@ -39,5 +39,5 @@ export {
   parseWideConfig,
 } from './wide.js';
 export { TableAverage, checkDecay } from './average.js';
-export { tableOver, sharedTable } from './shared-table.js';
+export { tableOver, sharedStorage } from './shared-table.js';
 export { SparseLanes, MAX_SPARSE_WORKERS, type PooledTable } from './lanes.js';

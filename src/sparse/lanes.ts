@@ -27,7 +27,7 @@ export interface LaneBuffers {
   readonly dBlock: SharedArrayBuffer;
 }
 
-/** A pooled table to share out: it must live in a SharedArrayBuffer (`sharedTable`). */
+/** A pooled table to share out: it must live in a SharedArrayBuffer (`sharedStorage`). */
 export interface PooledTable {
   readonly table: SparseTable;
   readonly pooling: Pooling;
@@ -61,10 +61,17 @@ export class SparseLanes {
   /** The batch keys the workers hold (for the errors they raise, which name the feature). */
   private keys: readonly string[] | null = null;
   private seq = 0;
+  /** An op begun (`beginGather`, `beginUpdate`) and not yet joined: the workers may still be on it. */
+  private pending: { readonly seq: number; readonly op: number; readonly batch: SparseBatch; readonly own: () => void } | null = null;
 
   private constructor(shared: { ctl: SharedArrayBuffer; lr: SharedArrayBuffer }, private readonly workers: readonly Worker[], private readonly ports: readonly MessagePort[]) {
     this.ctl = new Int32Array(shared.ctl);
     this.lrSlot = new Float64Array(shared.lr);
+  }
+
+  /** Worker lanes, besides the calling thread's. */
+  get workerCount(): number {
+    return this.workers.length;
   }
 
   /** Starts `workers` worker lanes (besides the calling thread's). */
@@ -106,12 +113,18 @@ export class SparseLanes {
     return this.workers.length + 1;
   }
 
-  /** Shares `tables` out (table i to lane i mod count); `width` is the block's floats per example. */
-  attach(tables: readonly PooledTable[], width: number): void {
+  /**
+   * Shares `tables` out; `width` is the block's floats per example. `mainLoad`: the calling thread's other work
+   * during the sparse phases (the wide part), in the units of a table's cost (its dim: floats gathered and
+   * updated per id), so that it gets fewer tables (`laneOf`).
+   */
+  attach(tables: readonly PooledTable[], width: number, mainLoad = 0): void {
+    this.settle();
     this.width = width;
     const params = new SharedArrayBuffer(4 * 2 * Math.max(1, tables.length));
     this.params = new Int32Array(params);
-    const owned = tables.map((t, index): LaneTable & { lane: number } => ({ ...t, index, lane: index % this.count }));
+    const lanes = laneOf(tables.map((t) => t.table.dim), this.count, mainLoad);
+    const owned = tables.map((t, index): LaneTable & { lane: number } => ({ ...t, index, lane: lanes[index] as number }));
     this.main = new Lane(owned.filter((t) => t.lane === 0));
     const setup: LaneSetup = {
       params,
@@ -133,11 +146,21 @@ export class SparseLanes {
    * Gathers every table into `block(batch.batchSize)`; `features[i]` is table i's feature index in `batch`.
    */
   gather(batch: SparseBatch, features: ArrayLike<number>): Float32Array {
+    if (this.pending?.op !== OP.gather || this.pending.batch !== batch) this.beginGather(batch, features);
+    this.settle(false);
+    return this.block(batch.batchSize);
+  }
+
+  /**
+   * Starts `gather` on the workers and returns at once, so that the calling thread can do other work (the
+   * wide part's feed) while they gather; `gather` with the same batch then does this thread's share and waits.
+   */
+  beginGather(batch: SparseBatch, features: ArrayLike<number>): void {
+    this.settle();
     this.staged = null;
     this.stage(batch, features);
     const out = this.block(batch.batchSize);
-    this.run(OP.gather, () => this.main.gather(batch, this.params, this.width, out));
-    return out;
+    this.pending = { seq: this.dispatch(OP.gather), op: OP.gather, batch, own: () => this.main.gather(batch, this.params, this.width, out) };
   }
 
   /**
@@ -145,13 +168,38 @@ export class SparseLanes {
    * rate `lr`, except the tables with `leave[i]` set (their update is the caller's: a weight average).
    */
   update(batch: SparseBatch, features: ArrayLike<number>, leave: ArrayLike<boolean>, dBlock: Float32Array, step: number, lr: number | undefined): void {
+    if (this.pending?.op !== OP.update || this.pending.batch !== batch) this.beginUpdate(batch, features, leave, dBlock, step, lr);
+    this.settle(false);
+  }
+
+  /** Starts `update` on the workers and returns at once (see `beginGather`); `update` with the same batch completes it. */
+  beginUpdate(batch: SparseBatch, features: ArrayLike<number>, leave: ArrayLike<boolean>, dBlock: Float32Array, step: number, lr: number | undefined): void {
+    this.settle();
     this.stage(batch, features);
     for (let i = 0; i < this.params.length / 2; i++) this.params[2 * i + 1] = leave[i] ? 1 : 0;
     const shared = new Float32Array(this.buffers(batch.batchSize, 0, 1).dBlock, 0, dBlock.length);
     shared.set(dBlock);
     this.lrSlot[0] = lr ?? Number.NaN;
     Atomics.store(this.ctl, CTL.step, step);
-    this.run(OP.update, () => this.main.update(batch, this.params, this.width, shared, step, lr));
+    this.pending = { seq: this.dispatch(OP.update), op: OP.update, batch, own: () => this.main.update(batch, this.params, this.width, shared, step, lr) };
+  }
+
+  /**
+   * Completes a begun op: runs this thread's share and waits for the workers, throwing their error. Every
+   * other call first completes an op still pending (`stale`): its step threw before completing it (another
+   * part's feed or update refused the batch), so it is finished in full, in order, and its own error, if
+   * any, is dropped: the step already failed with the error that stopped it, and this call's batch is not
+   * the one at fault.
+   */
+  private settle(stale = true): void {
+    const p = this.pending;
+    if (p === null) return;
+    this.pending = null;
+    try {
+      this.join(p.seq, p.own);
+    } catch (err) {
+      if (!stale) throw err;
+    }
   }
 
   async release(): Promise<void> {
@@ -207,10 +255,20 @@ export class SparseLanes {
 
   /** Dispatches `op` to every worker, runs the calling thread's share, and waits for all; a worker's error is thrown here. */
   private run(op: number, own?: () => void): void {
+    this.join(this.dispatch(op), own);
+  }
+
+  /** Wakes the workers on `op`; returns its sequence number. */
+  private dispatch(op: number): number {
     Atomics.store(this.ctl, CTL.op, op);
     const seq = ++this.seq;
     Atomics.store(this.ctl, CTL.seq, seq);
     Atomics.notify(this.ctl, CTL.seq);
+    return seq;
+  }
+
+  /** Runs the calling thread's share of op `seq` and waits for every worker to finish it; a worker's error is thrown here. */
+  private join(seq: number, own?: () => void): void {
     let failure: unknown = null;
     try {
       own?.();
@@ -233,3 +291,20 @@ export class SparseLanes {
   }
 }
 
+/**
+ * The lane of each table (`costs[i]`: table i's cost), balanced greedily: tables in decreasing cost (ties in
+ * table order) each go to the lane with the least load so far (ties to the lowest lane), lane 0 starting at
+ * `mainLoad`. Deterministic; which lane owns a table never changes its arithmetic, only who runs it.
+ */
+export function laneOf(costs: readonly number[], lanes: number, mainLoad = 0): number[] {
+  const load = Array.from({ length: lanes }, (_, l) => (l === 0 ? mainLoad : 0));
+  const lane = new Array<number>(costs.length).fill(0);
+  const order = costs.map((_, i) => i).sort((a, b) => (costs[b] as number) - (costs[a] as number) || a - b);
+  for (const i of order) {
+    let best = 0;
+    for (let l = 1; l < lanes; l++) if ((load[l] as number) < (load[best] as number)) best = l;
+    lane[i] = best;
+    load[best] = (load[best] as number) + (costs[i] as number);
+  }
+  return lane;
+}

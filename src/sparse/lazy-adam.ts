@@ -1,5 +1,6 @@
 import type { LazyAdamConfig, RowOptimizer } from './row-optimizer.js';
 import { checkUpdateArgs } from './row-optimizer.js';
+import { PREFETCH_ROWS, touchRows } from './prefetch.js';
 
 /**
  * Lazy Adam (TensorFlow's LazyAdamOptimizer, PyTorch's SparseAdam): Adam (Kingma & Ba 2015, Algorithm 1)
@@ -46,6 +47,7 @@ export class LazyAdamRowOptimizer implements RowOptimizer {
     const c2 = 1 - beta2;
     const stride = 3 * dim;
     for (let i = 0; i < count; i++) {
+      if (i % PREFETCH_ROWS === 0) touchRows(data, rows, i, Math.min(count, i + PREFETCH_ROWS), stride, stride);
       const w0 = (rows[i] as number) * stride;
       const g0 = i * dim;
       for (let k = 0; k < dim; k++) {

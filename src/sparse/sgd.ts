@@ -1,5 +1,6 @@
 import type { RowOptimizer, SgdConfig } from './row-optimizer.js';
 import { checkUpdateArgs } from './row-optimizer.js';
+import { PREFETCH_ROWS, touchRows } from './prefetch.js';
 
 /**
  * Plain SGD on the touched rows: `w -= lr * (g + weightDecay * w)`. No state: row layout `[w (dim)]`.
@@ -30,6 +31,7 @@ export class SgdRowOptimizer implements RowOptimizer {
     const rate = lr ?? this.config.lr;
     const decay = this.config.weightDecay;
     for (let i = 0; i < count; i++) {
+      if (i % PREFETCH_ROWS === 0) touchRows(data, rows, i, Math.min(count, i + PREFETCH_ROWS), dim, dim);
       const w0 = (rows[i] as number) * dim;
       const g0 = i * dim;
       for (let k = 0; k < dim; k++) {

@@ -17,9 +17,7 @@ export function tableOver(config: SparseTableConfig, data: Float32Array): Sparse
   return Object.assign(shape, { numRows: cfg.numRows, init: cfg.init, data });
 }
 
-/** The same table (weights and optimizer state, bit for bit) moved into a SharedArrayBuffer. */
-export function sharedTable(table: SparseTable): SparseTable {
-  const data = new Float32Array(new SharedArrayBuffer(table.data.byteLength));
-  data.set(table.data);
-  return tableOver(table.config, data);
+/** Storage for `new SparseTable(config, rng, sharedStorage)`: zeros in a SharedArrayBuffer, which worker threads can share. */
+export function sharedStorage(floats: number): Float32Array {
+  return new Float32Array(new SharedArrayBuffer(4 * floats));
 }

@@ -55,7 +55,8 @@ export function parseSparseTableConfig(raw: unknown, path = 'table'): SparseTabl
  * arrays on big tables). Row 0 is the OOV / padding row; it is initialised and trained like any other row
  * (an unseen category learns its own vector / weight). The constructor draws the initial weights from `rng`
  * (numRows * dim draws, row-major); pass `rng.fork(name)` to make tables independent of creation order.
- * `rng` may be left out only for `{ type: 'zeros' }`.
+ * `rng` may be left out only for `{ type: 'zeros' }`. `storage` allocates `data` (default a plain
+ * Float32Array; `sharedStorage` puts it in a SharedArrayBuffer for the sparse workers).
  */
 export class SparseTable {
   readonly name: string;
@@ -68,7 +69,7 @@ export class SparseTable {
   /** Weights and optimizer state, interleaved per row (see the class comment). */
   readonly data: Float32Array;
 
-  constructor(config: SparseTableConfig, rng?: Rng) {
+  constructor(config: SparseTableConfig, rng?: Rng, storage: (floats: number) => Float32Array = (n) => new Float32Array(n)) {
     const cfg = parseSparseTableConfig(config);
     if (rng === undefined && cfg.init.type !== 'zeros') {
       throw new WideDeepError('CONFIG', `table ${cfg.name}: the ${cfg.init.type} initializer needs a seeded Rng`, {
@@ -89,7 +90,7 @@ export class SparseTable {
         fix: 'lower numRows (hash into fewer buckets) or dim',
       });
     }
-    this.data = new Float32Array(size);
+    this.data = storage(size);
     if (rng !== undefined) initializeWeights(this.data, this, this.init, rng);
     this.optimizer.initState(this.data, this.dim, 0, this.numRows);
   }

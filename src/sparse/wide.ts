@@ -4,6 +4,7 @@ import { checkKeys, expectObject, readInt, readString } from './config-check.js'
 import type { RowOptimizerConfig, RowOptimizerConfigInput } from './row-optimizer.js';
 import { parseRowOptimizerConfig } from './row-optimizer.js';
 import { RowGradients } from './row-gradients.js';
+import { PREFETCH_ROWS, touchOffsetRows } from './prefetch.js';
 import { featureIndex, idOutOfRange } from './slots.js';
 import { SparseTable } from './table.js';
 
@@ -136,6 +137,7 @@ export class WideLinear {
       const size = (this.config.features[j] as WideFeatureConfig).size;
       const f0 = f * B;
       for (let b = 0; b < B; b++) {
+        if (b % PREFETCH_ROWS === 0) touchOffsetRows(data, ids, offsets[f0 + b] as number, offsets[f0 + Math.min(B, b + PREFETCH_ROWS)] as number, rowOffset, stride);
         const hi = offsets[f0 + b + 1] as number;
         let s = out[b] as number;
         for (let i = offsets[f0 + b] as number; i < hi; i++) {
@@ -168,7 +170,6 @@ export class WideLinear {
       throw new WideDeepError('SHAPE', `dLogits holds ${dLogits.length} floats, needs batchSize = ${B}`, { field: 'dLogits' });
     }
     const map = this.featureMap(batch);
-    const { ids, offsets, weights } = batch;
     const grads = this.grads;
     grads.reset();
     let dBias = 0;
@@ -178,16 +179,7 @@ export class WideLinear {
       const f = map[j] as number;
       const rowOffset = this.offsets[j] as number;
       const size = (this.config.features[j] as WideFeatureConfig).size;
-      const f0 = f * B;
-      for (let b = 0; b < B; b++) {
-        const d = dLogits[b] as number;
-        const hi = offsets[f0 + b + 1] as number;
-        for (let i = offsets[f0 + b] as number; i < hi; i++) {
-          const id = ids[i] as number;
-          if (id >>> 0 >= size) throw idOutOfRange(batch, f, id, size, this.table.name);
-          grads.addScalar(rowOffset + id, weights === undefined ? d : d * (weights[i] as number));
-        }
-      }
+      grads.addWide(batch, f, rowOffset, size, dLogits);
     }
     return grads;
   }

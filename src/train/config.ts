@@ -76,11 +76,12 @@ export const trainSchema = z.strictObject({
   threads: z.number().int().positive().optional(),
   /**
    * Worker threads, beside the training thread, that gather and update the embedding tables (each table owned
-   * by one thread; src/sparse/lanes.ts). Absent: none. The weights are the same bit for bit with any count, so
-   * it may change on --resume. Off by default: on 2 cores it won for Criteo-sized tables but not for small ones
-   * (BENCHMARKS.md, "Where a step's time goes, and sparse workers").
+   * by one thread; src/sparse/lanes.ts); 0 for none. Absent: none while the embedding tables fit the caches
+   * (under 32 MiB with their optimizer state), else one per core beside the training thread
+   * (`defaultSparseWorkers`, src/model/sparse-workers.ts). The weights are the same bit for bit with any
+   * count, so it may change on --resume.
    */
-  sparseWorkers: z.number().int().positive().max(63).optional(),
+  sparseWorkers: z.number().int().min(0).max(63).optional(),
 });
 
 export type TrainConfigInput = z.input<typeof trainSchema>;

@@ -1,17 +1,13 @@
 import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURE } from '../helpers/bundle-fixture.js';
-
-const ROOT = resolve(import.meta.dirname, '../..');
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+import { ROOT, cliArgs } from '../helpers/cli-process.js';
 
 /** `widedeep predict ... | head -1`: the reader closes stdout after its first chunk. */
 function predictIntoEarlyClose(rows: number): Promise<{ code: number | null; signal: string | null; stderr: string; read: string }> {
   return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, ['--import', TSX, join(ROOT, 'test/helpers/cli-entry.ts'), 'predict', '--model', join(FIXTURE, 'model'), '--input', '-', '--batch-size', '64'], { cwd: ROOT });
+    const child = spawn(process.execPath, cliArgs(['predict', '--model', join(FIXTURE, 'model'), '--input', '-', '--batch-size', '64']), { cwd: ROOT });
     let stderr = '';
     let read = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

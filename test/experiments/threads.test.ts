@@ -16,10 +16,12 @@ describe('threads of experiment trials', () => {
     const asked: (number | undefined)[] = [];
     const fake: Executor = {
       name: 'node',
+      defaultThreads: () => 16,
       createSession: (_m: Uint8Array, o: SessionOptions = {}) => (asked.push(o.threads), Promise.resolve({} as Session)),
     };
     const a = budgetExecutor(4, fake);
     expect(a.used()).toBeUndefined();
+    expect(a.executor.defaultThreads()).toBe(4); // what the model sizes its sparse workers from
     await a.executor.createSession(new Uint8Array(), {});
     expect(a.used()).toBe(4);
     const b = budgetExecutor(4, fake);

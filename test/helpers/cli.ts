@@ -1,12 +1,6 @@
 import { spawn } from 'node:child_process';
 import { vi } from 'vitest';
-import { createRequire } from 'node:module';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-
-const ROOT = resolve(import.meta.dirname, '../..');
-/** tsx as a file URL from the repository, so that a command may run in any directory. */
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+import { ROOT, cliArgs } from './cli-process.js';
 
 export interface CliResult {
   readonly code: number;
@@ -14,10 +8,10 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs the widedeep CLI from source (node + tsx) in `cwd`, with optional stdin. */
+/** Runs the widedeep CLI from source (transpiled: test/helpers/cli-process.ts) in `cwd`, with optional stdin. */
 export function runCli(args: readonly string[], options: { cwd?: string; input?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
   return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, ['--import', TSX, resolve(ROOT, 'test/helpers/cli-entry.ts'), ...args], {
+    const child = spawn(process.execPath, cliArgs(args), {
       cwd: options.cwd ?? ROOT,
       env: { ...process.env, ...options.env },
     });

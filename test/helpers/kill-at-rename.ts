@@ -1,5 +1,5 @@
-// Preloaded into a CLI child by runCliKilledAtRename (node --import tsx --import <this file>): the process
-// SIGKILLs itself right before its n-th rename (WIDEDEEP_TEST_KILL_AT_RENAME=n), whichever code renames,
+// Preloaded into a CLI child by runCliKilledAtRename (node --import <this file, transpiled by build-cli.ts>): the
+// process SIGKILLs itself right before its n-th rename (WIDEDEEP_TEST_KILL_AT_RENAME=n), whichever code renames,
 // after saying so on stderr. Replacing fs.promises.rename reaches `import { rename } from 'node:fs/promises'`
 // through syncBuiltinESMExports.
 import fs, { writeSync } from 'node:fs';

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
 import type { StepHook } from '../../src/artifact/atomic-dir.js';
 import type { CliResult } from './cli.js';
+import { KILL_AT_RENAME, cliArgs } from './cli-process.js';
 
 export { versionFiles } from './kill-save-child.js';
 
@@ -57,9 +58,9 @@ export function saveKilledAt(dir: string, tag: string, k: number): Promise<NodeJ
  * rename (test/helpers/kill-at-rename.ts); `code` is -1 when it was killed.
  */
 export function runCliKilledAtRename(args: readonly string[], n: number): Promise<CliResult & { signal: NodeJS.Signals | null }> {
-  const node = ['--import', 'tsx', '--import', resolve(import.meta.dirname, 'kill-at-rename.ts'), resolve(import.meta.dirname, 'cli-entry.ts')];
+  const node = cliArgs(args, [KILL_AT_RENAME]);
   return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, [...node, ...args], { env: { ...process.env, WIDEDEEP_TEST_KILL_AT_RENAME: String(n) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, node, { env: { ...process.env, WIDEDEEP_TEST_KILL_AT_RENAME: String(n) }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

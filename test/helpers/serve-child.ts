@@ -1,8 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-
-const ROOT = resolve(import.meta.dirname, '../..');
+import { ROOT, cliArgs } from './cli-process.js';
 
 /** A `widedeep serve` child process that has printed its listening line. */
 export interface ServeChild {
@@ -16,11 +14,11 @@ export interface ServeChild {
 }
 
 /**
- * Starts `widedeep serve <args>` from the sources (test/helpers/cli-entry.ts) and waits for its
+ * Starts `widedeep serve <args>` from the sources (test/helpers/cli-process.ts) and waits for its
  * `{"event":"listening","url":...}` line; rejects with its stderr when it exits before listening.
  */
 export async function startServe(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<ServeChild> {
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'test/helpers/cli-entry.ts'), 'serve', ...args], { cwd: ROOT, env });
+  const child = spawn(process.execPath, cliArgs(['serve', ...args]), { cwd: ROOT, env });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number>((ok) => child.on('close', (code) => ok(code ?? -1)));

@@ -105,6 +105,33 @@ describe('sparseWorkers: the embedding tables gathered and updated on worker thr
     expect(messages[1]).toBe(messages[0]);
   }, 60_000);
 
+  it('a batch the wide part refuses while the workers gather: the same error, and the next batches train as on one thread', async () => {
+    const config: ModelConfigInput = { kind: 'wide_deep', deep: { type: 'mlp', hidden: [8] }, optimizers: { wide: { type: 'ftrl' }, embeddings: { type: 'lazy-adam', lr: 0.01 } } };
+    const [bad, ...good] = batches(4, 9);
+    // An id outside the wide table (found by the wide part's feed, which runs while the lanes gather) and one
+    // outside a worker's table (found by the lanes, after): the step fails with the wide part's error.
+    const wideIds = Int32Array.from(bad!.wide!.ids);
+    wideIds[0] = 999;
+    const deepIds = Int32Array.from(bad!.deep!.ids);
+    deepIds[bad!.deep!.offsets[bad!.deep!.keys.indexOf('tags2') * bad!.size + 1]! - 1] = 99;
+    const broken = { ...bad!, wide: { ...bad!.wide!, ids: wideIds }, deep: { ...bad!.deep!, ids: deepIds } };
+    const runs: { message: string; state: Map<string, Float32Array> }[] = [];
+    for (const sparseWorkers of [0, 3]) {
+      const model = await WideDeepModel.create(sizes, config, { seed: 1, threads: 1, sparseWorkers });
+      try {
+        const err = await model.trainStep(broken).then(() => null, (e: unknown) => e);
+        expect((err as WideDeepError).code).toBe('BATCH');
+        for (const b of good) await model.trainStep(b);
+        runs.push({ message: (err as WideDeepError).message, state: full(model) });
+      } finally {
+        await model.release();
+      }
+    }
+    expect(runs[1]!.message).toBe(runs[0]!.message);
+    expect(runs[0]!.message).toMatch(/wide|999/);
+    for (const [k, v] of runs[0]!.state) expect(Buffer.from(runs[1]!.state.get(k)!.buffer).equals(Buffer.from(v.buffer)), k).toBe(true);
+  }, 60_000);
+
   it('refuses a worker count that is not a positive integer', async () => {
     for (const n of [-1, 1.5, 64]) await expect(SparseLanes.start(n)).rejects.toThrow(/sparseWorkers must be an integer/);
   });

@@ -1,10 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-
-const ROOT = resolve(import.meta.dirname, '../..');
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+import { ROOT, cliArgs } from '../helpers/cli-process.js';
 
 /** A `widedeep worker` child process (from the sources) that has said it is ready. */
 export interface WorkerChild {
@@ -18,11 +13,11 @@ export interface WorkerChild {
 }
 
 /**
- * Starts `widedeep worker --queue <url> <args>` through test/helpers/cli-entry.ts and waits for its ready line:
+ * Starts `widedeep worker --queue <url> <args>` (test/helpers/cli-process.ts) and waits for its ready line:
  * a real process, killed or stopped by the test.
  */
 export async function startWorker(url: string, args: readonly string[] = [], env: NodeJS.ProcessEnv = process.env): Promise<WorkerChild> {
-  const child = spawn(process.execPath, ['--import', TSX, resolve(ROOT, 'test/helpers/cli-entry.ts'), 'worker', '--queue', url, ...args], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, cliArgs(['worker', '--queue', url, ...args]), { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   const watchers: { re: RegExp; ok: (line: string) => void }[] = [];
   child.stderr?.on('data', (d: Buffer) => {

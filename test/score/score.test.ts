@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { jsonLines, runMain } from '../helpers/cli.js';
+import { cliArgs } from '../helpers/cli-process.js';
 import { parquetRows, predictLines, scoreFixture, type ScoreFixture } from './fixture.js';
 
 // `widedeep score` (issue 18, part 2): the output equals `predict` row for row, bit for bit, in input order,
@@ -128,9 +127,7 @@ describe('widedeep score', () => {
     const path = join(fx.dir, 'long.csv');
     writeFileSync(path, `${[fx.lines[0], ...Array.from({ length: 100 }, () => fx.lines.slice(1)).flat()].join('\n')}\n`);
     const out = join(fx.dir, 'interrupted.parquet');
-    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-    const entry = resolve(import.meta.dirname, '../helpers/cli-entry.ts');
-    const child = spawn(process.execPath, ['--import', tsx, entry, 'score', '--model', fx.model, '--input', path, '--out', out, ...BATCH, '--ranges', '4', '--json']);
+    const child = spawn(process.execPath, cliArgs(['score', '--model', fx.model, '--input', path, '--out', out, ...BATCH, '--ranges', '4', '--json']));
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     let exited = false;

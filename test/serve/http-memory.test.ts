@@ -7,8 +7,8 @@ import { startServe } from '../helpers/serve-child.js';
 import { rowsFor, writeVersionOf } from './bundle-versions.js';
 
 // Issue #15: thirty concurrent 16 MB bodies pushed the node:http server's RSS to 1.07 GB, and it stayed at
-// ~590 MB afterwards. Now bodies take their size from a budget before they are read (BodyBudget) and are
-// decoded to text chunk by chunk (json-body.ts): RSS comes back near its baseline. A real `widedeep serve`
+// ~590 MB afterwards. Now large bodies take their size from a budget before they are read (BodyBudget), so
+// they are read, parsed and answered one at a time: RSS comes back near its baseline. A real `widedeep serve`
 // child process; RSS from /proc (Linux).
 
 const CONCURRENT = 30;
@@ -17,7 +17,8 @@ const CONCURRENT = 30;
  * at its peak the Fastify server was +190 MB over its baseline, the node:http server +447 MB; after the burst
  * (10 s of small requests, so that V8 collects) the Fastify server kept +25..+153 MB, the node:http server
  * +447..+543 MB. What stays is mostly heap V8 has not given back and memory the C allocator keeps, both of
- * which grow with the peak (src/serve/http/body-budget.ts bounds it).
+ * which grow with the peak (src/serve/http/body-budget.ts bounds it). With Fastify's buffer reader (json-body.ts,
+ * 2026-12-06 04:46-04:49, two runs): peak +116 MB, +83 MB after.
  */
 const PEAK_MB = 320;
 const MARGIN_MB = 250;

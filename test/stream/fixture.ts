@@ -1,11 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { rowObject } from '../../src/data/chunk.js';
 import { createSyntheticWorld, syntheticData } from '../../src/data/synthetic.js';
 import { readBundle } from '../../src/artifact/bundle.js';
+import { ROOT, cliArgs } from '../helpers/cli-process.js';
 import { smallConfig } from '../helpers/small-config.js';
 
 /** The stream tests' run config: the small synthetic config, 64-event mini-batches, one ONNX Runtime thread. */
@@ -22,12 +21,9 @@ export function syntheticEvents(n: number, first = 1, seed = 11): Record<string,
   return Array.from({ length: n }, (_, i) => ({ id: first + i, ...rowObject(rows, first - 1 + i) }));
 }
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-
 /** Starts `widedeep train-stream ...args` as a child process (stdout and stderr collected). */
 export function spawnTrainStream(args: readonly string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', TSX, resolve(ROOT, 'test/helpers/cli-entry.ts'), 'train-stream', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, cliArgs(['train-stream', ...args]), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   child.stdout?.on('data', (d: Buffer) => (text += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (text += d.toString()));

@@ -1,22 +1,21 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FIXTURE } from '../helpers/bundle-fixture.js';
 import { runMain } from '../helpers/cli.js';
+import { ROOT, cliArgs } from '../helpers/cli-process.js';
 
 // `widedeep studio`: its flags, the listening line, and a clean stop on SIGTERM, as a real child process.
-
-const ROOT = resolve(import.meta.dirname, '../..');
 
 describe('widedeep studio (command)', () => {
   afterEach(() => vi.restoreAllMocks());
 
   it('prints its URL, serves the API, and stops cleanly on SIGTERM', async () => {
     const runs = mkdtempSync(join(tmpdir(), 'wd-studio-cli-'));
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/helpers/cli-entry.ts'), 'studio', '--runs', runs, '--model', join(FIXTURE, 'model'), '--port', '0'], { cwd: ROOT });
+    const child = spawn(process.execPath, cliArgs(['studio', '--runs', runs, '--model', join(FIXTURE, 'model'), '--port', '0']), { cwd: ROOT });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number>((ok) => child.on('close', (code) => ok(code ?? -1)));

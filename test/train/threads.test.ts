@@ -60,8 +60,11 @@ describe('train.sparseWorkers: the embedding tables on worker threads in a fit',
     for (const [k, v] of off) expect(Buffer.from((on.get(k) as Float32Array).buffer).equals(Buffer.from(v.buffer)), k).toBe(true);
   }, 60_000);
 
-  it('must be an integer in [1, 63]', () => {
-    for (const n of [0, 1.5, 64]) {
+  it('must be an integer in [0, 63] (0: none)', () => {
+    const zero = smallConfig() as { train: Record<string, unknown> };
+    zero.train.sparseWorkers = 0;
+    expect(parseRunConfig(zero).train.sparseWorkers).toBe(0);
+    for (const n of [-1, 1.5, 64]) {
       const raw = smallConfig() as { train: Record<string, unknown> };
       raw.train.sparseWorkers = n;
       expect(() => parseRunConfig(raw)).toThrow(/train\.sparseWorkers/);

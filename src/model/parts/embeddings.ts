@@ -1,5 +1,5 @@
 import type { ExecTensor } from '../../runtime/executor.js';
-import { createRowOptimizer, featureIndex, gatherPooled, gatherSequence, type PooledSlot, RowGradients, SparseTable } from '../../sparse/index.js';
+import { createRowOptimizer, featureIndex, gatherPooled, gatherSequence, type PooledSlot, RowGradients, sharedStorage, SparseTable } from '../../sparse/index.js';
 import { DEEP_PARTS } from '../deep-parts.js';
 import { applyRows, type ModelPart, type PartDef, type PartUpdate, requireBatch, SizedBuffers } from '../part.js';
 import { embWidth, type ModelBatch } from '../sizes.js';
@@ -36,20 +36,22 @@ export const embeddingsPart: PartDef = {
   denseOptimizers: () => ({}),
   // The deep network reads the gathered inputs (see parts/deep.ts); embeddings add no logit of their own.
   logit: () => null,
-  create({ sizes, config, rng }) {
+  create({ sizes, config, rng, lanes }) {
     const width = embWidth(sizes);
+    // With sparse workers the tables are born in shared memory (no copy: a Criteo model's tables are 500 MB).
+    const storage = lanes ? sharedStorage : undefined;
     const decls = embeddingsPart.tables(sizes, config);
     const embedded: Embedded[] = [];
     let col = 0;
     for (const e of sizes.embeddings) {
-      const table = new SparseTable(decls[embedded.length]!, rng.fork(`emb.${e.key}`));
+      const table = new SparseTable(decls[embedded.length]!, rng.fork(`emb.${e.key}`), storage);
       embedded.push({ key: e.key, table, grads: new RowGradients(table), slot: { feature: -1, pooling: e.pooling, width, col }, length: 0 });
       col += e.dim;
     }
     for (const s of sizes.sequences) {
       const decl = decls[embedded.length];
       if (decl?.name !== `emb.${s.key}`) continue;
-      const table = new SparseTable(decl, rng.fork(`emb.${s.key}`));
+      const table = new SparseTable(decl, rng.fork(`emb.${s.key}`), storage);
       embedded.push({ key: s.key, table, grads: new RowGradients(table), slot: null, length: s.length });
     }
     return new EmbeddingsModelPart(embedded, width);

@@ -1,6 +1,7 @@
 import { WideDeepError } from '../../core/errors.js';
+import type { SparseBatch } from '../../core/sparse-batch.js';
 import type { ExecTensor } from '../../runtime/executor.js';
-import { featureIndex, gatherSequence, RowGradients, sharedTable, type SparseLanes } from '../../sparse/index.js';
+import { featureIndex, gatherSequence, type SparseLanes } from '../../sparse/index.js';
 import { applyRows, type PartContext, type PartDef, type PartUpdate, requireBatch, SizedBuffers } from '../part.js';
 import type { ModelBatch } from '../sizes.js';
 import { type Embedded, embeddingsPart, EmbeddingsModelPart } from './embeddings.js';
@@ -17,15 +18,21 @@ export const shardedEmbeddingsPart: PartDef = {
   create(context: PartContext) {
     const lanes = context.lanes;
     if (!lanes) throw new WideDeepError('INTERNAL', 'the sharded embeddings part needs the sparse lanes (WideDeepModel.create with sparseWorkers)');
-    // Built as embeddingsPart builds them (the same draws), then moved into shared memory.
+    // Built as embeddingsPart builds them (the same draws), in shared memory since the context has lanes.
     const plain = embeddingsPart.create(context) as EmbeddingsModelPart;
-    const embedded: Embedded[] = plain.embedded.map((e) => {
-      const table = sharedTable(e.table);
-      return { ...e, table, grads: new RowGradients(table) };
-    });
-    return new ShardedEmbeddingsModelPart(embedded, plain.width, lanes);
+    // The wide part's feed and update run on this thread while the lanes work (beginFeed, beginUpdate).
+    const wide = context.config.kind === 'wide_deep' ? WIDE_FEATURE_COST * context.sizes.wide.length : 0;
+    return new ShardedEmbeddingsModelPart(plain.embedded, plain.width, lanes, wide);
   },
 };
+
+/**
+ * The wide part's work per feature in the units of a table's cost (floats per id: its dim): one id per
+ * example, hashed into the step's row gradients and updated one weight at a time, costs about what
+ * gathering and updating 4 embedding floats does (measured on Criteo-shaped batches; BENCHMARKS.md, "Sparse
+ * workers by default").
+ */
+const WIDE_FEATURE_COST = 4;
 
 /** The parts of a model with sparse workers: `parts` with the embeddings part replaced by the sharded one. */
 export function withSparseLanes(parts: readonly PartDef[]): readonly PartDef[] {
@@ -45,6 +52,7 @@ export class ShardedEmbeddingsModelPart extends EmbeddingsModelPart {
     embedded: readonly Embedded[],
     width: number,
     private readonly lanes: SparseLanes,
+    mainLoad = 0,
   ) {
     super(embedded, width);
     this.pooled = embedded.filter((e) => e.slot);
@@ -53,10 +61,19 @@ export class ShardedEmbeddingsModelPart extends EmbeddingsModelPart {
     lanes.attach(
       this.pooled.map((e) => ({ table: e.table, pooling: e.slot!.pooling, col: e.slot!.col })),
       width,
+      mainLoad,
     );
     this.blocks = new SizedBuffers((n) => new Float32Array(n * width));
     const sequences = embedded.filter((e) => !e.slot);
     this.sequences = new SizedBuffers((n) => new Map(sequences.map((e) => [e.key, { seq: new Float32Array(n * e.length * e.table.dim), mask: new Float32Array(n * e.length) }])));
+  }
+
+  /** Starts the pooled tables' gathers on the worker lanes; `feed` does this thread's share and waits. */
+  beginFeed(batch: ModelBatch): void {
+    if (this.pooled.length === 0) return;
+    const d = requireBatch(batch.deep, 'deep', batch.size);
+    this.pooled.forEach((e, i) => (this.features[i] = featureIndex(d, e.key)));
+    this.lanes.beginGather(d, this.features);
   }
 
   override feed(batch: ModelBatch, feeds: Record<string, ExecTensor>): void {
@@ -79,16 +96,28 @@ export class ShardedEmbeddingsModelPart extends EmbeddingsModelPart {
     }
   }
 
+  /** Starts the pooled tables' updates on the worker lanes; `update` does this thread's share and waits. */
+  beginUpdate(u: PartUpdate): void {
+    const d = u.batch.deep;
+    if (!d || this.pooled.length === 0) return;
+    this.lanes.beginUpdate(d, this.flags(u, d), this.leave, u.grads.get('emb') as Float32Array, u.step, u.lr);
+  }
+
+  /** The pooled tables' feature indices in `d`, and in `leave` which ones are averaged (updated here, not by the lanes). */
+  private flags(u: PartUpdate, d: SparseBatch): Int32Array {
+    this.pooled.forEach((e, i) => {
+      this.features[i] = featureIndex(d, e.key);
+      this.leave[i] = u.averageOf(e.table) !== undefined;
+    });
+    return this.features;
+  }
+
   override update(u: PartUpdate): void {
     const d = u.batch.deep;
     if (!d) return;
     if (this.pooled.length > 0) {
       const dEmb = u.grads.get('emb') as Float32Array;
-      this.pooled.forEach((e, i) => {
-        this.features[i] = featureIndex(d, e.key);
-        this.leave[i] = u.averageOf(e.table) !== undefined;
-      });
-      this.lanes.update(d, this.features, this.leave, dEmb, u.step, u.lr);
+      this.lanes.update(d, this.flags(u, d), this.leave, dEmb, u.step, u.lr);
       // Averaged tables: through their TableAverage, on this thread (the same kernels as embeddingsPart).
       this.pooled.forEach((e, i) => {
         if (!this.leave[i]) return;

@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage } from 'node:http';
+import { type RequestListener, createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import fastifyCors from '@fastify/cors';
 import fastifySwagger from '@fastify/swagger';
@@ -9,7 +8,8 @@ import { registerAdmin, requireApiKey } from './admin.js';
 import { BodyBudget } from './body-budget.js';
 import { clientErrorHandler } from './client-error.js';
 import { ABORTED, HttpError, asHttpError, errorBody, notFound, wrongMethod } from './errors.js';
-import { readJsonBody } from './json-body.js';
+import { FrontDoor } from './front.js';
+import { parseJsonBody, tooLarge } from './json-body.js';
 import { registerRoutes } from './routes.js';
 import type { ServeRuntime } from './runtime.js';
 import { requestError } from './schemas.js';
@@ -17,7 +17,8 @@ import { requestError } from './schemas.js';
 /**
  * The Fastify application of `widedeep serve`: limits, timeouts, request ids and logs, errors, 404/405, CORS,
  * the API key, OpenAPI, and the routes (routes.ts, admin.ts). One pino line per request (`request`), with the
- * request id a client sent in `x-request-id` (or a fresh one), echoed back in the answer's `x-request-id`.
+ * request id a client sent in `x-request-id` (or a fresh one), echoed back in the answer's `x-request-id`
+ * (front.ts: what each request meets before Fastify).
  */
 
 export interface Timeouts {
@@ -45,23 +46,12 @@ export interface AppConfig {
   readonly corsOrigins?: readonly string[];
 }
 
-/** A request id from the client is kept when it is a plain token (it goes into logs and a header). */
-const REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
-
-function requestId(req: IncomingMessage): string {
-  const given = req.headers['x-request-id'];
-  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-}
-
-/** Node's http server with the timeouts that close half-sent requests and idle connections. */
-function serverFactory(t: Timeouts) {
+/** Node's http server with the timeouts that close half-sent requests and idle connections, `front` before Fastify. */
+function serverFactory(t: Timeouts, front: FrontDoor) {
   const headersTimeout = Math.min(t.headersMs, t.requestMs);
   // Node checks both timeouts every connectionsCheckingInterval (default 30 s): check often enough to honour them.
   const connectionsCheckingInterval = Math.max(50, Math.min(30_000, Math.floor(headersTimeout / 4)));
-  return (handler: Parameters<typeof createServer>[1]) => {
-    const server = createServer({ requestTimeout: t.requestMs, headersTimeout, keepAliveTimeout: t.keepAliveMs, connectionsCheckingInterval }, handler);
-    return server;
-  };
+  return (handler: RequestListener) => createServer({ requestTimeout: t.requestMs, headersTimeout, keepAliveTimeout: t.keepAliveMs, connectionsCheckingInterval }, front.wrap(handler));
 }
 
 /** Which methods each path takes, for 405 answers with `Allow`. */
@@ -79,7 +69,12 @@ function methodTable(app: FastifyInstance): Map<string, string[]> {
 /** Failures are answered in the one error shape; aborted requests are logged as one line and not answered. */
 function onError(rt: ServeRuntime, config: AppConfig, timedOut: WeakSet<Socket>) {
   return (err: FastifyError, request: FastifyRequest, reply: FastifyReply): unknown => {
-    const e = err.validation !== undefined && err.validationContext === 'body' ? requestError(err.validation, request.body, config.maxRows) : asHttpError(err);
+    const e =
+      err.validation !== undefined && err.validationContext === 'body'
+        ? requestError(err.validation, request.body, config.maxRows)
+        : err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+          ? tooLarge(config.maxBodyBytes)
+          : asHttpError(err);
     failures.set(request, { error: e, cause: err });
     if (e.code === ABORTED) {
       // One line, no stack. A request cut by the request timeout was counted and logged by clientErrorHandler.
@@ -142,42 +137,32 @@ function holdBodies(app: FastifyInstance, budget: BodyBudget, maxBytes: number):
   });
 }
 
-/** The app, its routes registered; not listening yet. */
-export async function buildApp(rt: ServeRuntime, config: AppConfig): Promise<FastifyInstance> {
+/** The app, its routes registered, and its front door (front.ts); not listening yet. */
+export async function buildApp(rt: ServeRuntime, config: AppConfig): Promise<{ readonly app: FastifyInstance; readonly front: FrontDoor }> {
   const timedOut = new WeakSet<Socket>();
-  /** Sockets whose request body is being read. */
-  const reading = new WeakSet<Socket>();
+  const front = new FrontDoor();
   const app = Fastify({
-    clientErrorHandler: clientErrorHandler(rt.metrics, { timedOut, reading }),
-    serverFactory: serverFactory(config.timeouts),
+    clientErrorHandler: clientErrorHandler(rt.metrics, { timedOut, readingBody: (socket) => front.readingBody(socket) }),
+    serverFactory: serverFactory(config.timeouts, front),
     logger: config.logger === false ? false : { level: config.logger.level ?? 'info', ...(config.logger.stream !== undefined ? { stream: config.logger.stream } : {}) },
     logController: new LogController({ disableRequestLogging: true }),
-    genReqId: requestId,
+    genReqId: (req) => front.idOf(req),
     bodyLimit: config.maxBodyBytes,
     return503OnClosing: false,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
   const methods = methodTable(app);
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', (request, _payload, done) => {
-    const socket = request.raw.socket;
-    reading.add(socket);
-    readJsonBody(request.raw, { maxBytes: config.maxBodyBytes, maxDepth: config.maxDepth }).then(
-      (body) => (reading.delete(socket), done(null, body)),
-      (err: Error) => (reading.delete(socket), done(err as FastifyError, undefined)),
-    );
+  // Fastify reads the body (413 past the limit) and hands it over whole; json-body.ts checks its depth and parses it.
+  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: config.maxBodyBytes }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as Buffer, config.maxDepth));
+    } catch (err) {
+      done(err as FastifyError, undefined);
+    }
   });
   // Hooks in callback form: an async hook costs a promise and a microtask on every request.
-  app.addHook('onRequest', (request, reply, done) => {
-    void reply.header('x-request-id', request.id);
-    done();
-  });
   holdBodies(app, new BodyBudget(Math.max(config.maxBytesInFlight, config.maxBodyBytes)), config.maxBodyBytes);
-  app.addHook('onSend', (_request, reply, payload, done) => {
-    // Draining: answer what is in flight, and tell keep-alive clients to go elsewhere.
-    if (rt.phase === 'draining') void reply.header('connection', 'close');
-    done(null, payload);
-  });
   app.addHook('onResponse', onResponse(rt));
   app.setErrorHandler(onError(rt, config, timedOut));
   app.setNotFoundHandler(async (request) => {
@@ -199,6 +184,6 @@ export async function buildApp(rt: ServeRuntime, config: AppConfig): Promise<Fas
   registerRoutes(app, rt, config.maxRows);
   if (config.adminToken !== undefined) registerAdmin(app, rt, config.adminToken);
   await app.ready();
-  return app;
+  return { app, front };
 }
 

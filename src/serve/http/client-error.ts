@@ -11,13 +11,13 @@ import type { ServeMetrics } from './metrics.js';
  * sockets that timed out are remembered so that the request they cut is not logged a second time as a client
  * abort. A client that closes its side in the middle of a body is logged once, by the request it cut.
  */
-export function clientErrorHandler(metrics: ServeMetrics, sockets: { readonly timedOut: WeakSet<Socket>; readonly reading: WeakSet<Socket> }) {
-  const { timedOut, reading } = sockets;
+export function clientErrorHandler(metrics: ServeMetrics, sockets: { readonly timedOut: WeakSet<Socket>; readingBody(socket: Socket): boolean }) {
+  const { timedOut } = sockets;
   return function (this: FastifyInstance, err: NodeJS.ErrnoException, socket: Socket): void {
     // A connection reset: the socket is gone, there is nobody to answer.
     if (err.code === 'ECONNRESET' || socket.destroyed) return;
     // The client closed its side in the middle of a body: the request's own line says so (client aborted).
-    if (err.code === 'HPE_INVALID_EOF_STATE' && reading.has(socket)) return void socket.destroy();
+    if (err.code === 'HPE_INVALID_EOF_STATE' && sockets.readingBody(socket)) return void socket.destroy();
     const e =
       err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? new HttpError(408, 'TIMEOUT', 'the request was not received within the server timeout', { fix: 'send the whole request at once; a slow client is cut after the request timeout' })

@@ -1,39 +1,20 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
+import type { FrontDoor } from './front.js';
 import type { ServeRuntime } from './runtime.js';
 
 /**
  * The bounded drain of `close()` (SIGTERM in the CLI). While requests are in flight the server keeps
  * listening and answering, with /ready at 503 (a load balancer's probe takes the instance out of rotation) and
- * `connection: close` on every answer (keep-alive clients reconnect elsewhere). Once nothing is in flight, or
- * after `seconds` at the latest, it stops listening and cuts every connection still open (a client sending
- * its body a byte a second no longer holds the process: the node:http server waited 43 s for one).
+ * `connection: close` on every answer (keep-alive clients reconnect elsewhere; front.ts counts the requests
+ * in flight and marks their answers). Once nothing is in flight, or after `seconds` at the latest, it stops
+ * listening and cuts every connection still open (a client sending its body a byte a second no longer holds
+ * the process: the node:http server waited 43 s for one).
  */
 
-/** Counts requests from arrival to the close of their response. */
-export class InFlight {
-  private count = 0;
-  private waiters: (() => void)[] = [];
-
-  constructor(app: FastifyInstance) {
-    app.server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
-      this.count += 1;
-      res.once('close', () => {
-        this.count -= 1;
-        if (this.count === 0) for (const w of this.waiters.splice(0)) w();
-      });
-    });
-  }
-
-  /** Resolves when no request is in flight. */
-  idle(): Promise<void> {
-    return this.count === 0 ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
-  }
-}
-
 /** Drains `app` (see the file comment), then waits for the batcher's queue and the slot's leases. */
-export async function drain(app: FastifyInstance, rt: ServeRuntime, inFlight: InFlight, seconds: number): Promise<void> {
+export async function drain(app: FastifyInstance, rt: ServeRuntime, front: FrontDoor, seconds: number): Promise<void> {
   rt.phase = 'draining';
+  front.drain();
   let expired = false;
   let timer: NodeJS.Timeout | undefined;
   const bound = new Promise<void>((resolve) => {
@@ -42,7 +23,7 @@ export async function drain(app: FastifyInstance, rt: ServeRuntime, inFlight: In
       resolve();
     }, seconds * 1000);
   });
-  await Promise.race([inFlight.idle(), bound]);
+  await Promise.race([front.idle(), bound]);
   const closed = app.close();
   // Requests that came in after the last one finished still get until the bound.
   if (expired) app.server.closeAllConnections();

@@ -49,6 +49,9 @@ function fromFastify(err: { code?: unknown; statusCode?: unknown; message: strin
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new HttpError(413, 'TOO_LARGE', err.message, { fix: 'send fewer rows per request' }, { connection: 'close' });
+    case 'ECONNRESET':
+      // The request's body stream when its client went away mid-body (Node's 'aborted'): logged, never answered.
+      return new HttpError(400, ABORTED, 'the client closed the connection before sending the whole body');
     case 'FST_ERR_REQ_TIMEOUT':
       return new HttpError(408, 'TIMEOUT', 'the request was not received in time', { fix: 'send the whole request within the server timeout' }, { connection: 'close' });
     default:

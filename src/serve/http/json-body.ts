@@ -1,39 +1,25 @@
-import type { IncomingMessage } from 'node:http';
-import { StringDecoder } from 'node:string_decoder';
-import { ABORTED, HttpError } from './errors.js';
+import { HttpError } from './errors.js';
 
 /**
- * Reads a JSON request body with its limits checked while it arrives, before parsing costs anything:
+ * The JSON request body, parsed within its limits before parsing costs anything (app.ts registers
+ * `parseJsonBody` as Fastify's `application/json` parser with `parseAs: 'buffer'`):
  *
- * - size: a Content-Length over the limit is refused (413) without reading a byte of the body; a body sent
- *   without one (chunked) is refused as soon as it passes the limit;
- * - depth: a linear scan of the bytes as they come (strings and escapes skipped; UTF-8 continuation bytes
- *   never look like `{`, `[` or `"`) refuses a body nested deeper than `maxDepth` (400) at the byte that goes
- *   too deep: a body nested 100,000 levels used to reach JSON.parse and then overflow the stack of the row
- *   reader (500);
- * - memory: each chunk (up to 64 KiB, a C allocation of its own) is decoded to text as it arrives and dropped,
- *   and the pieces of text are joined once for JSON.parse. Keeping the chunks and concatenating them (two
- *   copies outside V8's heap), or copying them into one buffer of the declared length, leaves the C allocator
- *   holding hundreds of MB after a burst of large bodies (measured: 30 concurrent 16 MB bodies, RSS 150 MB
- *   over its baseline for good with one buffer, 70 MB with text pieces, which V8 gives back as it collects).
- *   Bodies up to SMALL_BODY (the usual request: 200 rows are ~32 KB) keep their few chunks and decode them
- *   once at the end, as the node:http server did: decoding chunk by chunk with a StringDecoder cost ~70 us a
- *   request more (profile of one client at 200 candidates); past SMALL_BODY the held chunks are decoded and
- *   the rest goes chunk by chunk as above.
+ * - size: Fastify refuses a Content-Length over the limit (413) without reading a byte of the body, and a body
+ *   sent without one (chunked) as soon as it passes the limit (the error handler answers both with
+ *   `tooLarge`);
+ * - depth: a linear scan of the bytes (strings and escapes skipped; UTF-8 continuation bytes never look like
+ *   `{`, `[` or `"`) refuses a body nested deeper than `maxDepth` (400) before JSON.parse sees it: a body
+ *   nested 100,000 levels used to reach JSON.parse and then overflow the stack of the row reader (500).
  *
- * A refusal carries `connection: close`: the rest of a refused body is never read. A client that goes away
- * mid-body rejects with code ABORTED (logged as one line, never answered).
+ * Why the buffer form and not a reader of our own that scans the chunks as they arrive (until session 9): the
+ * scan costs the same over the whole body, and Fastify drives its own buffer reader more cheaply than a custom
+ * stream parser (with front.ts in place of two hooks: 45 us less CPU a 200-row request, BENCHMARKS.md
+ * "Serving on Fastify"). Large bodies are read one at a time (BodyBudget), so the whole-body copy stays
+ * bounded: after 30 concurrent 16 MB bodies RSS peaked at +116 MB and came back to +83 MB (+142..+155 and
+ * +28..+41 with the chunk-by-chunk reader; test/serve/http-memory.test.ts bounds both).
+ *
+ * A refusal carries `connection: close`: the rest of a refused body is never read.
  */
-
-export interface BodyLimits {
-  /** Largest body in bytes. */
-  readonly maxBytes: number;
-  /** Deepest nesting of objects and arrays. */
-  readonly maxDepth: number;
-}
-
-/** Bytes of a body held as raw chunks before it is decoded piece by piece (see the file comment). */
-export const SMALL_BODY = 1 << 20;
 
 /** `{"rows":[{"apps":[...]}]}` is 4 levels; 32 leaves room and refuses a deep bomb after 32 bytes. */
 export const DEFAULT_MAX_DEPTH = 32;
@@ -96,59 +82,12 @@ export function tooDeep(limit: number): HttpError {
   return new HttpError(400, 'REQUEST', `the body nests objects and arrays more than ${limit} levels deep`, { fix: 'send rows as flat objects: {"rows": [{"column": value, ...}]}' }, { connection: 'close' });
 }
 
-/** The body of `req` as parsed JSON, within `limits` (see the file comment). */
-export function readJsonBody(req: IncomingMessage, limits: BodyLimits): Promise<unknown> {
-  const declared = req.headers['content-length'] !== undefined ? Number(req.headers['content-length']) : undefined;
-  if (declared !== undefined && declared > limits.maxBytes) return Promise.reject(tooLarge(limits.maxBytes));
-  return new Promise((resolve, reject) => {
-    const scan = new DepthScan(limits.maxDepth);
-    let decoder: StringDecoder | undefined;
-    /** Raw chunks while the body is small; text pieces once it has passed SMALL_BODY. */
-    const chunks: Buffer[] = [];
-    const pieces: string[] = [];
-    let size = 0;
-    const stop = (err: HttpError): void => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('close', onClose);
-      req.off('error', onClose);
-      chunks.length = 0;
-      pieces.length = 0;
-      reject(err);
-    };
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size > limits.maxBytes) return stop(tooLarge(limits.maxBytes));
-      if (!scan.feed(chunk)) return stop(tooDeep(limits.maxDepth));
-      if (decoder === undefined && size <= SMALL_BODY) return void chunks.push(chunk);
-      if (decoder === undefined) {
-        decoder = new StringDecoder('utf8');
-        for (const held of chunks) pieces.push(decoder.write(held));
-        chunks.length = 0;
-      }
-      pieces.push(decoder.write(chunk));
-    };
-    const onEnd = (): void => {
-      req.off('close', onClose);
-      req.off('error', onClose);
-      let text: string;
-      if (decoder === undefined) text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
-      else {
-        pieces.push(decoder.end());
-        text = pieces.join('');
-      }
-      chunks.length = 0;
-      pieces.length = 0;
-      try {
-        resolve(JSON.parse(text));
-      } catch (err) {
-        reject(new HttpError(400, 'JSON', `the body is not JSON: ${(err as Error).message}`, { fix: 'POST a JSON body {"rows": [{...}, ...]}' }));
-      }
-    };
-    const onClose = (): void => stop(new HttpError(400, ABORTED, 'the client closed the connection before sending the whole body'));
-    req.on('data', onData);
-    req.once('end', onEnd);
-    req.once('close', onClose);
-    req.once('error', onClose); // ECONNRESET 'aborted': the same client going away
-  });
+/** `body` (the whole request body) parsed as JSON once its nesting is within `maxDepth`; HttpError 400 otherwise. */
+export function parseJsonBody(body: Buffer, maxDepth: number): unknown {
+  if (!new DepthScan(maxDepth).feed(body)) throw tooDeep(maxDepth);
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new HttpError(400, 'JSON', `the body is not JSON: ${(err as Error).message}`, { fix: 'POST a JSON body {"rows": [{...}, ...]}' });
+  }
 }
