@@ -9,7 +9,8 @@ import type { ModelSizes } from './sizes.js';
  * Below it the tables sit in the caches, and the workers' fixed costs per step (the gathered block and its
  * gradient copied across, the Atomics round trips) outweigh the split: on 2 cores one worker cut the step of
  * 26 tables of 100k x 16 (500 MB) by ~30% and slowed 9 tables of 1000 x 8 (0.9 MB) by 8-20%
- * (BENCHMARKS.md, "Sparse workers by default").
+ * (BENCHMARKS.md, "Where a step's time goes, and sparse workers" and "Software prefetch and sparse workers
+ * by default").
  */
 export const SPARSE_WORKERS_FROM_BYTES = 32 * 2 ** 20;
 
