@@ -5,7 +5,10 @@
  * model the median and mean step ms, the process CPU ms per step, the ms per step of each part's feed and
  * update (the rest of a step is session.run), and whether the two models' states are equal bit for bit.
  *
- *   npx tsx bench/sparse-workers-case.ts [--case criteo_small|small|criteo] [--workers 1] [--steps 40] [--threads T]
+ *   npx tsx bench/sparse-workers-case.ts [--case criteo_small|small|criteo] [--workers 1] [--steps 40] [--threads T] [--vocab V]
+ *
+ * `--vocab V`: every table of V rows instead of the case's (the Criteo cases: 100,000), to see where workers
+ * start to pay (defaultSparseWorkers' threshold).
  */
 import { parseArgs } from 'node:util';
 import { Rng } from '../src/core/rng.js';
@@ -14,12 +17,13 @@ import { WideDeepModel } from '../src/model/wide-deep.js';
 import { CRITEO, OPTIMIZERS, SMALL, tabular } from './engine-case.js';
 
 const { values } = parseArgs({
-  options: { case: { type: 'string', default: 'criteo_small' }, workers: { type: 'string', default: '1' }, steps: { type: 'string', default: '40' }, threads: { type: 'string' } },
+  options: { vocab: { type: 'string' }, case: { type: 'string', default: 'criteo_small' }, workers: { type: 'string', default: '1' }, steps: { type: 'string', default: '40' }, threads: { type: 'string' } },
 });
 const c = values.case;
 const steps = Number(values.steps);
 const workers = Number(values.workers);
-const spec = c === 'small' ? SMALL : c === 'criteo' ? CRITEO : { ...CRITEO, mlp: [256, 128, 64] };
+const base = c === 'small' ? SMALL : c === 'criteo' ? CRITEO : { ...CRITEO, mlp: [256, 128, 64] };
+const spec = values.vocab !== undefined ? { ...base, vocab: Number(values.vocab) } : base;
 const { sizes, batches } = tabular(spec, 64, new Rng(1));
 const config: ModelConfigInput = { kind: 'wide_deep', deep: { type: 'mlp', hidden: spec.mlp }, optimizers: OPTIMIZERS };
 const threads = values.threads !== undefined ? { threads: Number(values.threads) } : {};
@@ -67,5 +71,5 @@ const report = stats.map((s, m) => ({
   cpu_ms_per_step_median: median(s.cpu),
   part_ms_per_step: Object.fromEntries(Object.entries(s.parts).map(([k, v]) => [k, v / steps])),
 }));
-process.stdout.write(`${JSON.stringify({ case: c, steps, models: report, same_state_bit_for_bit: same })}\n`);
+process.stdout.write(`${JSON.stringify({ case: c, vocab: spec.vocab, steps, models: report, same_state_bit_for_bit: same })}\n`);
 for (const model of models) await model.release();

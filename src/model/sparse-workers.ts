@@ -7,12 +7,12 @@ import type { ModelSizes } from './sizes.js';
 /**
  * Embedding tables (weights and optimizer state) at least this large in all get sparse workers by default.
  * Below it the tables sit in the caches, and the workers' fixed costs per step (the gathered block and its
- * gradient copied across, the Atomics round trips) outweigh the split: on 2 cores one worker cut the step of
- * 26 tables of 100k x 16 (500 MB) by ~30% and slowed 9 tables of 1000 x 8 (0.9 MB) by 8-20%
- * (BENCHMARKS.md, "Where a step's time goes, and sparse workers" and "Software prefetch and sparse workers
- * by default").
+ * gradient copied across, the Atomics round trips) outweigh the split. On 2 cores one worker cut the step of
+ * 26 tables of 16-dim rows by 4-28% at 10, 48, 143 and 500 MB of tables, and slowed 9 tables of 1000 x 8
+ * (0.9 MB) by 8-20% in separate processes (BENCHMARKS.md, "Where a step's time goes, and sparse workers" and
+ * "Software prefetch and sparse workers by default"); the line sits between the two.
  */
-export const SPARSE_WORKERS_FROM_BYTES = 32 * 2 ** 20;
+export const SPARSE_WORKERS_FROM_BYTES = 8 * 2 ** 20;
 
 /** Bytes of the model's embedding tables with their optimizer state (0 without an embeddings part). */
 export function embeddingTableBytes(sizes: ModelSizes, config: ModelConfig): number {
