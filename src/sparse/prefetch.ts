@@ -3,9 +3,9 @@
  * of table rows, a tight loop reads one float of every cache line of those rows. The reads are independent,
  * so the core keeps many cache misses (and page walks) in flight at once, and the work loop then finds its
  * rows in cache. Without it the work loop's long body lets only a few misses overlap: on 26 tables of
- * 100k x 16 (500 MB with optimizer state) the gather ran 3-4x and lazy Adam's row update 3-4x slower
- * (scratch measurements in BENCHMARKS.md, "Software prefetch"). The values read are summed into a module
- * variable so that the compiler cannot drop the reads.
+ * 100k x 16 (500 MB with optimizer state) and Zipf ids the gather ran 1.7x and lazy Adam's row update 1.9x
+ * slower (bench/prefetch-case.ts; BENCHMARKS.md, "Software prefetch and sparse workers by default"). The
+ * values read are summed into a module variable so that the compiler cannot drop the reads.
  *
  * ```
  * for each block of PREFETCH_ROWS rows:   touch every line of the block's rows   (misses overlap)

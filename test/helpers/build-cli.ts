@@ -1,6 +1,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { alive } from './pid.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 /** In a run's tree: the transpiled src/ (at dist/'s depth), the CLI entry, and the kill-at-rename preload. */
@@ -52,16 +53,6 @@ function removeOrphans(cache: string): void {
   }
 }
 
-/** Whether a process with this id exists (signal 0 checks without sending anything). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw err;
-  }
-}
 
 /** Every .ts file under `dir`, but the studio's browser page (src/studio/app: bundled by scripts/build-studio.mjs). */
 function tsFiles(dir: string): string[] {

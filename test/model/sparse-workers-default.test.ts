@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { type LoadedBundle, modelOfBundle } from '../../src/artifact/bundle-model.js';
+import type { Manifest } from '../../src/artifact/manifest-schema.js';
+import type { FittedSpec } from '../../src/features/fitted-spec.js';
 import { parseModelConfig } from '../../src/model/config.js';
 import { ShardedEmbeddingsModelPart } from '../../src/model/parts/index.js';
 import type { ModelSizes } from '../../src/model/sizes.js';
@@ -48,5 +51,30 @@ describe('sparse workers by default', () => {
     expect(await sharded({ threads: 2 })).toBe(true);
     expect(await sharded({ threads: 1 })).toBe(false);
     expect(await sharded({ threads: 2, sparseWorkers: 0 })).toBe(false);
+  }, 60_000);
+
+  it('a model built from a bundle scores and gets none, with the same predictions as the trained model', async () => {
+    const sizes = sizesOf(2, rowsOver);
+    const trained = await WideDeepModel.create(sizes, config, { seed: 1, threads: 2 });
+    try {
+      expect(trained.sparseWorkers).toBe(1);
+      // Only what modelOfBundle reads of a bundle: the manifest's seed, the model config, sizes and weights.
+      const bundle = { manifest: { seed: 1 } as Manifest, spec: {} as FittedSpec, model: config, sizes, state: trained.exportState('weights') } satisfies LoadedBundle;
+      const loaded = await modelOfBundle('bundle', bundle, { threads: 2 });
+      try {
+        expect(loaded.sparseWorkers).toBe(0);
+        const batch = {
+          size: 3,
+          wide: { keys: ['c0'], batchSize: 3, ids: Int32Array.from([1, 2, 3]), offsets: Int32Array.from([0, 1, 2, 3]) },
+          deep: { keys: ['c0', 'c1'], batchSize: 3, ids: Int32Array.from([5, 6, 7, 8, 9, 10]), offsets: Int32Array.from([0, 1, 2, 3, 4, 5, 6]) },
+          dense: new Float32Array(6),
+        };
+        expect((await loaded.predict(batch)).logits).toEqual((await trained.predict(batch)).logits);
+      } finally {
+        await loaded.release();
+      }
+    } finally {
+      await trained.release();
+    }
   }, 60_000);
 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { serveCluster } from '../../src/serve/cluster.js';
+import { alive } from '../helpers/pid.js';
 import { type ServeChild, startServe } from '../helpers/serve-child.js';
 import { rowsFor, writeVersionOf } from './bundle-versions.js';
 
@@ -23,15 +24,6 @@ function childrenOf(pid: number): number[] {
   return existsSync(file) ? readFileSync(file, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number) : [];
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw err;
-  }
-}
 
 async function predict(url: string, rows: unknown[]): Promise<{ status: number; digest: string | null }> {
   const res = await fetch(`${url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rows }) });
