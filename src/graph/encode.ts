@@ -58,17 +58,39 @@ export function liveParts(g: Graph): { nodes: Node[]; initializers: Graph['initi
   return { nodes, initializers: g.initializers.filter((i) => needed.has(i.value.name)) };
 }
 
+/**
+ * The output-naming Identity nodes (`Graph.output(v, name)`) that can go: where `v` is a node's output that is
+ * not a graph output itself, the node can write `name` directly. ONNX Runtime keeps such an Identity when
+ * `v` has other readers (an optimizer's new moment feeds the weight update and is an output too) and copies
+ * the tensor on every run. Returns the nodes left and the renames to apply (v's name -> the output's name).
+ */
+export function withoutOutputIdentities(nodes: readonly Node[], g: Graph): { nodes: Node[]; rename: Map<string, string> } {
+  const produced = new Set(nodes.flatMap((n) => n.outputs.map((o) => o.name)));
+  const outputs = new Set(g.outputs.map((v) => v.name));
+  const rename = new Map<string, string>();
+  const kept = nodes.filter((n) => {
+    const v = n.inputs[0];
+    const o = n.outputs[0] as Value;
+    if (n.opType !== 'Identity' || !v || !outputs.has(o.name) || !produced.has(v.name) || outputs.has(v.name) || rename.has(v.name)) return true;
+    rename.set(v.name, o.name);
+    return false;
+  });
+  return { nodes: kept, rename };
+}
+
 /** Encodes a graph as ONNX model bytes (opset 17), ready for an InferenceSession. */
 export function encodeModel(g: Graph, docString = ''): Uint8Array {
   const live = liveParts(g);
+  const { nodes, rename } = withoutOutputIdentities(live.nodes, g);
+  const nameOf = (v: Value): string => rename.get(v.name) ?? v.name;
   const graph = onnx.GraphProto.create({
     name: g.name,
-    node: live.nodes.map((n, k) =>
+    node: nodes.map((n, k) =>
       onnx.NodeProto.create({
         name: `${n.opType}_${k}`,
         opType: n.opType,
-        input: n.inputs.map((v) => (v ? v.name : '')),
-        output: n.outputs.map((v) => v.name),
+        input: n.inputs.map((v) => (v ? nameOf(v) : '')),
+        output: n.outputs.map(nameOf),
         attribute: Object.entries(n.attrs).map(([name, a]) => attribute(name, a)),
       }),
     ),
