@@ -14,7 +14,20 @@ import type { TopLevelSpec } from 'vega-lite';
 export const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 /** Stroke dash per series, in order: solid, long dash, dots, dash-dot. */
 const DASHES = [[1, 0], [7, 4], [2, 3], [9, 3, 2, 3]];
-const DIAGONAL = { data: { values: [{ x: 0, y: 0 }, { x: 1, y: 1 }] }, mark: { type: 'line' as const, color: '#aaa', strokeDash: [4, 4] }, encoding: { x: { field: 'x', type: 'quantitative' as const }, y: { field: 'y', type: 'quantitative' as const } } };
+/** The grey dashed no-skill line from (0, y0) to (1, y1). */
+function noSkill(y0: number, y1: number) {
+  return { data: { values: [{ x: 0, y: y0 }, { x: 1, y: y1 }] }, mark: { type: 'line' as const, color: '#aaa', strokeDash: [4, 4] }, encoding: { x: { field: 'x', type: 'quantitative' as const }, y: { field: 'y', type: 'quantitative' as const } } };
+}
+
+/** An axis over [0, 1]. */
+function unit(field: string, title: string) {
+  return { field, type: 'quantitative' as const, title, scale: { domain: [0, 1] } };
+}
+
+/** A 300 x 300 chart of layers on the unit square (ROC, precision-recall, calibration). */
+function unitSquare(title: string, subtitle: string, layer: NonNullable<Extract<TopLevelSpec, { layer: unknown }>['layer']>): TopLevelSpec {
+  return { $schema: SCHEMA, title: { text: title, subtitle }, width: 300, height: 300, layer };
+}
 
 /** A number for a legend: 3 decimals. */
 export function fmt3(v: number | null | undefined): string {
@@ -50,24 +63,10 @@ export interface RocSeries {
 export function rocSpec(title: string, subtitle: string, series: readonly RocSeries[]): TopLevelSpec {
   const labels = series.map((s) => seriesLabel(s.name, 'AUC', s.auc));
   const values = series.flatMap((s, k) => s.fpr.map((fpr, i) => ({ series: labels[k], fpr, tpr: s.tpr[i] })));
-  return {
-    $schema: SCHEMA,
-    title: { text: title, subtitle },
-    width: 300,
-    height: 300,
-    layer: [
-      DIAGONAL,
-      {
-        data: { values },
-        mark: { type: 'line', opacity: 0.85 },
-        encoding: {
-          x: { field: 'fpr', type: 'quantitative', title: 'false positive rate', scale: { domain: [0, 1] } },
-          y: { field: 'tpr', type: 'quantitative', title: 'true positive rate', scale: { domain: [0, 1] } },
-          ...seriesEncoding(labels),
-        },
-      },
-    ],
-  };
+  return unitSquare(title, subtitle, [
+    noSkill(0, 1),
+    { data: { values }, mark: { type: 'line', opacity: 0.85 }, encoding: { x: unit('fpr', 'false positive rate'), y: unit('tpr', 'true positive rate'), ...seriesEncoding(labels) } },
+  ]);
 }
 
 export interface PrSeries {
@@ -81,25 +80,10 @@ export interface PrSeries {
 export function prSpec(title: string, subtitle: string, series: readonly PrSeries[], positiveRate: number | null): TopLevelSpec {
   const labels = series.map((s) => seriesLabel(s.name, 'AP', s.averagePrecision));
   const values = series.flatMap((s, k) => s.recall.map((recall, i) => ({ series: labels[k], recall, precision: s.precision[i] })));
-  const base = positiveRate === null ? [] : [{ data: { values: [{ x: 0, y: positiveRate }, { x: 1, y: positiveRate }] }, mark: { type: 'line' as const, color: '#aaa', strokeDash: [4, 4] }, encoding: { x: { field: 'x', type: 'quantitative' as const }, y: { field: 'y', type: 'quantitative' as const } } }];
-  return {
-    $schema: SCHEMA,
-    title: { text: title, subtitle },
-    width: 300,
-    height: 300,
-    layer: [
-      ...base,
-      {
-        data: { values },
-        mark: { type: 'line', opacity: 0.85, interpolate: 'step-after' },
-        encoding: {
-          x: { field: 'recall', type: 'quantitative', title: 'recall', scale: { domain: [0, 1] } },
-          y: { field: 'precision', type: 'quantitative', title: 'precision', scale: { domain: [0, 1] } },
-          ...seriesEncoding(labels),
-        },
-      },
-    ],
-  };
+  return unitSquare(title, subtitle, [
+    ...(positiveRate === null ? [] : [noSkill(positiveRate, positiveRate)]),
+    { data: { values }, mark: { type: 'line', opacity: 0.85, interpolate: 'step-after' }, encoding: { x: unit('recall', 'recall'), y: unit('precision', 'precision'), ...seriesEncoding(labels) } },
+  ]);
 }
 
 export interface CalibrationSeries {
@@ -126,35 +110,29 @@ export function eceOf(bins: CalibrationSeries['bins']): number {
 export function calibrationSpec(title: string, subtitle: string, series: readonly CalibrationSeries[]): TopLevelSpec {
   const labels = series.map((s) => seriesLabel(s.name, 'ECE', eceOf(s.bins)));
   const values = series.flatMap((s, k) => s.bins.map((b) => ({ series: labels[k], ...b })));
-  const x = { field: 'predicted', type: 'quantitative' as const, title: 'mean predicted probability', scale: { domain: [0, 1] } };
-  const y = { field: 'observed', type: 'quantitative' as const, title: 'fraction positive', scale: { domain: [0, 1] } };
+  const x = unit('predicted', 'mean predicted probability');
+  const y = unit('observed', 'fraction positive');
   const enc = seriesEncoding(labels);
-  return {
-    $schema: SCHEMA,
-    title: { text: title, subtitle },
-    width: 300,
-    height: 300,
-    layer: [
-      DIAGONAL,
-      { data: { values }, mark: { type: 'line', opacity: 0.85 }, encoding: { x, y, ...enc } },
-      {
-        data: { values },
-        mark: { type: 'point', filled: true, opacity: 0.7 },
-        encoding: {
-          x,
-          y,
-          color: enc.color,
-          size: { field: 'count', type: 'quantitative', title: 'rows', scale: { type: 'sqrt', zero: true, range: [4, 400] }, legend: { orient: 'right', format: '~s' } },
-          tooltip: [
-            { field: 'series', type: 'nominal', title: 'series' },
-            { field: 'predicted', type: 'quantitative', title: 'mean predicted', format: '.3f' },
-            { field: 'observed', type: 'quantitative', title: 'fraction positive', format: '.3f' },
-            { field: 'count', type: 'quantitative', title: 'rows', format: ',' },
-          ],
-        },
+  return unitSquare(title, subtitle, [
+    noSkill(0, 1),
+    { data: { values }, mark: { type: 'line', opacity: 0.85 }, encoding: { x, y, ...enc } },
+    {
+      data: { values },
+      mark: { type: 'point', filled: true, opacity: 0.7 },
+      encoding: {
+        x,
+        y,
+        color: enc.color,
+        size: { field: 'count', type: 'quantitative', title: 'rows', scale: { type: 'sqrt', zero: true, range: [4, 400] }, legend: { orient: 'right', format: '~s' } },
+        tooltip: [
+          { field: 'series', type: 'nominal', title: 'series' },
+          { field: 'predicted', type: 'quantitative', title: 'mean predicted', format: '.3f' },
+          { field: 'observed', type: 'quantitative', title: 'fraction positive', format: '.3f' },
+          { field: 'count', type: 'quantitative', title: 'rows', format: ',' },
+        ],
       },
-    ],
-  };
+    },
+  ]);
 }
 
 export interface HistogramSeries {

@@ -1,6 +1,7 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { stopChild } from './daemon.js';
 
 /**
  * librdkafka's in-process mock Kafka cluster (3 brokers), started by kafka-mock.py under Debian's
@@ -19,18 +20,6 @@ export interface KafkaMock {
   produce(topic: string, events: readonly unknown[], partition?: number): Promise<void>;
   /** Ends the cluster (closes the script's stdin, then SIGKILL after 3 s). */
   stop(): Promise<void>;
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((ok) => {
-    const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
-    child.once('exit', () => {
-      clearTimeout(kill);
-      ok();
-    });
-    child.stdin?.end();
-  });
 }
 
 /** Starts a mock cluster and waits for its bootstrap address. */
@@ -64,7 +53,7 @@ export async function startKafkaMock(): Promise<KafkaMock> {
     },
     async stop() {
       await producer.disconnect();
-      await stopChild(child);
+      await stopChild(child, () => child.stdin?.end());
     },
   };
 }

@@ -1,8 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort, stopChild } from './daemon.js';
 
 /**
  * A throwaway Redis for the queue tests: Debian's `redis-server` on a free loopback port, in a temp dir, with
@@ -26,18 +27,6 @@ export interface RedisServer {
   restart(): Promise<void>;
 }
 
-/** A port that was free a moment ago (the server binds it next; a lost race is retried by `startRedis`). */
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
-}
-
 /** True when a `PING` on the port gets `+PONG` back. */
 function pings(port: number): Promise<boolean> {
   return new Promise((ok) => {
@@ -54,18 +43,6 @@ function pings(port: number): Promise<boolean> {
       reply += d.toString();
       if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
     });
-  });
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((ok) => {
-    const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
-    child.once('exit', () => {
-      clearTimeout(kill);
-      ok();
-    });
-    child.kill('SIGTERM');
   });
 }
 

@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAVE_KAFKA_MOCK, KAFKA_SKIP, type KafkaMock, startKafkaMock } from '../helpers/kafka-mock.js';
 import { writeConfig } from '../helpers/small-config.js';
-import { checkpointOf, differingTensors, spawnTrainStream, streamConfig, syntheticEvents } from './fixture.js';
-import { killAndRestart, seeded } from './kill-restart.js';
+import { checkpointOf, streamConfig, syntheticEvents } from './fixture.js';
+import { expectKilledRunEqualsWhole, killAndRestart, seeded } from './kill-restart.js';
 
 /**
  * `widedeep train-stream` against librdkafka's mock Kafka cluster (3 brokers) through KafkaJS: every event is
@@ -22,27 +22,8 @@ describe.skipIf(!HAVE_KAFKA_MOCK)(`train-stream from Kafka${KAFKA_SKIP}`, () => 
   it('kill -9 at random moments, restarted until the log is consumed: each event trained exactly once, the same model as one run', async () => {
     const K = 960;
     await mock.produce('clicks', syntheticEvents(K));
-    const [dir, config] = writeConfig(streamConfig());
-    const source = `kafka://${mock.bootstrap}/clicks`;
-    const args = (out: string): string[] => ['--config', config, '--source', source, '--out', out, '--idle-exit-seconds', '4', '--session-timeout-seconds', '6', '--linger-ms', '5000', '--checkpoint-every-events', '128', '--publish-every-events', '512'];
-
-    const whole = join(dir, 'whole');
-    const one = spawnTrainStream(args(whole));
-    expect(await one.exited, one.output()).toBe(0);
-    const killed = join(dir, 'killed');
-    const run = await killAndRestart(args(killed), killed, 3, seeded(7));
-    // At least two kills (the last may not come when the restart consumes the rest first).
-    expect(run.kills).toBeGreaterThanOrEqual(2);
-
-    const a = await checkpointOf(whole);
-    const b = await checkpointOf(killed);
-    for (const ck of [a, b]) {
-      expect(ck.ledger.events).toBe(K);
-      expect(ck.ledger.idSum).toBe((K * (K + 1)) / 2);
-      expect(ck.positions).toEqual({ '0': K });
-    }
-    expect(b.steps).toBe(a.steps);
-    expect(differingTensors(a.tensors, b.tensors)).toEqual([]);
+    const extra = ['--idle-exit-seconds', '4', '--session-timeout-seconds', '6'];
+    await expectKilledRunEqualsWhole({ source: `kafka://${mock.bootstrap}/clicks`, extra, seed: 7, events: K, positions: { '0': K } });
   }, 240_000);
 
   it('events spread over partitions: each trained exactly once across kills', async () => {

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAVE_NATS, NATS_SKIP, type NatsServer, startNats } from '../helpers/nats-server.js';
 import { writeConfig } from '../helpers/small-config.js';
 import { readBundle } from '../../src/artifact/bundle.js';
-import { checkpointOf, currentVersion, differingTensors, spawnTrainStream, streamConfig, syntheticEvents } from './fixture.js';
-import { killAndRestart, seeded } from './kill-restart.js';
+import { checkpointOf, currentVersion, spawnTrainStream, streamConfig, syntheticEvents } from './fixture.js';
+import { expectKilledRunEqualsWhole } from './kill-restart.js';
 
 /**
  * `widedeep train-stream` against a real `nats-server -js` through the official nats.js JetStream client:
@@ -22,28 +22,8 @@ describe.skipIf(!HAVE_NATS)(`train-stream from NATS JetStream${NATS_SKIP}`, () =
   it('kill -9 at random moments, restarted until the stream is consumed: each event trained exactly once, the same model as one run', async () => {
     const K = 960;
     await nats.publish('CLICKS', 'clicks.app', syntheticEvents(K));
-    const [dir, config] = writeConfig(streamConfig());
-    const source = `nats://${nats.address}/CLICKS?subject=clicks.>`;
-    const args = (out: string): string[] => ['--config', config, '--source', source, '--out', out, '--idle-exit-seconds', '2', '--linger-ms', '5000', '--checkpoint-every-events', '128', '--publish-every-events', '512'];
-
-    const whole = join(dir, 'whole');
-    const one = spawnTrainStream(args(whole));
-    expect(await one.exited, one.output()).toBe(0);
-    const killed = join(dir, 'killed');
-    const run = await killAndRestart(args(killed), killed, 3, seeded(5));
-    // At least two kills (the last may not come when the restart consumes the rest first).
-    expect(run.kills).toBeGreaterThanOrEqual(2);
-
-    const a = await checkpointOf(whole);
-    const b = await checkpointOf(killed);
-    for (const ck of [a, b]) {
-      expect(ck.ledger.events).toBe(K);
-      expect(ck.ledger.idSum).toBe((K * (K + 1)) / 2);
-      // JetStream sequences start at 1: the next to read is K + 1.
-      expect(ck.positions).toEqual({ CLICKS: K + 1 });
-    }
-    expect(b.steps).toBe(a.steps);
-    expect(differingTensors(a.tensors, b.tensors)).toEqual([]);
+    // JetStream sequences start at 1: the next to read is K + 1.
+    await expectKilledRunEqualsWhole({ source: `nats://${nats.address}/CLICKS?subject=clicks.>`, extra: ['--idle-exit-seconds', '2'], seed: 5, events: K, positions: { CLICKS: K + 1 } });
   }, 240_000);
 });
 
