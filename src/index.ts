@@ -49,7 +49,7 @@ export type { AdagradConfig, FtrlConfig, LazyAdamConfig, SgdConfig } from './spa
 export type { RefitResult } from './train/pipeline.js';
 export type { Metrics, Progress, TrainOptions, TrainResult, TrainerState } from './train/trainer.js';
 export type { WarmStartReport } from './train/warm-start.js';
-export type { BatchOptions } from './serve/batcher.js';
+export type { BatchOptions } from './serve/defaults.js';
 export type { ServerControl } from './serve/cluster.js';
 export type { Timeouts } from './serve/http/app.js';
 export type { LabelRule } from './data/labels.js';

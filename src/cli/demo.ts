@@ -8,14 +8,7 @@ import { modelBatchOf } from '../model/from-spec.js';
 import { loadRunConfig } from '../train/run-config.js';
 import { epochsFlag, flags, intFlag, log, out } from './args.js';
 import { fitCommand, metricsTable, withOverrides } from './fit.js';
-
-export const DEMO_OPTIONS = {
-  out: { type: 'string', value: 'dir', help: 'where the bundle goes (<dir>/model)', shown: 'widedeep-demo' },
-  rows: { type: 'string', value: 'n', help: 'synthetic impressions to generate', shown: '100000' },
-  epochs: { type: 'string', value: 'n', help: 'training epochs, >= 1', shown: "examples/synthetic.yaml's" },
-  seed: { type: 'string', value: 'n', help: 'seed of the data, the split and the model', shown: "examples/synthetic.yaml's" },
-  json: { type: 'boolean', default: false, help: 'JSON lines on stdout (one per epoch, a final one); errors as JSON on stderr' },
-} as const;
+import { DEMO_OPTIONS } from './options/demo.js';
 
 /** The packaged example configs (examples/ ships with the package). */
 export const EXAMPLES_DIR = resolve(fileURLToPath(import.meta.url), '../../../examples');

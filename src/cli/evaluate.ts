@@ -7,18 +7,9 @@ import { loadRunData, skippedLine, withBundleDataHint } from '../train/run-data.
 import { parseRunConfig } from '../train/run-config.js';
 import { StreamData, transformed } from '../train/stream-source.js';
 import { type Metrics, evaluateBatches, evaluateModel } from '../train/trainer.js';
-import { THREADS_OPTION, badRowFlag, flags, log, out, required, threadsFlag } from './args.js';
+import { badRowFlag, flags, log, out, required, threadsFlag } from './args.js';
 import { metricsTable } from './fit.js';
-
-export const EVAL_OPTIONS = {
-  model: { type: 'string', value: 'dir', required: true, help: 'the model bundle' },
-  input: { type: 'string', value: 'file', help: 'a labeled CSV, Parquet or JSON-lines file to score', shown: "the test split of the bundle's config" },
-  'data-dir': { type: 'string', value: 'dir', help: 'where the built-in datasets live', shown: '$WIDEDEEP_DATA_DIR, else ../shared/data' },
-  json: { type: 'boolean', default: false, help: 'one JSON line on stdout; errors as JSON on stderr' },
-  'on-bad-row': { type: 'string', value: 'error|skip', help: 'stop at a malformed row, or leave it out and count it', shown: 'error' },
-  threshold: { type: 'string', value: 'p', help: 'binary models: the decision threshold of accuracy, precision, recall and F1, in (0, 1)', shown: "the config's train.threshold (0.5)" },
-  ...THREADS_OPTION,
-} as const;
+import { EVAL_OPTIONS } from './options/evaluate.js';
 
 /** The value of `--threshold`: a number in (0, 1). */
 function thresholdFlag(value: string | undefined): number | undefined {

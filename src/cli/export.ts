@@ -4,11 +4,7 @@ import { exportOnnx } from '../artifact/onnx-export.js';
 import { writeFileAtomic } from '../artifact/atomic-file.js';
 import { WideDeepError } from '../core/errors.js';
 import { flags, makeDirOf, out, required } from './args.js';
-
-export const EXPORT_OPTIONS = {
-  model: { type: 'string', value: 'dir', required: true, help: 'the model bundle' },
-  out: { type: 'string', value: 'model.onnx', required: true, help: 'the .onnx file to write (and <out>.json, which input is which bag)' },
-} as const;
+import { EXPORT_OPTIONS } from './options/export.js';
 
 /**
  * Writes a bundle's model as one ONNX graph (src/artifact/onnx-export.ts): `<out>` (the .onnx file) and

@@ -1,12 +1,7 @@
 import { readBundle } from '../artifact/bundle.js';
 import { modelFacts } from '../studio/model-facts.js';
 import { flags, intFlag, out, required } from './args.js';
-
-export const INSPECT_OPTIONS = {
-  model: { type: 'string', value: 'dir', required: true, help: 'the model bundle' },
-  json: { type: 'boolean', default: false, help: 'one JSON object on stdout; errors as JSON on stderr' },
-  top: { type: 'string', value: 'k', help: 'strongest wide weights to list', shown: '15' },
-} as const;
+import { INSPECT_OPTIONS } from './options/inspect.js';
 
 /** Features, table sizes, parameter counts and the strongest wide weights of a bundle. */
 export async function inspect(argv: string[]): Promise<number> {

@@ -10,19 +10,10 @@ import { explainRows, predictionRows } from '../model/explain.js';
 import { modelBatchOf } from '../model/from-spec.js';
 import type { WideDeepModel } from '../model/wide-deep.js';
 import type { FittedSpec } from '../features/fitted-spec.js';
-import { THREADS_OPTION, badRowFlag, flags, intFlag, log, out, required, threadsFlag, warn } from './args.js';
+import { badRowFlag, flags, intFlag, log, out, required, threadsFlag, warn } from './args.js';
 import { jsonLineChunks } from './json-lines.js';
 import { badRowText, skippedText } from '../train/run-data.js';
-
-export const PREDICT_OPTIONS = {
-  model: { type: 'string', value: 'dir', required: true, help: 'the model bundle' },
-  input: { type: 'string', value: 'file|-', required: true, help: 'a CSV, Parquet or JSON-lines file, or - for JSON rows on stdin' },
-  explain: { type: 'boolean', default: false, help: 'break each prediction down into wide terms and the deep part' },
-  'top-k': { type: 'string', value: 'k', help: 'wide terms each explanation lists (with --explain)', shown: '5' },
-  'batch-size': { type: 'string', value: 'n', help: 'rows scored at a time', shown: '1024' },
-  'on-bad-row': { type: 'string', value: 'error|skip', help: 'stop at a bad row (exit 3 after earlier predictions), or leave it out and count it', shown: 'error' },
-  ...THREADS_OPTION,
-} as const;
+import { PREDICT_OPTIONS } from './options/predict.js';
 
 /** Exit code of a run that wrote the predictions of the rows before a failure, then stopped (stderr says why). */
 export const PARTIAL_OUTPUT = 3;

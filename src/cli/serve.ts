@@ -1,25 +1,9 @@
 import { WideDeepError } from '../core/errors.js';
-import { DEFAULT_BATCH } from '../serve/batcher.js';
 import { serveCluster } from '../serve/cluster.js';
 import { type LogDestination, batchedLog } from '../serve/http/log-destination.js';
-import { DEFAULT_DRAIN_SECONDS, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ROWS, type RunningServer, type ServeOptions, serveBundle } from '../serve/server.js';
-import { THREADS_OPTION, flags, intFlag, log, out, required, threadsFlag, warn } from './args.js';
-
-export const SERVE_OPTIONS = {
-  model: { type: 'string', value: 'dir', required: true, help: 'the model bundle (a directory with a `current` pointer follows its current version)' },
-  host: { type: 'string', default: '127.0.0.1', value: 'host', help: 'the address to listen on' },
-  port: { type: 'string', value: 'port', help: 'the port to listen on (0: any free port)', shown: '8080' },
-  'max-rows': { type: 'string', value: 'n', help: 'rows one request may carry', shown: String(DEFAULT_MAX_ROWS) },
-  'max-body-mb': { type: 'string', value: 'mb', help: 'largest request body, in MiB', shown: String(DEFAULT_MAX_BODY_BYTES / (1 << 20)) },
-  watch: { type: 'boolean', help: 'reload the model when the bundle directory gets a new version' },
-  workers: { type: 'string', value: 'n', help: 'processes serving on the one port (node:cluster), each with its own model', shown: '1' },
-  'batch-max-rows': { type: 'string', value: 'n', help: 'most rows the micro-batcher puts in one model call', shown: String(DEFAULT_BATCH.maxRows) },
-  'batch-wait-ms': { type: 'string', value: 'ms', help: 'longest a request waits for others to share its model call (0: no wait)', shown: String(DEFAULT_BATCH.maxWaitMs) },
-  'drain-seconds': { type: 'string', value: 's', help: 'on SIGTERM, how long requests in flight may take before their connections are cut', shown: String(DEFAULT_DRAIN_SECONDS) },
-  'cors-origin': { type: 'string', multiple: true, value: 'url', help: 'an origin browsers may call the server from (repeat for several; none by default)' },
-  'log-level': { type: 'string', default: 'info', value: 'level', help: 'request log on stderr, one JSON line a request: info, warn, error or silent' },
-  ...THREADS_OPTION,
-} as const;
+import { type RunningServer, type ServeOptions, serveBundle } from '../serve/server.js';
+import { flags, intFlag, log, out, required, threadsFlag, warn } from './args.js';
+import { SERVE_OPTIONS } from './options/serve.js';
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 

@@ -1,15 +1,10 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { WideDeepError } from '../core/errors.js';
-import { DEFAULT_PORT, startStudio } from '../studio/server.js';
+import { DEFAULT_PORT } from '../studio/defaults.js';
+import { startStudio } from '../studio/server.js';
 import { flags, intFlag, log, out } from './args.js';
-
-export const STUDIO_OPTIONS = {
-  runs: { type: 'string', default: 'runs', value: 'dir', help: 'the folder walked for fits (run.json) and experiment results (*.jsonl)' },
-  model: { type: 'string', value: 'dir', help: 'a model bundle for the model and what-if views (<out>/model of widedeep fit)' },
-  host: { type: 'string', default: '127.0.0.1', value: 'address', help: 'the address to listen on (the studio has no authentication: keep it on loopback)' },
-  port: { type: 'string', value: 'n', help: 'the port to listen on; 0 takes a free one', shown: String(DEFAULT_PORT) },
-} as const;
+import { STUDIO_OPTIONS } from './options/studio.js';
 
 /**
  * `widedeep studio`: a local web app on 127.0.0.1 to look at the runs and experiments under --runs and, with

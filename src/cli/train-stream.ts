@@ -6,27 +6,8 @@ import { parseSourceUrl } from '../stream/source-url.js';
 import { readCheckpoint } from '../stream/stream-checkpoint.js';
 import { streamModel } from '../stream/stream-model.js';
 import { loadRunConfig } from '../train/run-config.js';
-import { THREADS_OPTION, badRowFlag, flags, intFlag, log, out, required, threadsFlag } from './args.js';
-
-export const TRAIN_STREAM_OPTIONS = {
-  config: { type: 'string', value: 'file', required: true, help: 'the run config: features, model, train.batchSize and optimizers (docs/CONFIG.md)' },
-  source: { type: 'string', value: 'url', required: true, help: 'kafka://broker:9092,broker2:9092/topic or nats://host:4222/stream[?subject=s]' },
-  out: { type: 'string', value: 'dir', required: true, help: 'the run directory: <dir>/checkpoint (model + positions) and <dir>/model (what serve --watch follows)' },
-  group: { type: 'string', value: 'id', help: 'Kafka consumer group (one trainer per group)', shown: 'widedeep-<basename of --out>' },
-  'session-timeout-seconds': { type: 'string', value: 't', help: "Kafka: how soon the group gives a dead trainer's partitions to its restart", shown: '30' },
-  'warm-start': { type: 'string', value: 'bundle-dir', help: "on a first start, take the feature spec and weights from this bundle instead of fitting the spec on the config's data" },
-  'checkpoint-every-events': { type: 'string', value: 'n', help: 'checkpoint after this many events' },
-  'checkpoint-every-seconds': { type: 'string', value: 't', help: 'checkpoint at least this often while events come', shown: '60' },
-  'publish-every-events': { type: 'string', value: 'n', help: 'publish a new version of <out>/model after this many events (a checkpoint comes first)' },
-  'publish-every-seconds': { type: 'string', value: 't', help: 'publish at least this often while events come', shown: '60' },
-  'max-events': { type: 'string', value: 'n', help: 'stop after reading this many events' },
-  'idle-exit-seconds': { type: 'string', value: 't', help: 'stop once no event has come for this long' },
-  'linger-ms': { type: 'string', value: 'ms', help: 'how long a partial mini-batch waits for more events before training', shown: '500' },
-  'id-field': { type: 'string', value: 'name', help: "the event field the ledger's checksum sums", shown: 'id' },
-  'on-bad-row': { type: 'string', value: 'error|skip', help: "a bad event stops the run naming its partition and offset (error), or is left out and counted (skip)", shown: "the config's features.onBadRow" },
-  json: { type: 'boolean', default: false, help: 'JSON lines on stdout (progress, a final one)' },
-  ...THREADS_OPTION,
-} as const;
+import { badRowFlag, flags, intFlag, log, out, required, threadsFlag } from './args.js';
+import { TRAIN_STREAM_OPTIONS } from './options/train-stream.js';
 
 /** A positive number flag (seconds may be fractional), or undefined when absent. */
 function positive(value: string | undefined, flag: string, integer: boolean): number | undefined {

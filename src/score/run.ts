@@ -7,6 +7,7 @@ import { assembleParts } from './assemble.js';
 import { applyDuckdbSettings } from './duckdb-settings.js';
 import { MAX_SKIPPED_EXAMPLES } from './range-job.js';
 import { planScore } from './plan.js';
+import { DEFAULT_RANGE_BYTES } from './defaults.js';
 
 /** A scoring run: the files, how to cut the input, and what runs the ranges. */
 export interface ScoreFileOptions {
@@ -64,8 +65,6 @@ export interface ScoreSummary {
   /** Per range: rows written, rows skipped and seconds (copy, score, total). */
   readonly perRange: readonly { readonly index: number; readonly rows: number; readonly skipped: number; readonly copySeconds: number; readonly scoreSeconds: number; readonly seconds: number }[];
 }
-
-export const DEFAULT_RANGE_BYTES = 64 << 20;
 
 /**
  * Scores a file larger than memory: plans ranges (plan.ts), runs them through `runRanges` (each writes a part

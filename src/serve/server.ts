@@ -3,7 +3,8 @@ import type { Registry } from 'prom-client';
 import type { FastifyInstance } from 'fastify';
 import type { FittedSpec } from '../features/fitted-spec.js';
 import type { WideDeepModel } from '../model/wide-deep.js';
-import { type BatchOptions, DEFAULT_BATCH, MicroBatcher } from './batcher.js';
+import { MicroBatcher } from './batcher.js';
+import { type BatchOptions, DEFAULT_BATCH, DEFAULT_DRAIN_SECONDS, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ROWS } from './defaults.js';
 import type { ServerControl } from './cluster.js';
 import { type ModelSlot, fixedSlot, openSlot } from './model-slot.js';
 import { type BundleWatcher, watchBundle } from './watch.js';
@@ -93,9 +94,6 @@ export interface RunningServer {
 /** The name of old. */
 export type ModelServer = RunningServer;
 
-export const DEFAULT_MAX_ROWS = 10_000;
-export const DEFAULT_MAX_BODY_BYTES = 16 << 20;
-export const DEFAULT_DRAIN_SECONDS = 10;
 /** A whole request in 60 s, its headers in 10 s; keep-alive connections idle for 5 s are closed (Node's default). */
 export const DEFAULT_TIMEOUTS: Timeouts = { requestMs: 60_000, headersMs: 10_000, keepAliveMs: 5_000 };
 

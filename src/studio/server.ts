@@ -7,6 +7,7 @@ import { errorBody } from '../serve/http/errors.js';
 import { registerApi } from './api-routes.js';
 import { noModel, notFound, onlyGet, studioError, wrongHost } from './http-errors.js';
 import { contentType, fileUnder } from './static-files.js';
+import { DEFAULT_PORT } from './defaults.js';
 
 /**
  * `widedeep studio`'s server: a small Fastify app on 127.0.0.1 that serves the single-page app (dist-studio/,
@@ -38,7 +39,6 @@ export interface Studio {
   close(): Promise<void>;
 }
 
-export const DEFAULT_PORT = 8765;
 const PACKAGE_ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 
 /** Loopback names a page may reach the studio by; any other Host header is refused. */

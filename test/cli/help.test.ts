@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runMain } from '../helpers/cli.js';
 import { LIBRARY_VERSION } from '../../src/artifact/bundle.js';
-import { FIT_OPTIONS } from '../../src/cli/fit.js';
+import { FIT_OPTIONS } from '../../src/cli/options/fit.js';
 import { COMMANDS } from '../../src/cli/main.js';
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync(resolve(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string }).version;

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SERVE_OPTIONS } from '../../src/cli/serve.js';
+import { SERVE_OPTIONS } from '../../src/cli/options/serve.js';
 import { runCli, runMain } from '../helpers/cli.js';
 import { startServe } from '../helpers/serve-child.js';
 import { rowsFor, writeVersionOf } from '../serve/bundle-versions.js';
