@@ -8,11 +8,13 @@ import { registerAdmin, requireApiKey } from './admin.js';
 import { BodyBudget } from './body-budget.js';
 import { clientErrorHandler } from './client-error.js';
 import { ABORTED, HttpError, asHttpError, errorBody, notFound, wrongMethod } from './errors.js';
+import { type Failure, type RequestFacts, recordAnswer, settleFailure } from './outcome.js';
+import { type BodyValidator, directPredict } from './direct-predict.js';
 import { FrontDoor } from './front.js';
 import { parseJsonBody, tooLarge } from './json-body.js';
 import { registerRoutes } from './routes.js';
 import type { ServeRuntime } from './runtime.js';
-import { requestError } from './schemas.js';
+import { predictBody, requestError } from './schemas.js';
 
 /**
  * The Fastify application of `widedeep serve`: limits, timeouts, request ids and logs, errors, 404/405, CORS,
@@ -66,7 +68,7 @@ function methodTable(app: FastifyInstance): Map<string, string[]> {
   return table;
 }
 
-/** Failures are answered in the one error shape; aborted requests are logged as one line and not answered. */
+/** Failures are answered in the one error shape; aborted requests are logged as one line and not answered (outcome.ts). */
 function onError(rt: ServeRuntime, config: AppConfig, timedOut: WeakSet<Socket>) {
   return (err: FastifyError, request: FastifyRequest, reply: FastifyReply): unknown => {
     const e =
@@ -75,42 +77,27 @@ function onError(rt: ServeRuntime, config: AppConfig, timedOut: WeakSet<Socket>)
         : err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
           ? tooLarge(config.maxBodyBytes)
           : asHttpError(err);
-    failures.set(request, { error: e, cause: err });
-    if (e.code === ABORTED) {
-      // One line, no stack. A request cut by the request timeout was counted and logged by clientErrorHandler.
-      if (timedOut.has(request.raw.socket)) return reply.hijack();
-      rt.metrics.error(ABORTED);
-      request.log.warn({ method: request.method, url: request.url, code: ABORTED }, 'client aborted the request');
-      return reply.hijack();
-    }
-    rt.metrics.error(e.code);
-    if (e.status >= 500) config.log?.(`widedeep serve: ${request.method} ${request.url}: ${err.stack ?? err.message}`);
+    const failure = { error: e, cause: err };
+    failures.set(request, failure);
+    if (!settleFailure(rt, timedOut, factsOf(request), failure, config.log)) return reply.hijack();
     return reply.code(e.status).headers(e.headers).send(errorBody(e));
   };
 }
 
-const failures = new WeakMap<FastifyRequest, { readonly error: HttpError; readonly cause: Error }>();
+const failures = new WeakMap<FastifyRequest, Failure>();
+
+const factsOf = (request: FastifyRequest): RequestFacts => ({ method: request.method, url: request.url, socket: request.raw.socket, log: request.log });
 
 /** One log line per answered request, and its metrics. */
 function onResponse(rt: ServeRuntime) {
   return (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
-    record(request, reply);
+    recordAnswer(rt, factsOf(request), request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime, failures.get(request));
     done();
   };
-  function record(request: FastifyRequest, reply: FastifyReply): void {
-    const status = reply.statusCode;
-    const failure = failures.get(request);
-    if (failure?.error.code === ABORTED) return;
-    const seconds = reply.elapsedTime / 1000;
-    rt.metrics.request(request.routeOptions.url ?? 'unmatched', status, seconds);
-    if (status < 400) rt.counts.ok += 1;
-    else if (status < 500) rt.counts.clientErrors += 1;
-    else rt.counts.serverErrors += 1;
-    const line = { method: request.method, url: request.url, statusCode: status, ms: Math.round(reply.elapsedTime * 100) / 100, ...(failure !== undefined ? { code: failure.error.code } : {}) };
-    if (status >= 500) request.log.error({ ...line, err: failure?.cause }, 'request');
-    else request.log.info(line, 'request');
-  }
 }
+
+/** Bodies up to this size never wait for the body budget (and are the ones the direct /predict path reads). */
+const smallBody = (maxBytes: number): number => maxBytes / 16;
 
 /**
  * A large JSON body (over 1/16 of the limit; all chunked ones, whose size is unknown) takes its size from the
@@ -118,7 +105,7 @@ function onResponse(rt: ServeRuntime) {
  * bodies, the usual requests, never wait; bodies over the limit are refused by the parser without waiting.
  */
 function holdBodies(app: FastifyInstance, budget: BodyBudget, maxBytes: number): void {
-  const small = maxBytes / 16;
+  const small = smallBody(maxBytes);
   // Callback form: the usual small body goes on at once, without a promise.
   app.addHook('preParsing', (request, reply, payload, done) => {
     const type = request.headers['content-type'];
@@ -184,6 +171,13 @@ export async function buildApp(rt: ServeRuntime, config: AppConfig): Promise<{ r
   registerRoutes(app, rt, config.maxRows);
   if (config.adminToken !== undefined) registerAdmin(app, rt, config.adminToken);
   await app.ready();
+  // The plain POST /predict skips Fastify's per-request steps (direct-predict.ts); with an API key or CORS every
+  // request goes through Fastify's hooks.
+  const compile = app.validatorCompiler;
+  if (compile !== undefined && config.apiKey === undefined && (config.corsOrigins?.length ?? 0) === 0) {
+    const validate = compile({ schema: predictBody(config.maxRows), method: 'POST', url: '/predict', httpPart: 'body' }) as BodyValidator;
+    front.direct = directPredict({ rt, maxRows: config.maxRows, maxDepth: config.maxDepth, maxBytes: smallBody(config.maxBodyBytes), validate, timedOut, logger: app.log, ...(config.log !== undefined ? { log: config.log } : {}) });
+  }
   return { app, front };
 }
 

@@ -15,7 +15,8 @@ const REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
  * - in flight from arrival to the close of its response: `idle()` resolves once none is (drain.ts), and once
  *   `drain()` is called every answer not yet sent carries `connection: close` (keep-alive clients go elsewhere);
  * - the socket's latest request, so that clientErrorHandler can tell a client that closed its side in the
- *   middle of a body (`readingBody`: logged once, by the request it cut) from one that sent no valid HTTP.
+ *   middle of a body (`readingBody`: logged once, by the request it cut) from one that sent no valid HTTP;
+ * - then `direct` (direct-predict.ts) answers the plain `POST /predict` itself, and Fastify the rest.
  *
  * Why here and not in Fastify hooks (onRequest and onSend until session 9): each hook is one more step of
  * Fastify's per-request chain, and an onSend hook sends every answer through it; this costs two header writes
@@ -28,6 +29,8 @@ export class FrontDoor {
   private readonly latest = new WeakMap<Socket, IncomingMessage>();
   private waiters: (() => void)[] = [];
   private draining = false;
+  /** Takes the requests it can answer itself (direct-predict.ts: true) before Fastify sees them; set by app.ts. */
+  direct: ((req: IncomingMessage, res: ServerResponse, id: string) => boolean) | undefined;
 
   /** Fastify's request handler with the bookkeeping above in front of it. */
   wrap(handler: RequestListener): RequestListener {
@@ -40,7 +43,7 @@ export class FrontDoor {
       if (this.draining) res.setHeader('connection', 'close');
       this.open.add(res);
       res.on('close', () => this.closed(res));
-      handler(req, res);
+      if (this.direct === undefined || !this.direct(req, res, id)) handler(req, res);
     };
   }
 

@@ -23,6 +23,22 @@ function metadata(s: ServedModel): Record<string, unknown> {
 
 const stringify = (data: unknown): string => JSON.stringify(data);
 
+/** A /predict body its schema accepted. */
+export interface PredictRequest {
+  readonly rows: readonly unknown[];
+  readonly explain?: boolean;
+  readonly topK?: number;
+}
+
+/** The answer to a valid /predict body and the digest of the model that scored it (both ways to /predict). */
+export async function predictAnswer(rt: ServeRuntime, body: PredictRequest): Promise<{ readonly digest: string; readonly body: unknown }> {
+  if (rt.batcher === undefined) throw notReady(rt);
+  // A request scores every row it sends or none (a bad row is a 400, never a shorter answer).
+  const scored = await rt.batcher.score({ rows: body.rows, explain: body.explain === true, topK: body.topK ?? DEFAULT_TOP_K });
+  rt.metrics.scored(body.rows.length);
+  return scored;
+}
+
 export function registerRoutes(app: FastifyInstance, rt: ServeRuntime, maxRows: number): void {
   app.get('/health', { schema: { summary: 'liveness: 200 while the process answers', response: statusResponse } }, async () => ({ status: 'ok' }));
 
@@ -36,12 +52,9 @@ export function registerRoutes(app: FastifyInstance, rt: ServeRuntime, maxRows: 
   // The answers are serialized by JSON.stringify, not by the schema's fast-json-stringify: with fresh floats (no
   // number-to-string cache hits) a 200-row answer took 76-165 us with JSON.stringify against 320-430 us
   // (scratch bench of 5,000 answers, 2 loaded cores, 2026-12-06); the schema still documents the answer.
+  // The plain requests take direct-predict.ts's path to the same `predictAnswer`, before Fastify.
   app.post('/predict', { schema: { summary: 'score rows (or explain them), in request order', body: predictBody(maxRows), response: predictResponse }, serializerCompiler: () => stringify }, async (request, reply: FastifyReply) => {
-    const body = request.body as { rows: readonly unknown[]; explain?: boolean; topK?: number };
-    if (rt.batcher === undefined) throw notReady(rt);
-    // A request scores every row it sends or none (a bad row is a 400, never a shorter answer).
-    const scored = await rt.batcher.score({ rows: body.rows, explain: body.explain === true, topK: body.topK ?? DEFAULT_TOP_K });
-    rt.metrics.scored(body.rows.length);
+    const scored = await predictAnswer(rt, request.body as PredictRequest);
     void reply.header('x-model-digest', scored.digest);
     return scored.body;
   });
