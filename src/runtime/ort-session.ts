@@ -38,6 +38,12 @@ export class OrtSession implements Session {
     for (const [name, want] of Object.entries(outputs)) {
       const r = result[name];
       if (!r) throw new WideDeepError('RUNTIME', `ONNX Runtime returned no output ${name}`);
+      // A pre-allocated output is where ONNX Runtime wrote it; onnxruntime-node returns a copy of it in a new
+      // buffer besides, which is not copied back (a training step's outputs are every new weight and moment).
+      if (want && this.preallocates) {
+        out[name] = want;
+        continue;
+      }
       const data = r.data as ExecTensor['data'];
       if (want && data !== want.data) {
         if (want.data.length !== data.length) {
