@@ -192,6 +192,9 @@ async function runTraining(model: WideDeepModel, batches: ModelBatch[], steps: n
   for (let w = 0; w < warmup; w++) losses.push(await model.trainStep(batches[i++ % batches.length]!));
   const rates: number[] = [];
   const stepMs: number[] = [];
+  // CPU time of the whole process (every thread: ONNX Runtime's, the sparse workers') per step: on a shared
+  // machine it moves far less with the load than the wall-clock rate does.
+  const cpu0 = process.cpuUsage();
   for (let r = 0; r < repeats; r++) {
     const t0 = performance.now();
     for (let s = 0; s < steps; s++) {
@@ -203,12 +206,14 @@ async function runTraining(model: WideDeepModel, batches: ModelBatch[], steps: n
     rates.push((steps * batches[0]!.size) / ((performance.now() - t0) / 1000));
     process.stderr.write(`repeat ${r + 1}/${repeats}: ${Math.round(rates[r]!).toLocaleString()} samples/s\n`);
   }
+  const cpu = process.cpuUsage(cpu0);
   const k = Math.min(10, Math.max(1, Math.floor(losses.length / 4)));
   const avg = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
   return {
     samples_per_s: median(rates),
     samples_per_s_all: rates,
     step_ms_median: median(stepMs),
+    cpu_ms_per_step: (cpu.user + cpu.system) / 1000 / (steps * repeats),
     loss_first: avg(losses.slice(0, k)),
     loss_last: avg(losses.slice(-k)),
     steps,

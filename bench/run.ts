@@ -7,7 +7,7 @@
  * the median over rounds; the ratio is the median of the per-round ratios. A ratio against a PyTorch peer that
  * did not run at its best (a fallback OpenBLAS kernel, the reference BLAS: bench/peer-kernel.ts) is withheld:
  * the figures are printed with the reason instead, and the --json result carries it as `ratio_withheld`.
- * The engine suite runs both sides on the same thread count, `--threads` (default: every available core).
+ * The engine and floor suites run both sides on the same thread count, `--threads` (default: every available core).
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -122,6 +122,21 @@ const CASES: Case[] = [
   { suite: 'engine', name: 'criteo_small', metric: 'train samples/s', ours: tsx('bench/engine-case.ts', '--case', 'criteo_small'), reference: torch('--case', 'criteo_small'), referenceName: 'PyTorch', figure: samples, target: 1.5 },
   { suite: 'engine', name: 'gru', metric: 'train samples/s', ours: tsx('bench/engine-case.ts', '--case', 'gru'), reference: torch('--case', 'gru'), referenceName: 'PyTorch', figure: samples },
   { suite: 'engine', name: 'score', metric: 'score rows/s @1024', ours: tsx('bench/engine-case.ts', '--case', 'score'), reference: torch('--case', 'score'), referenceName: 'PyTorch', figure: samples },
+  // The GEMM floor: only the matrix products of a training step (bench/gemm-floor-case.ts). Against the same
+  // products in PyTorch (the GEMM libraries' parity), and against the peer's whole training step: that ratio
+  // is the highest the engine case can reach on ONNX Runtime, however cheap the rest of its step becomes.
+  ...(['small', 'criteo_small', 'criteo'] as const).flatMap((name): Case[] => {
+    const ours = tsx('bench/gemm-floor-case.ts', '--case', name);
+    return [
+      { suite: 'floor', name: `${name}_gemm`, metric: 'GEMM-only samples/s', ours, reference: [PYTHON, resolve(ROOT, 'bench/torch_gemm_floor.py'), '--case', name], referenceName: 'PyTorch GEMMs', figure: samples },
+      { suite: 'floor', name: `${name}_ceiling`, metric: 'GEMM-only samples/s', ours, reference: torch('--case', name === 'criteo' ? 'memory' : name), referenceName: 'PyTorch training', figure: samples },
+    ];
+  }),
+  // The row optimizers' loops on their own: CPU ns per element (bench/row-optimizer-case.ts), one run per round.
+  ...((): Case[] => {
+    const base = { suite: 'kernels', ours: tsx('bench/row-optimizer-case.ts'), reference: null, referenceName: '-', sameRun: { figure: () => null, peer: () => ({}) }, lowerIsBetter: true, digits: 2 };
+    return ['lazy-adam', 'adagrad', 'ftrl'].flatMap((o) => (['small', 'criteo'] as const).map((shape): Case => ({ ...base, name: `${o}_${shape}`, metric: `CPU ns/element, ${shape} tables`, figure: (j) => j[`${o}_${shape}_ns`] as number })));
+  })(),
   { suite: 'features', name: 'adult_transform', metric: 'read+transform rows/s', ours: tsx('bench/features-case.ts', '--case', 'adult_transform'), reference: tsx('bench/features-case.ts', '--case', 'adult_transform', '--duckdb'), referenceName: 'DuckDB parse', figure: samples },
   { suite: 'features', name: 'criteo_transform', metric: 'read+transform rows/s', ours: tsx('bench/features-case.ts', '--case', 'criteo_transform'), reference: tsx('bench/features-case.ts', '--case', 'criteo_transform', '--duckdb'), referenceName: 'DuckDB parse', figure: samples },
   { suite: 'features', name: 'criteo_parquet', metric: 'read+transform rows/s', ours: tsx('bench/features-case.ts', '--case', 'criteo_transform', '--parquet'), reference: tsx('bench/features-case.ts', '--case', 'criteo_transform', '--parquet', '--duckdb'), referenceName: 'DuckDB read', figure: samples },
@@ -228,7 +243,7 @@ async function main(): Promise<void> {
       let f: Json | undefined;
       let refFigure: number | null = null;
       // The round's seed, and in the engine suite the same thread count on both sides.
-      const seeded = (cmd: readonly string[]): string[] => [...cmd.map((a) => (a === SEED ? String(42 + r) : a)), ...(c.suite === 'engine' ? ['--threads', String(threads)] : [])];
+      const seeded = (cmd: readonly string[]): string[] => [...cmd.map((a) => (a === SEED ? String(42 + r) : a)), ...(c.suite === 'engine' || c.suite === 'floor' ? ['--threads', String(threads)] : [])];
       if (c.sameRun) {
         o = await runShared(r, seeded(c.ours));
         refFigure = typeof o.skipped === 'string' ? null : c.sameRun.figure(o);
