@@ -3,7 +3,6 @@ import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerControl } from '../../src/serve/cluster.js';
@@ -13,23 +12,12 @@ import { ServeMetrics } from '../../src/serve/http/metrics.js';
 import type { ServeRuntime } from '../../src/serve/http/runtime.js';
 import { type RunningServer, serveBundle } from '../../src/serve/server.js';
 import { rowsFor, writeVersionOf } from './bundle-versions.js';
+import { logLines } from './log-lines.js';
 
 // The plain POST /predict is answered before Fastify (src/serve/http/direct-predict.ts). Two checks: its answers
 // and log lines are the Fastify route's (the same request sent as `/predict?via=fastify` takes the route), and it
 // takes only the requests it should (a real node:http server behind the front door, Fastify's place taken by a
 // handler that answers 299).
-
-/** A pino destination that keeps the parsed lines. */
-function logLines(): { stream: Writable; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const l of chunk.toString().split('\n')) if (l !== '') lines.push(JSON.parse(l) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { stream, lines };
-}
 
 /** Status, JSON body and the headers a client reads of one answer (date and the connection's own left out). */
 async function answerOf(res: Response): Promise<{ status: number; body: unknown; headers: Record<string, string> }> {

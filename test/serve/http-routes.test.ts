@@ -1,12 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBundle } from '../../src/artifact/bundle.js';
 import { type RunningServer, serveBundle, serveModel } from '../../src/serve/server.js';
 import { predictionsOf } from '../helpers/bundle-fixture.js';
 import { rowsFor, writeVersionOf } from './bundle-versions.js';
+import { logLines } from './log-lines.js';
 
 // Issue #15: the Fastify app's routes, metrics, OpenAPI document, admin reload, API key and CORS, on real
 // servers on 127.0.0.1 port 0 with a real model (the tiny fixture bundle of bundle-versions.ts).
@@ -14,18 +14,6 @@ import { rowsFor, writeVersionOf } from './bundle-versions.js';
 const JSON_TYPE = { 'content-type': 'application/json' };
 const ADMIN = 'admin-token-0123456789abcdef';
 const KEY = 'api-key-0123456789abcdef';
-
-/** A pino destination that keeps the parsed lines. */
-function logLines(): { stream: Writable; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const l of chunk.toString().split('\n')) if (l !== '') lines.push(JSON.parse(l) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { stream, lines };
-}
 
 function predict(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(`${url}/predict`, { method: 'POST', headers: { ...JSON_TYPE, ...headers }, body: JSON.stringify(body) });
