@@ -38,3 +38,14 @@ export function Table(props: { header: readonly string[]; rows: readonly (readon
     </table>
   );
 }
+
+/** The files a listing could not read, each with why (nothing when there are none). */
+export function UnreadFiles(props: { errors: readonly { readonly path: string; readonly error: string }[]; testId: string }) {
+  if (props.errors.length === 0) return null;
+  return (
+    <div data-testid={props.testId}>
+      <h3>Files that could not be read</h3>
+      <ul>{props.errors.map((e) => <li><code>{e.path}</code>: {e.error}</li>)}</ul>
+    </div>
+  );
+}

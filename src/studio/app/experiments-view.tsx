@@ -1,7 +1,7 @@
 import type { ExperimentsView as Data, SuiteView } from '../experiments-view.js';
 import { fmt } from './api.js';
 import { VegaChart } from './chart.js';
-import { Show } from './common.js';
+import { Show, UnreadFiles } from './common.js';
 import { runHref } from './runs-view.js';
 import { useApi } from './use-api.js';
 
@@ -84,12 +84,7 @@ export function ExperimentsView() {
           <>
             {data.suites.length === 0 && <p>No results file under the runs directory: run <code>widedeep experiment --suite examples/suites/crosses.yaml</code> (it writes runs/experiments/&lt;suite&gt;.jsonl).</p>}
             {data.suites.map((s) => <Suite s={s} />)}
-            {data.errors.length > 0 && (
-              <div data-testid="experiment-errors">
-                <h3>Files that could not be read</h3>
-                <ul>{data.errors.map((e) => <li><code>{e.path}</code>: {e.error}</li>)}</ul>
-              </div>
-            )}
+            <UnreadFiles errors={data.errors} testId="experiment-errors" />
           </>
         )}
       </Show>

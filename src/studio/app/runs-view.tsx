@@ -3,7 +3,7 @@ import type { Chart } from '../../experiments/charts.js';
 import type { FoundRun, RunsListing, RunSummary } from '../runs.js';
 import { fmt } from './api.js';
 import { VegaChart } from './chart.js';
-import { ErrorBox, Show, Table } from './common.js';
+import { ErrorBox, Show, Table, UnreadFiles } from './common.js';
 import { useApi } from './use-api.js';
 
 /**
@@ -58,12 +58,7 @@ export function RunsList() {
             </p>
             {data.runs.length === 0 && <p>No run.json or results file here yet: run <code>widedeep fit --out {data.root}/&lt;name&gt;</code> or <code>widedeep experiment</code>.</p>}
             <Table testId="runs" header={['', 'run', 'kind', 'status', 'objective', 'epochs', 'validation', 'test', 'file']} rows={data.runs.map((r) => RunRow({ run: r, picked: picked.includes(r.id), onPick: pick }))} />
-            {data.errors.length > 0 && (
-              <div data-testid="run-errors">
-                <h3>Files that could not be read</h3>
-                <ul>{data.errors.map((e) => <li><code>{e.path}</code>: {e.error}</li>)}</ul>
-              </div>
-            )}
+            <UnreadFiles errors={data.errors} testId="run-errors" />
           </>
         )}
       </Show>
