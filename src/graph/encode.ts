@@ -64,7 +64,7 @@ export function liveParts(g: Graph): { nodes: Node[]; initializers: Graph['initi
  * `v` has other readers (an optimizer's new moment feeds the weight update and is an output too) and copies
  * the tensor on every run. Returns the nodes left and the renames to apply (v's name -> the output's name).
  */
-export function withoutOutputIdentities(nodes: readonly Node[], g: Graph): { nodes: Node[]; rename: Map<string, string> } {
+function withoutOutputIdentities(nodes: readonly Node[], g: Graph): { nodes: Node[]; rename: Map<string, string> } {
   const produced = new Set(nodes.flatMap((n) => n.outputs.map((o) => o.name)));
   const outputs = new Set(g.outputs.map((v) => v.name));
   const rename = new Map<string, string>();
