@@ -99,11 +99,12 @@ export interface ModelPart {
   /** After the dense step: applies the gradients of its inputs to its own weights. */
   update(u: PartUpdate): void;
   /**
-   * Optional: hands work of `feed` to other threads before any part feeds, so that it runs while the parts
-   * before it feed on this thread; `feed` then completes it. The result is `feed`'s alone.
+   * Optional: stages work of `feed` for the sparse lanes (other threads) before any part feeds; the model
+   * then starts every part's staged work at once (`SparseLanes.startGather`), so that it runs while the parts
+   * feed on this thread, and `feed` completes it. The result is `feed`'s alone.
    */
   beginFeed?(batch: ModelBatch): void;
-  /** Optional: the same for `update`, called with the update `update` then receives. */
+  /** Optional: the same for `update` (`SparseLanes.startUpdate`), called with the update `update` then receives. */
   beginUpdate?(u: PartUpdate): void;
 }
 

@@ -187,6 +187,8 @@ export class WideDeepModel {
   private inputs(batch: ModelBatch, training: boolean): Record<string, ExecTensor> {
     const feeds: Record<string, ExecTensor> = {};
     for (const p of this.parts) p.beginFeed?.(batch);
+    // One start for every part's staged sparse work: the lanes run it while the parts feed on this thread.
+    this.lanes?.startGather();
     for (const p of this.parts) p.feed(batch, feeds, training);
     return feeds;
   }
@@ -230,6 +232,7 @@ export class WideDeepModel {
     const averageOf = (t: SparseTable) => avg?.of(t);
     const updates = this.parts.map((p) => ({ batch, grads: r.grads, step, lr: rates[p.def.group], averageOf }));
     this.parts.forEach((p, i) => p.beginUpdate?.(updates[i] as PartUpdate));
+    this.lanes?.startUpdate();
     this.parts.forEach((p, i) => p.update(updates[i] as PartUpdate));
     return r.loss;
   }

@@ -37,7 +37,9 @@ export {
   type WideExplanation,
   WideLinear,
   parseWideConfig,
+  sumWideColumns,
 } from './wide.js';
 export { TableAverage, checkDecay } from './average.js';
 export { tableOver, sharedStorage } from './shared-table.js';
-export { SparseLanes, MAX_SPARSE_WORKERS, type PooledTable } from './lanes.js';
+export { SparseLanes, type PooledTable } from './lanes.js';
+export { MAX_SPARSE_WORKERS, EMB_SOURCE, WIDE_SOURCE } from './lane-control.js';

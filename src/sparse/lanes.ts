@@ -2,71 +2,78 @@ import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from '
 import { type ErrorCode, WideDeepError } from '../core/index.js';
 import type { SparseBatch } from '../core/index.js';
 import { workerSource } from '../core/worker-source.js';
-import { Lane, type LaneTable } from './lane.js';
+import { Lane, type LaneSource, type LaneTable } from './lane.js';
+import { CTL, type LaneBuffers, type LaneSetup, MAX_SPARSE_WORKERS, OP, SOURCES, sourceSlot } from './lane-control.js';
+import { laneOf } from './lane-of.js';
 import type { Pooling } from './slots.js';
-import type { SparseTable, SparseTableConfigNormalized } from './table.js';
+import type { SparseTable } from './table.js';
 
-/** Slots of the control block (an Int32Array over a SharedArrayBuffer) the lanes share. */
-export const CTL = { seq: 0, op: 1, batchSize: 2, ids: 3, features: 4, weights: 5, width: 6, step: 7, done: 16, error: 16 + 64 } as const;
-export const OP = { setup: 1, buffers: 2, gather: 3, update: 4, stop: 5, keys: 6 } as const;
-/** At most this many worker lanes (the control block's size). */
-export const MAX_SPARSE_WORKERS = 63;
-
-/** What a worker lane is set up with (sent once, on its port). */
-export interface LaneSetup {
-  readonly tables: readonly { index: number; lane: number; pooling: Pooling; col: number; config: SparseTableConfigNormalized; data: SharedArrayBuffer }[];
-  readonly params: SharedArrayBuffer;
-}
-
-/** The shared buffers of one step's batch and blocks (sent again whenever one grows). */
-export interface LaneBuffers {
-  readonly ids: SharedArrayBuffer;
-  readonly offsets: SharedArrayBuffer;
-  readonly weights: SharedArrayBuffer;
-  readonly out: SharedArrayBuffer;
-  readonly dBlock: SharedArrayBuffer;
-}
-
-/** A pooled table to share out: it must live in a SharedArrayBuffer (`sharedStorage`). */
+/** A pooled table to share out: it must live in a SharedArrayBuffer (`sharedStorage`, or a view of such a table). */
 export interface PooledTable {
   readonly table: SparseTable;
   readonly pooling: Pooling;
   readonly col: number;
+  /** Its work per step in the units of laneOf (default: its dim, the floats gathered and updated per id). */
+  readonly cost?: number;
+}
+
+type Op = typeof OP.gather | typeof OP.update;
+
+/** What a source has staged for the lanes, and which of its staged work has completed. */
+interface Staged {
+  batch: SparseBatch | null;
+  /** Staged for the next gather / update since the last one began. */
+  gather: boolean;
+  update: boolean;
+  /** The staged batch's gather / update has completed. */
+  gathered: boolean;
+  updated: boolean;
+  /** The rate of its staged update (undefined: each table's base rate). */
+  lr: number | undefined;
 }
 
 const WAIT_MS = 60_000;
 
 /**
  * The sparse phase of a step on several threads (`train.sparseWorkers`, `WideDeepModel.create`'s
- * `sparseWorkers`): the calling thread is lane 0 and each worker thread one more lane. Every pooled table is
- * owned by one lane (table i by lane i mod lanes), which does its gather, its gradient accumulation and its
- * row updates; tables live in SharedArrayBuffers, as do the step's ids, offsets, weights, the gathered block
- * and its gradient. The calling thread dispatches through a control block (Atomics), does its own lane's
- * share and waits for the others, so a call returns with the work done, exactly as on one thread: each
- * table's arithmetic is the same in the same order, so the weights are the same bit for bit at any count.
+ * `sparseWorkers`): the calling thread is lane 0 and each worker thread one more lane. Every pooled table
+ * (every embedding table, and every wide feature's rows of the wide tables) is owned by one lane (`laneOf`),
+ * which does its gather, its gradient accumulation and its row updates; tables live in SharedArrayBuffers,
+ * as do the step's ids, offsets, weights, the gathered blocks and their gradients. Parts stage their source
+ * (`stageGather`, `stageUpdate`); one dispatch (`startGather`, `startUpdate`) then runs every staged source
+ * on every lane, and `gathered` / `updated` do the calling thread's share and wait for the others, so a
+ * call returns with the work done, exactly as on one thread: each table's arithmetic is the same in the same
+ * order, so the weights are the same bit for bit at any count. When several tables fail, the error is that
+ * of the first in table order (the order one thread works them in).
  *
  * ```
- * gather(batch):  stage ids/offsets -> [lane 0: tables 0, L, 2L..] [lane 1: tables 1, L+1..] ... -> block
- * update(dBlock): copy d_block in   -> each lane: reset, addPooled, apply on its own tables (rows disjoint)
+ * stageGather(1, wide) stageGather(0, deep) startGather -> [lane 0: its tables] [lane 1: its tables] ... -> blocks
+ * stageUpdate(1, ...)  stageUpdate(0, ...)  startUpdate -> each lane: reset, addPooled, apply on its own tables
  * ```
  */
 export class SparseLanes {
   private readonly ctl: Int32Array;
-  private readonly lrSlot: Float64Array;
+  private readonly lrSlots: Float64Array;
   private main = new Lane([]);
   private params: Int32Array<ArrayBufferLike> = new Int32Array(0);
-  private width = 0;
-  private bufs: LaneBuffers | null = null;
-  private staged: SparseBatch | null = null;
-  /** The batch keys the workers hold (for the errors they raise, which name the feature). */
-  private keys: readonly string[] | null = null;
+  /** Attached tables per source, in attach order (their global index follows it). */
+  private readonly attached: (readonly PooledTable[])[] = Array.from({ length: SOURCES }, () => []);
+  private readonly widths = new Array<number>(SOURCES).fill(0);
+  private readonly bufs: (LaneBuffers | null)[] = new Array<LaneBuffers | null>(SOURCES).fill(null);
+  /** The batch keys the workers hold per source (for the errors they raise, which name the feature). */
+  private readonly keys: (readonly string[] | null)[] = new Array<readonly string[] | null>(SOURCES).fill(null);
+  private readonly staged: Staged[] = Array.from({ length: SOURCES }, () => ({ batch: null, gather: false, update: false, gathered: false, updated: false, lr: undefined }));
+  /** Sources in the order they were first attached. */
+  private readonly attachOrder: number[] = [];
+  /** The global index of each source's first table. */
+  private readonly firstIndex = new Map<number, number>();
   private seq = 0;
-  /** An op begun (`beginGather`, `beginUpdate`) and not yet joined: the workers may still be on it. */
-  private pending: { readonly seq: number; readonly op: number; readonly batch: SparseBatch; readonly own: () => void } | null = null;
+  /** An op begun and not yet joined: the workers may still be on it. */
+  private pending: { readonly seq: number; readonly op: Op; readonly active: readonly boolean[]; readonly own: () => void } | null = null;
 
   private constructor(shared: { ctl: SharedArrayBuffer; lr: SharedArrayBuffer }, private readonly workers: readonly Worker[], private readonly ports: readonly MessagePort[]) {
     this.ctl = new Int32Array(shared.ctl);
-    this.lrSlot = new Float64Array(shared.lr);
+    this.lrSlots = new Float64Array(shared.lr);
   }
 
   /** Worker lanes, besides the calling thread's. */
@@ -82,8 +89,8 @@ export class SparseLanes {
         fix: 'use 1 or more, e.g. the cores minus one; leave it out to run the sparse side on one thread',
       });
     }
-    const ctl = new SharedArrayBuffer(4 * (CTL.error + 64));
-    const lr = new SharedArrayBuffer(8);
+    const ctl = new SharedArrayBuffer(4 * (CTL.errorAt + 64));
+    const lr = new SharedArrayBuffer(8 * SOURCES);
     const { code, workerData: { module, tsx } } = workerSource(import.meta.url, 'lane-worker');
     const started = Array.from({ length: workers }, (_, i) => {
       const channel = new MessageChannel();
@@ -114,82 +121,130 @@ export class SparseLanes {
   }
 
   /**
-   * Shares `tables` out; `width` is the block's floats per example. `mainLoad`: the calling thread's other work
-   * during the sparse phases (the wide part), in the units of a table's cost (its dim: floats gathered and
-   * updated per id), so that it gets fewer tables (`laneOf`).
+   * Shares out the tables of `source` (replacing the ones it had); `width` is its block's floats per example.
+   * Tables are numbered in attach order (a part attached before another comes first in the step's order);
+   * every attach balances all tables over the lanes again (`laneOf`).
    */
-  attach(tables: readonly PooledTable[], width: number, mainLoad = 0): void {
+  attach(source: number, tables: readonly PooledTable[], width: number): void {
     this.settle();
-    this.width = width;
-    const params = new SharedArrayBuffer(4 * 2 * Math.max(1, tables.length));
+    this.attached[source] = tables;
+    this.widths[source] = width;
+    if (!this.attachOrder.includes(source)) this.attachOrder.push(source);
+    // Global indices in attach order: the tables of a source attached earlier come first.
+    const all = this.attachOrder.flatMap((s) => (this.attached[s] as readonly PooledTable[]).map((t) => ({ ...t, source: s })));
+    const params = new SharedArrayBuffer(4 * 2 * Math.max(1, all.length));
     this.params = new Int32Array(params);
-    const lanes = laneOf(tables.map((t) => t.table.dim), this.count, mainLoad);
-    const owned = tables.map((t, index): LaneTable & { lane: number } => ({ ...t, index, lane: lanes[index] as number }));
+    const lanes = laneOf(all.map((t) => t.cost ?? t.table.dim), this.count);
+    const owned = all.map((t, index): LaneTable & { lane: number } => ({ index, source: t.source, table: t.table, pooling: t.pooling, col: t.col, lane: lanes[index] as number }));
     this.main = new Lane(owned.filter((t) => t.lane === 0));
+    this.firstIndex.clear();
+    for (const t of owned) if (!this.firstIndex.has(t.source)) this.firstIndex.set(t.source, t.index);
     const setup: LaneSetup = {
       params,
       tables: owned.map((t) => {
-        const { index, lane, pooling, col } = t;
-        return { index, lane, pooling, col, config: t.table.config, data: t.table.data.buffer as SharedArrayBuffer };
+        const data = t.table.data;
+        return { index: t.index, lane: t.lane, source: t.source, pooling: t.pooling, col: t.col, config: t.table.config, data: data.buffer as SharedArrayBuffer, offset: data.byteOffset / 4, length: data.length };
       }),
     };
     for (const port of this.ports) port.postMessage(setup);
     this.run(OP.setup);
   }
 
-  /** The gathered block of an n-example batch: a view into shared memory, valid until the next gather. */
-  block(n: number): Float32Array {
-    return new Float32Array(this.buffers(n, 0, 1).out, 0, n * this.width);
+  /** The gathered block of `source` for an n-example batch: a view into shared memory, valid until the next gather. */
+  block(source: number, n: number): Float32Array {
+    return new Float32Array(this.buffers(source, n, 0, 1).out, 0, n * (this.widths[source] as number));
   }
 
-  /**
-   * Gathers every table into `block(batch.batchSize)`; `features[i]` is table i's feature index in `batch`.
-   */
-  gather(batch: SparseBatch, features: ArrayLike<number>): Float32Array {
-    if (this.pending?.op !== OP.gather || this.pending.batch !== batch) this.beginGather(batch, features);
-    this.settle(false);
-    return this.block(batch.batchSize);
-  }
-
-  /**
-   * Starts `gather` on the workers and returns at once, so that the calling thread can do other work (the
-   * wide part's feed) while they gather; `gather` with the same batch then does this thread's share and waits.
-   */
-  beginGather(batch: SparseBatch, features: ArrayLike<number>): void {
+  /** Copies `batch` into `source`'s shared buffers for the next `startGather`; `features[i]` is the source's table i's feature index in `batch`. */
+  stageGather(source: number, batch: SparseBatch, features: ArrayLike<number>): void {
     this.settle();
-    this.staged = null;
-    this.stage(batch, features);
-    const out = this.block(batch.batchSize);
-    this.pending = { seq: this.dispatch(OP.gather), op: OP.gather, batch, own: () => this.main.gather(batch, this.params, this.width, out) };
+    this.stage(source, batch, features);
+    const s = this.staged[source] as Staged;
+    s.gather = true;
+    s.gathered = false;
+  }
+
+  /** Starts the gather of every staged source on the workers and returns at once (the calling thread may do other work meanwhile). */
+  startGather(): void {
+    this.start(OP.gather);
   }
 
   /**
-   * Applies the gradient of the gathered block (`dBlock`, [batchSize, width]) to every table at `step` and
-   * rate `lr`, except the tables with `leave[i]` set (their update is the caller's: a weight average).
+   * The gathered block of `source`'s staged batch: completes a begun gather (this thread's share, then
+   * waiting for the workers, throwing the first error), or gathers now when none was begun.
    */
-  update(batch: SparseBatch, features: ArrayLike<number>, leave: ArrayLike<boolean>, dBlock: Float32Array, step: number, lr: number | undefined): void {
-    if (this.pending?.op !== OP.update || this.pending.batch !== batch) this.beginUpdate(batch, features, leave, dBlock, step, lr);
-    this.settle(false);
+  gathered(source: number): Float32Array {
+    const s = this.staged[source] as Staged;
+    this.complete(OP.gather, source, () => s.gathered);
+    return this.block(source, (s.batch as SparseBatch).batchSize);
   }
 
-  /** Starts `update` on the workers and returns at once (see `beginGather`); `update` with the same batch completes it. */
-  beginUpdate(batch: SparseBatch, features: ArrayLike<number>, leave: ArrayLike<boolean>, dBlock: Float32Array, step: number, lr: number | undefined): void {
+  /**
+   * Stages the gradient of `source`'s gathered block (`dBlock`, [batchSize, width]) for the next
+   * `startUpdate` at `step` and rate `lr`, every table except those with `leave[i]` set (their update is the
+   * caller's: a weight average).
+   */
+  stageUpdate(source: number, batch: SparseBatch, features: ArrayLike<number>, leave: ArrayLike<boolean>, dBlock: Float32Array, step: number, lr: number | undefined): void {
     this.settle();
-    this.stage(batch, features);
-    for (let i = 0; i < this.params.length / 2; i++) this.params[2 * i + 1] = leave[i] ? 1 : 0;
-    const shared = new Float32Array(this.buffers(batch.batchSize, 0, 1).dBlock, 0, dBlock.length);
-    shared.set(dBlock);
-    this.lrSlot[0] = lr ?? Number.NaN;
+    this.stage(source, batch, features);
+    const first = this.firstIndex.get(source) ?? 0;
+    for (let i = 0; i < (this.attached[source] as readonly PooledTable[]).length; i++) this.params[2 * (first + i) + 1] = leave[i] ? 1 : 0;
+    new Float32Array(this.buffers(source, batch.batchSize, 0, 1).dBlock, 0, dBlock.length).set(dBlock);
     Atomics.store(this.ctl, CTL.step, step);
-    this.pending = { seq: this.dispatch(OP.update), op: OP.update, batch, own: () => this.main.update(batch, this.params, this.width, shared, step, lr) };
+    const s = this.staged[source] as Staged;
+    s.lr = lr;
+    s.update = true;
+    s.updated = false;
+  }
+
+  /** Starts the update of every staged source on the workers and returns at once. */
+  startUpdate(): void {
+    this.start(OP.update);
+  }
+
+  /** Completes `source`'s staged update (see `gathered`). */
+  updated(source: number): void {
+    const s = this.staged[source] as Staged;
+    this.complete(OP.update, source, () => s.updated);
+  }
+
+  private complete(op: Op, source: number, done: () => boolean): void {
+    if (this.pending?.op === op && this.pending.active[source]) this.settle(false);
+    if (done()) return;
+    const s = this.staged[source] as Staged;
+    if (!(op === OP.gather ? s.gather : s.update)) throw new WideDeepError('INTERNAL', `sparse lanes: source ${source} was not staged for its ${op === OP.gather ? 'gather' : 'update'}`);
+    this.start(op);
+    this.settle(false);
+  }
+
+  private start(op: Op): void {
+    this.settle();
+    const active = this.staged.map((s) => (op === OP.gather ? s.gather : s.update));
+    if (!active.some(Boolean)) return;
+    const sources = this.staged.map((s, i): LaneSource | undefined => {
+      if (!active[i]) return undefined;
+      Atomics.store(this.ctl, sourceSlot(i, 'active'), 1);
+      if (op === OP.gather) s.gather = false;
+      else s.update = false;
+      const n = (s.batch as SparseBatch).batchSize;
+      const width = this.widths[i] as number;
+      const b = this.buffers(i, n, 0, 1);
+      this.lrSlots[i] = s.lr ?? Number.NaN;
+      return { batch: s.batch as SparseBatch, width, out: new Float32Array(b.out, 0, n * width), dBlock: new Float32Array(b.dBlock, 0, n * width), lr: s.lr };
+    });
+    active.forEach((a, i) => {
+      if (!a) Atomics.store(this.ctl, sourceSlot(i, 'active'), 0);
+    });
+    const step = Atomics.load(this.ctl, CTL.step);
+    const own = op === OP.gather ? () => this.main.gather(sources, this.params) : () => this.main.update(sources, this.params, step);
+    this.pending = { seq: this.dispatch(op), op, active, own };
   }
 
   /**
-   * Completes a begun op: runs this thread's share and waits for the workers, throwing their error. Every
+   * Completes a begun op: runs this thread's share and waits for the workers, throwing the first error. Every
    * other call first completes an op still pending (`stale`): its step threw before completing it (another
    * part's feed or update refused the batch), so it is finished in full, in order, and its own error, if
-   * any, is dropped: the step already failed with the error that stopped it, and this call's batch is not
-   * the one at fault.
+   * any, is dropped: the step already failed with the error that stopped it.
    */
   private settle(stale = true): void {
     const p = this.pending;
@@ -199,7 +254,14 @@ export class SparseLanes {
       this.join(p.seq, p.own);
     } catch (err) {
       if (!stale) throw err;
+      return;
     }
+    p.active.forEach((a, i) => {
+      if (!a) return;
+      const s = this.staged[i] as Staged;
+      if (p.op === OP.gather) s.gathered = true;
+      else s.updated = true;
+    });
   }
 
   async release(): Promise<void> {
@@ -209,33 +271,35 @@ export class SparseLanes {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 
-  /** Copies the batch's ids, offsets and weights into shared memory (once per batch) and sets the features. */
-  private stage(batch: SparseBatch, features: ArrayLike<number>): void {
-    for (let i = 0; i < features.length; i++) this.params[2 * i] = features[i] as number;
-    if (this.staged === batch) return;
-    if (batch.keys !== this.keys) {
-      for (const port of this.ports) port.postMessage(batch.keys);
+  /** Copies a source's batch (ids, offsets, weights) into shared memory (once per batch) and sets its tables' features. */
+  private stage(source: number, batch: SparseBatch, features: ArrayLike<number>): void {
+    const first = this.firstIndex.get(source) ?? 0;
+    for (let i = 0; i < features.length; i++) this.params[2 * (first + i)] = features[i] as number;
+    const s = this.staged[source] as Staged;
+    if (s.batch === batch) return;
+    if (batch.keys !== this.keys[source]) {
+      for (const port of this.ports) port.postMessage({ source, keys: batch.keys });
       this.run(OP.keys);
-      this.keys = batch.keys;
+      this.keys[source] = batch.keys;
     }
     const n = batch.batchSize;
-    const b = this.buffers(n, batch.ids.length, batch.keys.length);
+    const b = this.buffers(source, n, batch.ids.length, batch.keys.length);
     new Int32Array(b.ids, 0, batch.ids.length).set(batch.ids);
     new Int32Array(b.offsets, 0, batch.offsets.length).set(batch.offsets);
     if (batch.weights) new Float32Array(b.weights, 0, batch.weights.length).set(batch.weights);
-    Atomics.store(this.ctl, CTL.batchSize, n);
-    Atomics.store(this.ctl, CTL.ids, batch.ids.length);
-    Atomics.store(this.ctl, CTL.features, batch.keys.length);
-    Atomics.store(this.ctl, CTL.weights, batch.weights ? 1 : 0);
-    Atomics.store(this.ctl, CTL.width, this.width);
-    this.staged = batch;
+    Atomics.store(this.ctl, sourceSlot(source, 'batchSize'), n);
+    Atomics.store(this.ctl, sourceSlot(source, 'ids'), batch.ids.length);
+    Atomics.store(this.ctl, sourceSlot(source, 'features'), batch.keys.length);
+    Atomics.store(this.ctl, sourceSlot(source, 'weights'), batch.weights ? 1 : 0);
+    Atomics.store(this.ctl, sourceSlot(source, 'width'), this.widths[source] as number);
+    s.batch = batch;
   }
 
-  /** The shared buffers, grown (and sent to the workers again) when a batch needs more. */
-  private buffers(n: number, ids: number, features: number): LaneBuffers {
-    const b = this.bufs;
+  /** A source's shared buffers, grown (and sent to the workers again) when a batch needs more. */
+  private buffers(source: number, n: number, ids: number, features: number): LaneBuffers {
+    const b = this.bufs[source] ?? null;
     const offsets = 4 * (features * n + 1);
-    const block = 4 * n * this.width;
+    const block = 4 * n * (this.widths[source] as number);
     if (b && b.ids.byteLength >= 4 * ids && b.offsets.byteLength >= offsets && b.out.byteLength >= block) return b;
     const grow = (have: SharedArrayBuffer | undefined, need: number): SharedArrayBuffer =>
       have && have.byteLength >= need ? have : new SharedArrayBuffer(Math.max(need, 2 * (have?.byteLength ?? 0)));
@@ -244,11 +308,11 @@ export class SparseLanes {
       ids: idsBuffer,
       weights: idsBuffer === b?.ids ? b.weights : new SharedArrayBuffer(idsBuffer.byteLength),
       offsets: grow(b?.offsets, offsets),
-      out: grow(b?.out, block),
-      dBlock: grow(b?.dBlock, block),
+      out: grow(b?.out, Math.max(block, 4)),
+      dBlock: grow(b?.dBlock, Math.max(block, 4)),
     };
-    this.bufs = next;
-    for (const port of this.ports) port.postMessage(next);
+    this.bufs[source] = next;
+    for (const port of this.ports) port.postMessage({ source, buffers: next });
     this.run(OP.buffers);
     return next;
   }
@@ -267,13 +331,18 @@ export class SparseLanes {
     return seq;
   }
 
-  /** Runs the calling thread's share of op `seq` and waits for every worker to finish it; a worker's error is thrown here. */
+  /**
+   * Runs the calling thread's share of op `seq` and waits for every worker to finish it. Of the errors the
+   * lanes met, the one of the first table in table order is thrown (each lane stops at its first).
+   */
   private join(seq: number, own?: () => void): void {
     let failure: unknown = null;
+    let failedAt = Number.POSITIVE_INFINITY;
     try {
       own?.();
     } catch (err) {
       failure = err;
+      failedAt = this.main.failedAt >= 0 ? this.main.failedAt : -1;
     }
     this.workers.forEach((_, i) => {
       const slot = CTL.done + i + 1;
@@ -282,29 +351,14 @@ export class SparseLanes {
         if (Date.now() - start > WAIT_MS) throw new WideDeepError('INTERNAL', `sparse worker ${i + 1} did not answer in ${WAIT_MS / 1000} s`);
         Atomics.wait(this.ctl, slot, v, 1000);
       }
-      if (Atomics.load(this.ctl, CTL.error + i + 1) === seq && failure === null) {
-        const m = receiveMessageOnPort(this.ports[i] as MessagePort)?.message as { message: string; code: ErrorCode; details: object } | undefined;
+      if (Atomics.load(this.ctl, CTL.error + i + 1) !== seq) return;
+      const m = receiveMessageOnPort(this.ports[i] as MessagePort)?.message as { message: string; code: ErrorCode; details: object } | undefined;
+      const at = Atomics.load(this.ctl, CTL.errorAt + i + 1);
+      if (failure === null || at < failedAt) {
         failure = new WideDeepError(m?.code ?? 'INTERNAL', m?.message ?? `sparse worker ${i + 1} failed`, m?.details ?? {});
+        failedAt = at;
       }
     });
     if (failure !== null) throw failure;
   }
-}
-
-/**
- * The lane of each table (`costs[i]`: table i's cost), balanced greedily: tables in decreasing cost (ties in
- * table order) each go to the lane with the least load so far (ties to the lowest lane), lane 0 starting at
- * `mainLoad`. Deterministic; which lane owns a table never changes its arithmetic, only who runs it.
- */
-export function laneOf(costs: readonly number[], lanes: number, mainLoad = 0): number[] {
-  const load = Array.from({ length: lanes }, (_, l) => (l === 0 ? mainLoad : 0));
-  const lane = new Array<number>(costs.length).fill(0);
-  const order = costs.map((_, i) => i).sort((a, b) => (costs[b] as number) - (costs[a] as number) || a - b);
-  for (const i of order) {
-    let best = 0;
-    for (let l = 1; l < lanes; l++) if ((load[l] as number) < (load[best] as number)) best = l;
-    lane[i] = best;
-    load[best] = (load[best] as number) + (costs[i] as number);
-  }
-  return lane;
 }

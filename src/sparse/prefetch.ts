@@ -34,13 +34,6 @@ export function touchRows(data: Float32Array, ids: Int32Array, lo: number, hi: n
   sink += s;
 }
 
-/** Like `touchRows` with row `offset + ids[i]`: the wide part's features share one table at offsets. */
-export function touchOffsetRows(data: Float32Array, ids: Int32Array, lo: number, hi: number, offset: number, stride: number): void {
-  let s = 0;
-  for (let i = lo; i < hi; i++) s += data[(offset + (ids[i] as number)) * stride] as number;
-  sink += s;
-}
-
 /** The running sum of what was touched (NaN once an id outside a table was touched); for tests only. */
 export function touchedSum(): number {
   return sink;

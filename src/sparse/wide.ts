@@ -4,7 +4,8 @@ import { checkKeys, expectObject, readInt, readString } from './config-check.js'
 import type { RowOptimizerConfig, RowOptimizerConfigInput } from './row-optimizer.js';
 import { parseRowOptimizerConfig } from './row-optimizer.js';
 import { RowGradients } from './row-gradients.js';
-import { PREFETCH_ROWS, touchOffsetRows } from './prefetch.js';
+import { gatherPooled } from './gather.js';
+import { tableOver } from './shared-table.js';
 import { featureIndex, idOutOfRange } from './slots.js';
 import { SparseTable } from './table.js';
 
@@ -77,13 +78,16 @@ export function parseWideConfig(raw: unknown, path = 'wide'): WideConfigNormaliz
 
 /**
  * The wide part: a linear model over many sparse features sharing one dim-1 weight table, plus a bias.
- * Feature j owns rows [offsets[j], offsets[j] + size_j) of the table; the bias is the last row
- * (`biasRow`), updated by the same optimizer (so FTRL's l1/l2 apply to it too, as in TensorFlow's
- * LinearClassifier). Weights start at zero.
+ * Feature j owns rows [offsets[j], offsets[j] + size_j) of the table (`featureTables[j]` is a table over
+ * just those rows, sharing the memory); the bias is the last row (`biasRow`), updated by the same optimizer
+ * (so FTRL's l1/l2 apply to it too, as in TensorFlow's LinearClassifier). Weights start at zero.
  *
- * logit_b = bias + sum_j sum_{i in bag(j, b)} value_i * w[offsets[j] + id_i]
+ * logit_b = bias + sum_j c_jb,   c_jb = sum_{i in bag(j, b)} value_i * w[offsets[j] + id_i]
  *
- * which is "one-hot (or multi-hot, weighted) vector . weights + bias", computed as a sum of 1-dim embeddings.
+ * which is "one-hot (or multi-hot, weighted) vector . weights + bias", computed as a sum of 1-dim embeddings:
+ * each c_jb is a sum-pooled gather of feature j's rows (`gatherPooled`, float32 as it writes it), and the
+ * logit adds them to the bias in feature order as a float32 running sum (`sumWideColumns`). That split is
+ * what lets sparse workers each gather their own features' columns and get the same logits bit for bit.
  */
 export class WideLinear {
   readonly config: WideConfigNormalized;
@@ -91,11 +95,15 @@ export class WideLinear {
   /** First table row of every feature, in config order. */
   readonly offsets: Int32Array;
   readonly biasRow: number;
+  /** Feature j's rows of `table` as a table of their own (the same memory; ids are the feature's own). */
+  readonly featureTables: readonly SparseTable[];
   private readonly grads: RowGradients;
   private lastKeys: readonly string[] | undefined;
   private readonly batchFeature: Int32Array;
+  private block = new Float32Array(0);
 
-  constructor(config: WideConfig) {
+  /** `storage` allocates the table's floats (default a plain Float32Array; `sharedStorage` for sparse workers). */
+  constructor(config: WideConfig, storage?: (floats: number) => Float32Array) {
     this.config = parseWideConfig(config);
     const { features } = this.config;
     this.offsets = new Int32Array(features.length);
@@ -105,12 +113,21 @@ export class WideLinear {
       total += f.size;
     });
     this.biasRow = total;
-    this.table = new SparseTable({
-      name: this.config.name,
-      numRows: total + 1,
-      dim: 1,
-      optimizer: this.config.optimizer,
-      init: { type: 'zeros' },
+    this.table = new SparseTable(
+      {
+        name: this.config.name,
+        numRows: total + 1,
+        dim: 1,
+        optimizer: this.config.optimizer,
+        init: { type: 'zeros' },
+      },
+      undefined,
+      storage,
+    );
+    const { data, stride } = this.table;
+    this.featureTables = features.map((f, j) => {
+      const first = (this.offsets[j] as number) * stride;
+      return tableOver({ ...this.table.config, numRows: f.size }, data.subarray(first, first + f.size * stride));
     });
     this.grads = new RowGradients(this.table);
     this.batchFeature = new Int32Array(features.length);
@@ -126,29 +143,19 @@ export class WideLinear {
     if (out.length < B) {
       throw new WideDeepError('SHAPE', `out holds ${out.length} floats, needs batchSize = ${B}`, { field: 'out' });
     }
+    const F = this.featureTables.length;
+    if (this.block.length < B * F) this.block = new Float32Array(B * F);
+    this.gatherColumns(batch, this.block, F, 0);
+    sumWideColumns(this.block, F, 0, F, this.bias, B, out, 1, 0);
+  }
+
+  /**
+   * Gathers each feature's c_jb into column `col + j` of `block` ([batchSize, width]): what `logits` sums.
+   * Sparse workers do the same per feature (`featureTables`, sum pooling, the same columns).
+   */
+  gatherColumns(batch: SparseBatch, block: Float32Array, width: number, col: number): void {
     const map = this.featureMap(batch);
-    const { data, stride } = this.table;
-    const { ids, offsets, weights } = batch;
-    const bias = this.bias;
-    for (let b = 0; b < B; b++) out[b] = bias;
-    for (let j = 0; j < map.length; j++) {
-      const f = map[j] as number;
-      const rowOffset = this.offsets[j] as number;
-      const size = (this.config.features[j] as WideFeatureConfig).size;
-      const f0 = f * B;
-      for (let b = 0; b < B; b++) {
-        if (b % PREFETCH_ROWS === 0) touchOffsetRows(data, ids, offsets[f0 + b] as number, offsets[f0 + Math.min(B, b + PREFETCH_ROWS)] as number, rowOffset, stride);
-        const hi = offsets[f0 + b + 1] as number;
-        let s = out[b] as number;
-        for (let i = offsets[f0 + b] as number; i < hi; i++) {
-          const id = ids[i] as number;
-          if (id >>> 0 >= size) throw idOutOfRange(batch, f, id, size, this.table.name);
-          const w = data[(rowOffset + id) * stride] as number;
-          s += weights === undefined ? w : (weights[i] as number) * w;
-        }
-        out[b] = s;
-      }
-    }
+    for (let j = 0; j < map.length; j++) gatherPooled(this.featureTables[j] as SparseTable, batch, { feature: map[j] as number, pooling: 'sum', width, col: col + j }, block);
   }
 
   /**
@@ -170,17 +177,27 @@ export class WideLinear {
       throw new WideDeepError('SHAPE', `dLogits holds ${dLogits.length} floats, needs batchSize = ${B}`, { field: 'dLogits' });
     }
     const map = this.featureMap(batch);
-    const grads = this.grads;
-    grads.reset();
-    let dBias = 0;
-    for (let b = 0; b < B; b++) dBias += dLogits[b] as number;
-    grads.addScalar(this.biasRow, dBias);
+    const grads = this.biasGradients(dLogits, B);
     for (let j = 0; j < map.length; j++) {
       const f = map[j] as number;
       const rowOffset = this.offsets[j] as number;
       const size = (this.config.features[j] as WideFeatureConfig).size;
       grads.addWide(batch, f, rowOffset, size, dLogits);
     }
+    return grads;
+  }
+
+  /**
+   * The bias's gradient alone, sum_b dLogits[b * stride + col] (added in example order), as this model's
+   * reused `RowGradients`: what `gradients` starts from, and all that is left on the calling thread when
+   * sparse workers update the features' rows.
+   */
+  biasGradients(dLogits: Float32Array, batchSize: number, stride = 1, col = 0): RowGradients {
+    const grads = this.grads;
+    grads.reset();
+    let dBias = 0;
+    for (let b = 0; b < batchSize; b++) dBias += dLogits[b * stride + col] as number;
+    grads.addScalar(this.biasRow, dBias);
     return grads;
   }
 
@@ -211,7 +228,7 @@ export class WideLinear {
   }
 
   /** Batch feature index of every wide feature, recomputed only when the batch's keys array changes. */
-  private featureMap(batch: SparseBatch): Int32Array {
+  featureMap(batch: SparseBatch): Int32Array {
     if (batch.keys !== this.lastKeys) {
       this.config.features.forEach((feat, j) => {
         this.batchFeature[j] = featureIndex(batch, feat.key);
@@ -219,5 +236,20 @@ export class WideLinear {
       this.lastKeys = batch.keys;
     }
     return this.batchFeature;
+  }
+}
+
+/**
+ * The wide logits from a block of per-feature columns (`WideLinear.gatherColumns`): for every example b,
+ * `out[b * outStride + outCol] = bias + block[b, col] + ... + block[b, col + count - 1]`, a float32 running
+ * sum in that order (each addition rounded to float32, as a float32 accumulator and ONNX's float32 adds do;
+ * for one id per bag it is the sum the wide part has always computed).
+ */
+export function sumWideColumns(block: Float32Array, width: number, col: number, count: number, bias: number, batchSize: number, out: Float32Array, outStride: number, outCol: number): void {
+  for (let b = 0; b < batchSize; b++) {
+    const o = b * width + col;
+    let s = bias;
+    for (let j = 0; j < count; j++) s = Math.fround(s + (block[o + j] as number));
+    out[b * outStride + outCol] = s;
   }
 }

@@ -5,6 +5,8 @@ import type { ModelConfigInput } from '../../src/model/config.js';
 import type { ModelBatch, ModelSizes } from '../../src/model/sizes.js';
 import { WideDeepModel } from '../../src/model/wide-deep.js';
 import { SparseLanes } from '../../src/sparse/index.js';
+import { sparseBatchFromBags } from '../../src/core/sparse-batch.js';
+import type { SparseBatch } from '../../src/core/sparse-batch.js';
 import { makeBatch, sizes as planted } from '../helpers/planted-batch.js';
 
 // Five pooled tables (sum and mean, single ids and bags with weights-free means), so that 1, 2 and 3 workers
@@ -39,6 +41,11 @@ function batches(n: number, seed = 3): ModelBatch[] {
   });
 }
 
+/** A batch's bags per key (the inverse of sparseBatchFromBags). */
+function bagsOf(b: SparseBatch): Record<string, number[][]> {
+  return Object.fromEntries(b.keys.map((key, f) => [key, Array.from({ length: b.batchSize }, (_, i) => [...b.ids.subarray(b.offsets[f * b.batchSize + i]!, b.offsets[f * b.batchSize + i + 1]!)])]));
+}
+
 const full = (m: WideDeepModel): Map<string, Float32Array> => new Map(m.exportState('full').tensors);
 
 async function train(config: ModelConfigInput, sparseWorkers: number | undefined, ema: boolean): Promise<{ losses: number[]; state: Map<string, Float32Array>; prediction: Float32Array }> {
@@ -62,7 +69,7 @@ const configs: Record<string, ModelConfigInput> = {
   'FTRL + lazy Adam': { kind: 'wide_deep', deep: { type: 'mlp', hidden: [8] }, optimizers: { wide: { type: 'ftrl', alpha: 0.5 }, embeddings: { type: 'lazy-adam', lr: 0.05 }, deep: { type: 'adam', lr: 0.02 } } },
 };
 
-describe('sparseWorkers: the embedding tables gathered and updated on worker threads', () => {
+describe('sparseWorkers: the embedding tables and the wide features gathered and updated on worker threads', () => {
   for (const [name, config] of Object.entries(configs)) {
     for (const ema of [false, true]) {
       it(`${name}${ema ? ' + EMA' : ''}: the same weights, optimizer state, averages, losses and predictions bit for bit at 0, 1, 2 and 3 workers`, async () => {
@@ -130,6 +137,84 @@ describe('sparseWorkers: the embedding tables gathered and updated on worker thr
     expect(runs[1]!.message).toBe(runs[0]!.message);
     expect(runs[0]!.message).toMatch(/wide|999/);
     for (const [k, v] of runs[0]!.state) expect(Buffer.from(runs[1]!.state.get(k)!.buffer).equals(Buffer.from(v.buffer)), k).toBe(true);
+  }, 60_000);
+
+  it('the wide part on the lanes: three outputs and weighted multi-hot wide bags, the same weights, logits and predictions bit for bit at 0, 1, 2 and 3 workers', async () => {
+    // Every wide feature's rows of each of the three outputs' tables is a table of the lanes; `tags` is a
+    // weighted bag (the batch's weights apply to the wide ids), and a feature of width 1 gets a column too.
+    const multi: ModelSizes = { ...sizes, objective: 'multiclass', numClasses: 3, wide: [...sizes.wide, { key: 'tags', size: 8 }, { key: 'one', size: 1 }] };
+    const data = (n: number, seed: number): ModelBatch[] =>
+      batches(n, seed).map((b) => {
+        const rng = new Rng(seed + b.size);
+        const tags = Array.from({ length: b.size }, () => Array.from({ length: rng.int(4) }, () => 1 + rng.int(7)));
+        const w = b.wide!;
+        const wide = sparseBatchFromBags({ ...bagsOf(w), tags, one: Array.from({ length: b.size }, () => [0]) });
+        // Weighted ids in the tags bags, weight 1 elsewhere.
+        const [t0, t1] = [wide.offsets[3 * b.size]!, wide.offsets[4 * b.size]!];
+        const weights = Float32Array.from(wide.ids, (_, i) => (i >= t0 && i < t1 ? 0.25 + ((i * 7) % 5) / 4 : 1));
+        const labels = Float32Array.from(b.labels!, (_, i) => (i * 5 + seed) % 3);
+        return { ...b, wide: { ...wide, weights }, labels };
+      });
+    const config: ModelConfigInput = { kind: 'wide_deep', deep: { type: 'mlp', hidden: [8] }, optimizers: { wide: { type: 'ftrl', alpha: 0.5, l1: 0.01, l2: 0.1 }, embeddings: { type: 'adagrad', lr: 0.1 }, deep: { type: 'adam', lr: 0.02 } } };
+    const run = async (sparseWorkers: number) => {
+      const model = await WideDeepModel.create(multi, config, { seed: 5, threads: 1, sparseWorkers });
+      try {
+        const losses: number[] = [];
+        for (const [i, b] of data(10, 2).entries()) losses.push(await model.trainStep(b, { wide: i % 3 === 0 ? 0.2 : undefined }));
+        const trained = full(model);
+        // Weights whose sum depends on the order of the terms (1 + 2^60 - 2^60 is 0 in feature order):
+        // the logits must add the features' columns to the bias in one order, whatever lane gathered them.
+        const big = [1, 2 ** 60, -(2 ** 60), 0.5, 3];
+        for (const t of model.tables().filter((t) => t.name.startsWith('wide'))) {
+          let row = 0;
+          multi.wide.forEach((f, j) => {
+            for (let r = 0; r < f.size; r++) t.data[(row + r) * t.stride] = big[j] as number;
+            row += f.size;
+          });
+        }
+        const p = await model.predict(data(1, 8)[0]!);
+        return { losses, state: trained, wideLogits: p.wideLogits, prediction: p.prediction };
+      } finally {
+        await model.release();
+      }
+    };
+    const off = await run(0);
+    expect(off.state.has('wide.2')).toBe(true);
+    expect(off.wideLogits.some((x) => x !== 0)).toBe(true);
+    for (const workers of [1, 2, 3]) {
+      const on = await run(workers);
+      expect(on.losses).toEqual(off.losses);
+      for (const [k, v] of off.state) expect(Buffer.from((on.state.get(k) as Float32Array).buffer).equals(Buffer.from(v.buffer)), `${k} at ${workers} workers`).toBe(true);
+      expect(on.wideLogits).toEqual(off.wideLogits);
+      expect(on.prediction).toEqual(off.prediction);
+    }
+  }, 60_000);
+
+  it('bad ids in several wide features and an embedding table: the error one thread meets first, whichever lanes own them', async () => {
+    const config = configs['FTRL + AdaGrad']!;
+    const [bad] = batches(1, 4);
+    const w = bad!.wide!;
+    const wideIds = Int32Array.from(w.ids);
+    // The last example's id of the cross (feature 2) and of b (feature 1): one thread meets b's first.
+    wideIds[w.offsets[3 * bad!.size]! - 1] = 77;
+    wideIds[w.offsets[2 * bad!.size]! - 1] = 66;
+    const d = bad!.deep!;
+    const deepIds = Int32Array.from(d.ids);
+    deepIds[d.offsets[d.keys.indexOf('a2') * bad!.size + 1]! - 1] = 55;
+    const broken = { ...bad!, wide: { ...w, ids: wideIds }, deep: { ...d, ids: deepIds } };
+    const messages: string[] = [];
+    for (const sparseWorkers of [0, 1, 2, 3]) {
+      const model = await WideDeepModel.create(sizes, config, { seed: 1, threads: 1, sparseWorkers });
+      try {
+        const err = await model.trainStep(broken).then(() => null, (e: unknown) => e);
+        expect((err as WideDeepError).code).toBe('BATCH');
+        messages.push((err as WideDeepError).message);
+      } finally {
+        await model.release();
+      }
+    }
+    expect(messages[0]).toMatch(/id 66 of feature b/);
+    expect(new Set(messages).size).toBe(1);
   }, 60_000);
 
   it('refuses a worker count that is not a positive integer', async () => {

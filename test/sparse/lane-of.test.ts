@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { laneOf } from '../../src/sparse/lanes.js';
+import { laneOf } from '../../src/sparse/lane-of.js';
 
 describe('laneOf: which lane owns each table', () => {
   it('one lane owns everything', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { touchedSum, touchOffsetRows, touchRows } from '../../src/sparse/prefetch.js';
+import { touchedSum, touchRows } from '../../src/sparse/prefetch.js';
 
 describe('software prefetch', () => {
   it('reads the first float of every 64-byte line of each named row, and nothing else', () => {
@@ -15,12 +15,5 @@ describe('software prefetch', () => {
     const mid = touchedSum();
     touchRows(data, ids, 0, 1, stride, 16); // row 7, only its weights' line
     expect(touchedSum() - mid).toBe(2 ** 21);
-  });
-
-  it('reads the wide rows at an offset', () => {
-    const data = Float32Array.from({ length: 20 }, (_, i) => i); // stride 2: row r starts at 2r
-    const before = touchedSum();
-    touchOffsetRows(data, Int32Array.from([1, 3]), 0, 2, 5, 2); // rows 6 and 8
-    expect(touchedSum() - before).toBe(12 + 16);
   });
 });

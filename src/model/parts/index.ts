@@ -3,6 +3,8 @@ import type { ModelConfig } from '../config.js';
 import type { PartDef } from '../part.js';
 import { deepPart } from './deep.js';
 import { embeddingsPart } from './embeddings.js';
+import { shardedEmbeddingsPart } from './sharded-embeddings.js';
+import { shardedWidePart } from './sharded-wide.js';
 import { widePart } from './wide.js';
 
 /**
@@ -23,7 +25,13 @@ export function partsOf(config: ModelConfig): readonly PartDef[] {
 export { deepPart, DeepModelPart } from './deep.js';
 export { embeddingsPart, EmbeddingsModelPart, type Embedded } from './embeddings.js';
 export { widePart, WideModelPart } from './wide.js';
-export { shardedEmbeddingsPart, ShardedEmbeddingsModelPart, withSparseLanes } from './sharded-embeddings.js';
+export { shardedEmbeddingsPart, ShardedEmbeddingsModelPart } from './sharded-embeddings.js';
+export { shardedWidePart, ShardedWideModelPart } from './sharded-wide.js';
+
+/** The parts of a model with sparse workers: `parts` with the wide and embeddings parts replaced by their sharded forms. */
+export function withSparseLanes(parts: readonly PartDef[]): readonly PartDef[] {
+  return parts.map((p) => (p === embeddingsPart ? shardedEmbeddingsPart : p === widePart ? shardedWidePart : p));
+}
 
 /** The dense graph's parameter groups and their optimizers: every part's, merged. */
 export function denseOptimizersOf(config: ModelConfig): Readonly<Record<string, DenseOptimizerResolved>> {

@@ -1,7 +1,7 @@
 import { WideDeepError } from '../../core/errors.js';
 import type { SparseBatch } from '../../core/sparse-batch.js';
 import type { ExecTensor } from '../../runtime/executor.js';
-import { featureIndex, gatherSequence, type SparseLanes } from '../../sparse/index.js';
+import { EMB_SOURCE, featureIndex, gatherSequence, type SparseLanes } from '../../sparse/index.js';
 import { applyRows, type PartContext, type PartDef, type PartUpdate, requireBatch, SizedBuffers } from '../part.js';
 import type { ModelBatch } from '../sizes.js';
 import { type Embedded, embeddingsPart, EmbeddingsModelPart } from './embeddings.js';
@@ -11,7 +11,9 @@ import { type Embedded, embeddingsPart, EmbeddingsModelPart } from './embeddings
  * gradients as `embeddingsPart` (whose declarations it keeps), but the tables live in SharedArrayBuffers and
  * the pooled features are gathered and updated by `SparseLanes`, each table by the one lane that owns it.
  * Sequences, and the updates of tables whose weights are averaged (train.ema: `TableAverage.update`), stay
- * on the calling thread, with the same kernels. The weights are those of `embeddingsPart` bit for bit.
+ * on the calling thread, with the same kernels. The weights are those of `embeddingsPart` bit for bit. The
+ * part stages its work (`beginFeed`, `beginUpdate`); the model starts the lanes on every part's staged work
+ * at once, and `feed` / `update` complete it.
  */
 export const shardedEmbeddingsPart: PartDef = {
   ...embeddingsPart,
@@ -20,25 +22,9 @@ export const shardedEmbeddingsPart: PartDef = {
     if (!lanes) throw new WideDeepError('INTERNAL', 'the sharded embeddings part needs the sparse lanes (WideDeepModel.create with sparseWorkers)');
     // Built as embeddingsPart builds them (the same draws), in shared memory since the context has lanes.
     const plain = embeddingsPart.create(context) as EmbeddingsModelPart;
-    // The wide part's feed and update run on this thread while the lanes work (beginFeed, beginUpdate).
-    const wide = context.config.kind === 'wide_deep' ? WIDE_FEATURE_COST * context.sizes.wide.length : 0;
-    return new ShardedEmbeddingsModelPart(plain.embedded, plain.width, lanes, wide);
+    return new ShardedEmbeddingsModelPart(plain.embedded, plain.width, lanes);
   },
 };
-
-/**
- * The wide part's work per feature in the units of a table's cost (floats per id: its dim): one id per
- * example, hashed into the step's row gradients and updated one weight at a time, costs about what
- * gathering and updating 4 embedding floats does: on criteo_small the wide part's feed and update took 5.2 ms
- * for 26 features and the embeddings' 21.1 ms for 26 x 16 floats (BENCHMARKS.md, "Where a step's time goes,
- * and sparse workers"), 0.2 ms a wide feature against 0.05 ms an embedding float.
- */
-const WIDE_FEATURE_COST = 4;
-
-/** The parts of a model with sparse workers: `parts` with the embeddings part replaced by the sharded one. */
-export function withSparseLanes(parts: readonly PartDef[]): readonly PartDef[] {
-  return parts.map((p) => (p === embeddingsPart ? shardedEmbeddingsPart : p));
-}
 
 export class ShardedEmbeddingsModelPart extends EmbeddingsModelPart {
   override readonly def = shardedEmbeddingsPart;
@@ -53,28 +39,27 @@ export class ShardedEmbeddingsModelPart extends EmbeddingsModelPart {
     embedded: readonly Embedded[],
     width: number,
     private readonly lanes: SparseLanes,
-    mainLoad = 0,
   ) {
     super(embedded, width);
     this.pooled = embedded.filter((e) => e.slot);
     this.features = new Int32Array(this.pooled.length);
     this.leave = this.pooled.map(() => false);
     lanes.attach(
+      EMB_SOURCE,
       this.pooled.map((e) => ({ table: e.table, pooling: e.slot!.pooling, col: e.slot!.col })),
       width,
-      mainLoad,
     );
     this.blocks = new SizedBuffers((n) => new Float32Array(n * width));
     const sequences = embedded.filter((e) => !e.slot);
     this.sequences = new SizedBuffers((n) => new Map(sequences.map((e) => [e.key, { seq: new Float32Array(n * e.length * e.table.dim), mask: new Float32Array(n * e.length) }])));
   }
 
-  /** Starts the pooled tables' gathers on the worker lanes; `feed` does this thread's share and waits. */
+  /** Stages the pooled tables' gathers for the lanes; `feed` does this thread's share and waits. */
   beginFeed(batch: ModelBatch): void {
     if (this.pooled.length === 0) return;
     const d = requireBatch(batch.deep, 'deep', batch.size);
     this.pooled.forEach((e, i) => (this.features[i] = featureIndex(d, e.key)));
-    this.lanes.beginGather(d, this.features);
+    this.lanes.stageGather(EMB_SOURCE, d, this.features);
   }
 
   override feed(batch: ModelBatch, feeds: Record<string, ExecTensor>): void {
@@ -82,9 +67,8 @@ export class ShardedEmbeddingsModelPart extends EmbeddingsModelPart {
     const n = batch.size;
     const d = requireBatch(batch.deep, 'deep', n);
     if (this.pooled.length > 0) {
-      this.pooled.forEach((e, i) => (this.features[i] = featureIndex(d, e.key)));
       const emb = this.blocks.of(n);
-      emb.set(this.lanes.gather(d, this.features));
+      emb.set(this.lanes.gathered(EMB_SOURCE));
       feeds.emb = { type: 'float32', data: emb, dims: [n, this.width] };
     }
     const s = this.sequences.of(n);
@@ -97,11 +81,11 @@ export class ShardedEmbeddingsModelPart extends EmbeddingsModelPart {
     }
   }
 
-  /** Starts the pooled tables' updates on the worker lanes; `update` does this thread's share and waits. */
+  /** Stages the pooled tables' updates for the lanes; `update` does this thread's share and waits. */
   beginUpdate(u: PartUpdate): void {
     const d = u.batch.deep;
     if (!d || this.pooled.length === 0) return;
-    this.lanes.beginUpdate(d, this.flags(u, d), this.leave, u.grads.get('emb') as Float32Array, u.step, u.lr);
+    this.lanes.stageUpdate(EMB_SOURCE, d, this.flags(u, d), this.leave, u.grads.get('emb') as Float32Array, u.step, u.lr);
   }
 
   /** The pooled tables' feature indices in `d`, and in `leave` which ones are averaged (updated here, not by the lanes). */
@@ -118,7 +102,7 @@ export class ShardedEmbeddingsModelPart extends EmbeddingsModelPart {
     if (!d) return;
     if (this.pooled.length > 0) {
       const dEmb = u.grads.get('emb') as Float32Array;
-      this.lanes.update(d, this.flags(u, d), this.leave, dEmb, u.step, u.lr);
+      this.lanes.updated(EMB_SOURCE);
       // Averaged tables: through their TableAverage, on this thread (the same kernels as embeddingsPart).
       this.pooled.forEach((e, i) => {
         if (!this.leave[i]) return;

@@ -1,4 +1,4 @@
-import { createRowOptimizer, WideLinear } from '../../sparse/index.js';
+import { createRowOptimizer, sharedStorage, WideLinear } from '../../sparse/index.js';
 import type { ExecTensor } from '../../runtime/executor.js';
 import { applyRows, type ModelPart, type PartDef, type PartUpdate, requireBatch, SizedBuffers } from '../part.js';
 import type { ModelBatch } from '../sizes.js';
@@ -21,8 +21,10 @@ export const widePart: PartDef = {
   gradInputs: () => ['wide_logit'],
   denseOptimizers: () => ({}),
   logit: (graph) => graph.input('wide_logit', ['N', outputsOf(graph.sizes)]),
-  create({ sizes, config }) {
-    const linears = widePart.tables(sizes, config).map((t) => new WideLinear({ name: t.name, features: sizes.wide, optimizer: t.optimizer }));
+  create({ sizes, config, lanes }) {
+    // With sparse workers the tables are born in shared memory (parts/sharded-wide.ts shares them out).
+    const storage = lanes ? sharedStorage : undefined;
+    const linears = widePart.tables(sizes, config).map((t) => new WideLinear({ name: t.name, features: sizes.wide, optimizer: t.optimizer }, storage));
     return new WideModelPart(linears);
   },
 };

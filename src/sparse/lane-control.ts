@@ -1,0 +1,55 @@
+import type { Pooling } from './slots.js';
+import type { SparseTableConfigNormalized } from './table.js';
+
+/**
+ * The control block and messages `SparseLanes` (lanes.ts) and its workers (lane-worker.ts) share.
+ */
+
+/**
+ * The step's sources of sparse work: each has its own SparseBatch and block. 0: the embeddings (the deep
+ * batch, the `emb` block); 1: the wide part (the wide batch, one column per wide feature and output).
+ */
+export const SOURCES = 2;
+export const EMB_SOURCE = 0;
+export const WIDE_SOURCE = 1;
+
+/** Slots of one source in the control block, from `CTL.source + SOURCE_SLOTS * source`. */
+export const SOURCE = { batchSize: 0, ids: 1, features: 2, weights: 3, width: 4, active: 5 } as const;
+const SOURCE_SLOTS = 6;
+
+/** Slots of the control block (an Int32Array over a SharedArrayBuffer) the lanes share. */
+export const CTL = { seq: 0, op: 1, step: 2, source: 4, done: 16, error: 16 + 64, errorAt: 16 + 128 } as const;
+export const OP = { setup: 1, buffers: 2, gather: 3, update: 4, stop: 5, keys: 6 } as const;
+/** At most this many worker lanes (the control block's size). */
+export const MAX_SPARSE_WORKERS = 63;
+
+/** The control slot of field `field` of source `s`. */
+export function sourceSlot(s: number, field: keyof typeof SOURCE): number {
+  return CTL.source + SOURCE_SLOTS * s + SOURCE[field];
+}
+
+/** What a worker lane is set up with (sent once per attach, on its port). */
+export interface LaneSetup {
+  readonly tables: readonly {
+    index: number;
+    lane: number;
+    source: number;
+    pooling: Pooling;
+    col: number;
+    config: SparseTableConfigNormalized;
+    data: SharedArrayBuffer;
+    /** The table's floats within `data` (a wide feature's rows are a range of the wide table). */
+    offset: number;
+    length: number;
+  }[];
+  readonly params: SharedArrayBuffer;
+}
+
+/** The shared buffers of one source's batch and blocks (sent again whenever one grows). */
+export interface LaneBuffers {
+  readonly ids: SharedArrayBuffer;
+  readonly offsets: SharedArrayBuffer;
+  readonly weights: SharedArrayBuffer;
+  readonly out: SharedArrayBuffer;
+  readonly dBlock: SharedArrayBuffer;
+}
