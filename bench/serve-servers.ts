@@ -41,14 +41,17 @@ export interface RunningServer {
 }
 
 const PYTHON = process.env.WIDEDEEP_TORCH_PYTHON ?? '/usr/bin/python3';
+const flags = (text: string): string[] => text.split(' ').filter((a) => a !== '');
 /** Extra Node flags for the widedeep servers, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile one (Node refuses those in NODE_OPTIONS). */
-const NODE_ARGS = (process.env.WIDEDEEP_BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+const NODE_ARGS = flags(process.env.WIDEDEEP_BENCH_NODE_ARGS ?? '');
+/** The baseline server's flags, when they differ (an A/B of a flag: `--baseline-root` this same tree). */
+const BASELINE_NODE_ARGS = process.env.WIDEDEEP_BENCH_BASELINE_NODE_ARGS === undefined ? NODE_ARGS : flags(process.env.WIDEDEEP_BENCH_BASELINE_NODE_ARGS);
 
 function command(root: string, spec: ServerSpec, bundle: string): string[] {
   switch (spec.kind) {
     case 'widedeep':
     case 'baseline':
-      return [process.execPath, ...NODE_ARGS, '--import', 'tsx', join(spec.root ?? root, 'test/helpers/cli-entry.ts'), 'serve', '--model', bundle, '--port', '0', ...spec.args];
+      return [process.execPath, ...(spec.kind === 'baseline' ? BASELINE_NODE_ARGS : NODE_ARGS), '--import', 'tsx', join(spec.root ?? root, 'test/helpers/cli-entry.ts'), 'serve', '--model', bundle, '--port', '0', ...spec.args];
     case 'httpserver':
       return [PYTHON, join(root, 'bench/torch_serve.py'), '--bundle', bundle, ...spec.args];
     case 'fastapi':

@@ -20,6 +20,13 @@ export interface RowsToChunkOptions {
   readonly numeric?: readonly string[];
 }
 
+/** What the rows say of one column (see rowsToChunk). */
+interface ColumnFacts {
+  list: boolean | undefined;
+  text: boolean;
+  readonly numeric: boolean;
+}
+
 const VALUE_FIX = 'give numbers, strings, booleans, lists of strings, or null';
 const ROW_FIX = 'give each row as a JSON object keyed by column: {"column": value, ...}';
 
@@ -44,41 +51,60 @@ export function rowsToChunk(objects: readonly unknown[], options: RowsToChunkOpt
     if (column === undefined) throw new WideDeepError('DATA', message, { ...at, fix: ROW_FIX });
     throw new WideDeepError('DATA', `column '${column}': ${message}`, { ...at, field: column, fix });
   };
+  // Per column, in first-seen order: whether its first present value is a list (undefined: no present value),
+  // whether any value is text, and whether it must be numeric. Rows of the same keys in the same order (a
+  // request's rows) find their columns' facts by position, without a lookup.
   const names: string[] = [];
-  const seen = new Set<string>();
-  const add = (name: string): void => {
-    if (!seen.has(name)) {
-      seen.add(name);
+  const facts = new Map<string, ColumnFacts>();
+  const factsOf = (name: string): ColumnFacts => {
+    let f = facts.get(name);
+    if (f === undefined) {
+      f = { list: undefined, text: false, numeric: numeric.has(name) };
+      facts.set(name, f);
       names.push(name);
     }
+    return f;
   };
-  // Per column: whether its first present value is a list (absent: no present value), and whether any is text.
-  const lists = new Map<string, boolean>();
-  const strings = new Set<string>();
+  let lastKeys: readonly string[] = [];
+  let lastFacts: ColumnFacts[] = [];
   for (let i = 0; i < n; i++) {
-    const o = objects[i];
+    const o = objects[i] as Readonly<Record<string, unknown>>;
     const notObject = notAnObject(o);
     if (notObject !== null) fail(i, notObject);
-    for (const [name, v] of Object.entries(o as object)) {
-      add(name);
+    const keys = Object.keys(o);
+    const same = keys.length === lastKeys.length;
+    const rowFacts: ColumnFacts[] = same ? lastFacts : new Array<ColumnFacts>(keys.length);
+    for (let j = 0; j < keys.length; j++) {
+      const name = keys[j] as string;
+      let f: ColumnFacts;
+      if (same && lastKeys[j] === name) f = rowFacts[j] as ColumnFacts;
+      else {
+        f = factsOf(name);
+        rowFacts[j] = f;
+      }
+      const v = o[name];
       if (v === null || v === undefined) continue;
-      if (typeof v !== 'number' && numeric.has(name)) fail(i, `expected a number, got ${kindOf(v)}`, name, 'give a number, or null for a missing value');
+      if (typeof v !== 'number' && f.numeric) fail(i, `expected a number, got ${kindOf(v)}`, name, 'give a number, or null for a missing value');
       const list = Array.isArray(v);
       if (list) {
         for (const item of v as unknown[]) {
           if (typeof item !== 'string' && typeof item !== 'number' && typeof item !== 'boolean') fail(i, `list items must be strings or numbers, got ${JSON.stringify(item)}`, name);
         }
-      } else if (typeof v === 'string' || typeof v === 'boolean') strings.add(name);
+      } else if (typeof v === 'string' || typeof v === 'boolean') f.text = true;
       else if (typeof v !== 'number') fail(i, `cannot use ${typeof v} value ${JSON.stringify(v)}`, name);
-      const before = lists.get(name);
-      if (before === undefined) lists.set(name, list);
-      else if (before !== list) fail(i, `mixes lists and single values (${JSON.stringify(v)})`, name);
+      if (f.list === undefined) f.list = list;
+      else if (f.list !== list) fail(i, `mixes lists and single values (${JSON.stringify(v)})`, name);
     }
+    lastKeys = keys;
+    lastFacts = rowFacts;
   }
-  for (const name of options.columns ?? []) add(name);
+  for (const name of options.columns ?? []) factsOf(name);
   const rows = objects as readonly Readonly<Record<string, unknown>>[];
   const columns = new Map<string, ColumnValues>();
-  for (const name of names) columns.set(name, columnOf(rows, name, lists.get(name), strings.has(name)));
+  for (const name of names) {
+    const f = facts.get(name) as ColumnFacts;
+    columns.set(name, columnOf(rows, name, f.list, f.text));
+  }
   return { numRows: n, columns, source, rowNumbers };
 }
 

@@ -52,9 +52,9 @@ export function prepareRows(spec: FittedSpec, rows: readonly unknown[], source =
   const inputs = inputsOf(spec);
   const chunk = rowsToChunk(rows, { source, columns: inputs.columns, numeric: inputs.numeric });
   const batch = modelBatchOf(transform(spec, chunk, { mode: 'serve', onBadRow: 'error', rowsScoredWhole: true }));
-  const ignored = new Set<string>();
-  for (const r of rows as Record<string, unknown>[]) for (const key of Object.keys(r)) if (!inputs.known.has(key)) ignored.add(key);
-  return { batch, chunk, ...(ignored.size > 0 ? { ignoredColumns: [...ignored] } : {}) };
+  // The chunk's columns are the rows' keys in first-seen order, then the spec's inputs (all known).
+  const ignored = [...chunk.columns.keys()].filter((key) => !inputs.known.has(key));
+  return { batch, chunk, ...(ignored.length > 0 ? { ignoredColumns: ignored } : {}) };
 }
 
 /** The answer for one request whose rows are examples [at, at + size) of `prediction` ([N, outputs]). */

@@ -16,6 +16,7 @@ export function gatherPooled(table: SparseTable, batch: SparseBatch, slot: Poole
   const { width, col } = slot;
   const mean = slot.pooling === 'mean';
   const f0 = slot.feature * batchSize;
+  if (dim === 1) return gatherScalars(table, batch, slot, out);
   for (let b = 0; b < batchSize; b++) {
     if (b % PREFETCH_ROWS === 0) touchRows(data, ids, offsets[f0 + b] as number, offsets[f0 + Math.min(batchSize, b + PREFETCH_ROWS)] as number, stride, dim);
     const lo = offsets[f0 + b] as number;
@@ -43,6 +44,41 @@ export function gatherPooled(table: SparseTable, batch: SparseBatch, slot: Poole
       const s = wsum === 0 ? 0 : 1 / wsum;
       for (let k = 0; k < dim; k++) out[o + k] = (out[o + k] as number) * s;
     }
+  }
+}
+
+/**
+ * `gatherPooled` for a dim-1 table (the wide part's features): the same arithmetic (a float32 running sum of
+ * `weight * w` per bag, then the mean's scale), one float a row, so without the per-row loop over dims: the
+ * wide logits gather 26 such features a step. `out[o]` of gatherPooled is `s` here, rounded as it would be.
+ */
+function gatherScalars(table: SparseTable, batch: SparseBatch, slot: PooledSlot, out: Float32Array): void {
+  const { data, stride, numRows } = table;
+  const { ids, offsets, weights, batchSize } = batch;
+  const { width, col } = slot;
+  const mean = slot.pooling === 'mean';
+  const f0 = slot.feature * batchSize;
+  for (let b = 0; b < batchSize; b++) {
+    if (b % PREFETCH_ROWS === 0) touchRows(data, ids, offsets[f0 + b] as number, offsets[f0 + Math.min(batchSize, b + PREFETCH_ROWS)] as number, stride, 1);
+    const lo = offsets[f0 + b] as number;
+    const hi = offsets[f0 + b + 1] as number;
+    const o = b * width + col;
+    if (hi - lo === 1 && weights === undefined) {
+      const id = ids[lo] as number;
+      if (id >>> 0 >= numRows) throw idOutOfRange(batch, slot.feature, id, numRows, table.name);
+      out[o] = data[id * stride] as number;
+      continue;
+    }
+    let s = 0;
+    let wsum = 0;
+    for (let i = lo; i < hi; i++) {
+      const id = ids[i] as number;
+      if (id >>> 0 >= numRows) throw idOutOfRange(batch, slot.feature, id, numRows, table.name);
+      const w = weights === undefined ? 1 : (weights[i] as number);
+      wsum += w;
+      s = Math.fround(s + w * (data[id * stride] as number));
+    }
+    out[o] = mean && hi > lo ? s * (wsum === 0 ? 0 : 1 / wsum) : s;
   }
 }
 

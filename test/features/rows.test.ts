@@ -44,4 +44,24 @@ describe('rowsToChunk', () => {
     const chunk = rowsToChunk([{ age: 31 }, { age: null }], { numeric: ['age'] });
     expect(Array.from(chunk.columns.get('age') as Float64Array)).toEqual([31, NaN]);
   });
+  it('rows with their keys in other orders, or fewer keys, make the chunk the same rows make in one order', () => {
+    const rows = [
+      { a: 'x', b: 1, c: ['p'] },
+      { a: 'y', b: 2, c: ['q', 'r'] },
+      { b: 3, a: 'z', c: null },
+      { c: ['s'], b: 4 },
+      { a: 5, c: [], b: 6 },
+      { b: 7, c: ['t'], a: 'w', d: true },
+    ];
+    const ordered = rows.map((r) => Object.fromEntries(['a', 'b', 'c', 'd'].filter((k) => k in r).map((k) => [k, (r as Record<string, unknown>)[k]])));
+    const got = rowsToChunk(rows, { columns: ['e'], numeric: ['b'] });
+    const want = rowsToChunk(ordered, { columns: ['e'], numeric: ['b'] });
+    expect([...got.columns.keys()]).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect([...want.columns.keys()]).toEqual([...got.columns.keys()]);
+    for (const [k, v] of want.columns) expect(got.columns.get(k), k).toEqual(v);
+    expect(got.columns.get('a')).toEqual(['x', 'y', 'z', null, '5', 'w']);
+    // A column's kind and checks hold across reordered rows: a list after single values, a text value in a numeric column.
+    expect(errorOf(() => rowsToChunk([{ a: 'x', b: 1 }, { b: 2, a: ['y'] }])).message).toMatch(/column 'a': mixes lists and single values/);
+    expect(errorOf(() => rowsToChunk([{ a: 'x', b: 1 }, { b: 'two', a: 'y' }], { numeric: ['b'] })).details).toMatchObject({ row: 2, field: 'b' });
+  });
 });

@@ -103,6 +103,35 @@ describe('gatherPooled', () => {
     );
   });
 
+  it('a dim-1 table (its own loop) pools exactly as column 0 of a wider table holding the same weights', () => {
+    fc.assert(
+      fc.property(arbBatch(6, 1, 6), poolings, fc.integer({ min: 0, max: 1000 }), (batch, pooling, seed) => {
+        const one = new SparseTable({ name: 'w', numRows: 6, dim: 1, optimizer: { type: 'ftrl' } }, new Rng(seed));
+        const two = new SparseTable({ name: 'w', numRows: 6, dim: 2, optimizer: { type: 'ftrl' } }, new Rng(seed));
+        const rng = new Rng(seed + 1);
+        for (let r = 0; r < 6; r++) {
+          // Values whose float32 running sum differs from a float64 sum rounded once.
+          const w = (rng.uniform() - 0.5) * 2 ** Math.floor(rng.uniform() * 40);
+          one.data[r * one.stride] = w;
+          two.data[r * two.stride] = w;
+          two.data[r * two.stride + 1] = 0;
+        }
+        const a = new Float32Array(batch.batchSize * 3).fill(Number.NaN);
+        const b = new Float32Array(batch.batchSize * 2);
+        gatherPooled(one, batch, { feature: 0, pooling, width: 3, col: 1 }, a);
+        gatherPooled(two, batch, { feature: 0, pooling, width: 2, col: 0 }, b);
+        for (let e = 0; e < batch.batchSize; e++) {
+          expect(Object.is(a[e * 3 + 1], b[e * 2]), `example ${e}: ${a[e * 3 + 1]} against ${b[e * 2]}`).toBe(true);
+          expect(a[e * 3]).toBeNaN();
+          expect(a[e * 3 + 2]).toBeNaN();
+        }
+        const bad: SparseBatch = { ...batch, ids: batch.ids.map(() => 6) };
+        if (batch.ids.length > 0) expect(() => gatherPooled(one, bad, { feature: 0, pooling, width: 3, col: 1 }, a)).toThrow(/outside table w's \[0, 6\)/);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('pools an empty bag to zeros and rejects ids outside the table', () => {
     const t = new SparseTable({ name: 'emb', numRows: 3, dim: 2, optimizer: { type: 'sgd' } }, new Rng(1));
     const batch: SparseBatch = { keys: ['f'], batchSize: 2, ids: Int32Array.of(2), offsets: Int32Array.of(0, 0, 1) };
