@@ -190,6 +190,28 @@ describe('sparseWorkers: the embedding tables and the wide features gathered and
     }
   }, 60_000);
 
+  for (const kind of ['wide', 'deep'] as const) {
+    it(`a ${kind}-only model on the lanes: the same weights, losses and predictions bit for bit at 0 and 2 workers`, async () => {
+      const config: ModelConfigInput = { kind, deep: { type: 'mlp', hidden: [8] }, optimizers: { wide: { type: 'ftrl', alpha: 0.5 }, embeddings: { type: 'adagrad', lr: 0.1 }, deep: { type: 'adam', lr: 0.02 } } };
+      const run = async (sparseWorkers: number) => {
+        const model = await WideDeepModel.create(sizes, config, { seed: 3, threads: 1, sparseWorkers });
+        try {
+          const losses: number[] = [];
+          for (const b of batches(6, 7)) losses.push(await model.trainStep(b));
+          return { losses, state: full(model), prediction: (await model.predict(batches(1, 9)[0]!)).prediction };
+        } finally {
+          await model.release();
+        }
+      };
+      const off = await run(0);
+      const on = await run(2);
+      expect(on.losses).toEqual(off.losses);
+      expect([...on.state.keys()]).toEqual([...off.state.keys()]);
+      for (const [k, v] of off.state) expect(Buffer.from((on.state.get(k) as Float32Array).buffer).equals(Buffer.from(v.buffer)), k).toBe(true);
+      expect(on.prediction).toEqual(off.prediction);
+    }, 60_000);
+  }
+
   it('bad ids in several wide features and an embedding table: the error one thread meets first, whichever lanes own them', async () => {
     const config = configs['FTRL + AdaGrad']!;
     const [bad] = batches(1, 4);
