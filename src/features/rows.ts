@@ -52,8 +52,8 @@ export function rowsToChunk(objects: readonly unknown[], options: RowsToChunkOpt
     throw new WideDeepError('DATA', `column '${column}': ${message}`, { ...at, field: column, fix });
   };
   // Per column, in first-seen order: whether its first present value is a list (undefined: no present value),
-  // whether any value is text, and whether it must be numeric. Rows of the same keys in the same order (a
-  // request's rows) find their columns' facts by position, without a lookup.
+  // whether any value is text, and whether it must be numeric. A row with the previous row's keys in the same
+  // order (a request's rows) finds its columns' facts by position, without a lookup.
   const names: string[] = [];
   const facts = new Map<string, ColumnFacts>();
   const factsOf = (name: string): ColumnFacts => {
@@ -65,29 +65,32 @@ export function rowsToChunk(objects: readonly unknown[], options: RowsToChunkOpt
     }
     return f;
   };
-  let lastKeys: readonly string[] = [];
-  let lastFacts: ColumnFacts[] = [];
+  // The previous row's keys and their columns' facts, by position (reused: nothing is allocated per row).
+  const rowKeys: string[] = [];
+  const rowFacts: ColumnFacts[] = [];
+  let rowLength = 0;
   for (let i = 0; i < n; i++) {
     const o = objects[i] as Readonly<Record<string, unknown>>;
     const notObject = notAnObject(o);
     if (notObject !== null) fail(i, notObject);
-    const keys = Object.keys(o);
-    const same = keys.length === lastKeys.length;
-    const rowFacts: ColumnFacts[] = same ? lastFacts : new Array<ColumnFacts>(keys.length);
-    for (let j = 0; j < keys.length; j++) {
-      const name = keys[j] as string;
+    let j = 0;
+    for (const name in o) {
       let f: ColumnFacts;
-      if (same && lastKeys[j] === name) f = rowFacts[j] as ColumnFacts;
+      if (j < rowLength && rowKeys[j] === name) f = rowFacts[j] as ColumnFacts;
       else {
         f = factsOf(name);
+        rowKeys[j] = name;
         rowFacts[j] = f;
       }
+      j++;
       const v = o[name];
       if (v === null || v === undefined) continue;
       if (typeof v !== 'number' && f.numeric) fail(i, `expected a number, got ${kindOf(v)}`, name, 'give a number, or null for a missing value');
       const list = Array.isArray(v);
       if (list) {
-        for (const item of v as unknown[]) {
+        const items = v as unknown[];
+        for (let k = 0; k < items.length; k++) {
+          const item = items[k];
           if (typeof item !== 'string' && typeof item !== 'number' && typeof item !== 'boolean') fail(i, `list items must be strings or numbers, got ${JSON.stringify(item)}`, name);
         }
       } else if (typeof v === 'string' || typeof v === 'boolean') f.text = true;
@@ -95,8 +98,7 @@ export function rowsToChunk(objects: readonly unknown[], options: RowsToChunkOpt
       if (f.list === undefined) f.list = list;
       else if (f.list !== list) fail(i, `mixes lists and single values (${JSON.stringify(v)})`, name);
     }
-    lastKeys = keys;
-    lastFacts = rowFacts;
+    rowLength = j;
   }
   for (const name of options.columns ?? []) factsOf(name);
   const rows = objects as readonly Readonly<Record<string, unknown>>[];
@@ -115,7 +117,7 @@ function columnOf(rows: readonly Readonly<Record<string, unknown>>[], name: stri
     const out: (readonly string[] | null)[] = new Array(n);
     for (let i = 0; i < n; i++) {
       const v = rows[i]?.[name] as unknown[] | null | undefined;
-      out[i] = v === null || v === undefined ? null : v.map((item) => String(item));
+      out[i] = v === null || v === undefined ? null : allStrings(v) ? (v as string[]) : v.map((item) => String(item));
     }
     return out;
   }
@@ -133,6 +135,12 @@ function columnOf(rows: readonly Readonly<Record<string, unknown>>[], name: stri
     out[i] = typeof v === 'number' ? v : NaN;
   }
   return out;
+}
+
+/** Whether every item is a string already (the list is then used as it is, not copied). */
+function allStrings(items: readonly unknown[]): boolean {
+  for (let k = 0; k < items.length; k++) if (typeof items[k] !== 'string') return false;
+  return true;
 }
 
 function numbersOf(n: number, options: RowsToChunkOptions): Int32Array {
