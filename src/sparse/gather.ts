@@ -48,12 +48,12 @@ export function gatherPooled(table: SparseTable, batch: SparseBatch, slot: Poole
 }
 
 /**
- * `gatherPooled` for a dim-1 table (the wide part's features): the same arithmetic (a float32 running sum of
- * `weight * w` per bag, then the mean's scale), one float a row, so without the per-row loop over dims: the
- * wide logits gather 26 such features a step. `out[o]` of gatherPooled is `s` here, rounded as it would be.
+ * `gatherPooled` for a dim-1 table (the wide part's features): the same arithmetic (`bagOfScalars`, then the
+ * mean's scale), one float a row, so without the per-row loop over dims: the wide logits gather 26 such
+ * features a step. `out[o]` of gatherPooled is the value written here, rounded as it would be.
  */
 function gatherScalars(table: SparseTable, batch: SparseBatch, slot: PooledSlot, out: Float32Array): void {
-  const { data, stride, numRows } = table;
+  const { data, stride } = table;
   const { ids, offsets, weights, batchSize } = batch;
   const { width, col } = slot;
   const mean = slot.pooling === 'mean';
@@ -62,24 +62,33 @@ function gatherScalars(table: SparseTable, batch: SparseBatch, slot: PooledSlot,
     if (b % PREFETCH_ROWS === 0) touchRows(data, ids, offsets[f0 + b] as number, offsets[f0 + Math.min(batchSize, b + PREFETCH_ROWS)] as number, stride, 1);
     const lo = offsets[f0 + b] as number;
     const hi = offsets[f0 + b + 1] as number;
-    const o = b * width + col;
-    if (hi - lo === 1 && weights === undefined) {
-      const id = ids[lo] as number;
-      if (id >>> 0 >= numRows) throw idOutOfRange(batch, slot.feature, id, numRows, table.name);
-      out[o] = data[id * stride] as number;
+    const s = bagOfScalars(table, batch, slot.feature, lo, hi);
+    if (!mean || hi === lo) {
+      out[b * width + col] = s;
       continue;
     }
-    let s = 0;
     let wsum = 0;
-    for (let i = lo; i < hi; i++) {
-      const id = ids[i] as number;
-      if (id >>> 0 >= numRows) throw idOutOfRange(batch, slot.feature, id, numRows, table.name);
-      const w = weights === undefined ? 1 : (weights[i] as number);
-      wsum += w;
-      s = Math.fround(s + w * (data[id * stride] as number));
-    }
-    out[o] = mean && hi > lo ? s * (wsum === 0 ? 0 : 1 / wsum) : s;
+    if (weights === undefined) wsum = hi - lo;
+    else for (let i = lo; i < hi; i++) wsum += weights[i] as number;
+    out[b * width + col] = s * (wsum === 0 ? 0 : 1 / wsum);
   }
+}
+
+/**
+ * The sum-pooled value of ids [lo, hi) of a dim-1 table: a float32 running sum of `weight * w` in id order
+ * (what `gatherPooled` writes for a sum; one unweighted id gives its weight exactly). Throws for an id outside
+ * the table. `WideLinear.logits` adds these to the bias itself, so that one thread and the lanes agree.
+ */
+export function bagOfScalars(table: SparseTable, batch: SparseBatch, feature: number, lo: number, hi: number): number {
+  const { data, stride, numRows } = table;
+  const { ids, weights } = batch;
+  let s = 0;
+  for (let i = lo; i < hi; i++) {
+    const id = ids[i] as number;
+    if (id >>> 0 >= numRows) throw idOutOfRange(batch, feature, id, numRows, table.name);
+    s = Math.fround(s + (weights === undefined ? (data[id * stride] as number) : (weights[i] as number) * (data[id * stride] as number)));
+  }
+  return s;
 }
 
 /**

@@ -151,7 +151,7 @@ export class SparseLanes {
   }
 
   /** The gathered block of `source` for an n-example batch: a view into shared memory, valid until the next gather. */
-  block(source: number, n: number): Float32Array {
+  private block(source: number, n: number): Float32Array {
     return new Float32Array(this.buffers(source, n, 0, 1).out, 0, n * (this.widths[source] as number));
   }
 

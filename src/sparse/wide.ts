@@ -4,7 +4,8 @@ import { checkKeys, expectObject, readInt, readString } from './config-check.js'
 import type { RowOptimizerConfig, RowOptimizerConfigInput } from './row-optimizer.js';
 import { parseRowOptimizerConfig } from './row-optimizer.js';
 import { RowGradients } from './row-gradients.js';
-import { gatherPooled } from './gather.js';
+import { bagOfScalars } from './gather.js';
+import { PREFETCH_ROWS, touchRows } from './prefetch.js';
 import { tableOver } from './shared-table.js';
 import { featureIndex, idOutOfRange } from './slots.js';
 import { SparseTable } from './table.js';
@@ -85,9 +86,9 @@ export function parseWideConfig(raw: unknown, path = 'wide'): WideConfigNormaliz
  * logit_b = bias + sum_j c_jb,   c_jb = sum_{i in bag(j, b)} value_i * w[offsets[j] + id_i]
  *
  * which is "one-hot (or multi-hot, weighted) vector . weights + bias", computed as a sum of 1-dim embeddings:
- * each c_jb is a sum-pooled gather of feature j's rows (`gatherPooled`, float32 as it writes it), and the
- * logit adds them to the bias in feature order as a float32 running sum (`sumWideColumns`). That split is
- * what lets sparse workers each gather their own features' columns and get the same logits bit for bit.
+ * each c_jb is a sum-pooled gather of feature j's rows (`gatherPooled` over `featureTables[j]`, float32 as
+ * it writes it), and the logit adds them to the bias in feature order as a float32 running sum (`logits`
+ * on one thread; `sumWideColumns` over the columns sparse workers gathered: the same numbers bit for bit).
  */
 export class WideLinear {
   readonly config: WideConfigNormalized;
@@ -100,7 +101,6 @@ export class WideLinear {
   private readonly grads: RowGradients;
   private lastKeys: readonly string[] | undefined;
   private readonly batchFeature: Int32Array;
-  private block = new Float32Array(0);
 
   /** `storage` allocates the table's floats (default a plain Float32Array; `sharedStorage` for sparse workers). */
   constructor(config: WideConfig, storage?: (floats: number) => Float32Array) {
@@ -137,25 +137,29 @@ export class WideLinear {
     return this.table.data[this.biasRow * this.table.stride] as number;
   }
 
-  /** Writes every example's wide logit into out[0 .. batchSize). */
+  /**
+   * Writes every example's wide logit into out[0 .. batchSize): the bias, then each feature's c_jb
+   * (`bagOfScalars` over its view, as `gatherPooled` computes it for the lanes) added in feature order, each
+   * addition rounded to float32 by the store: the float32 running sum `sumWideColumns` makes of the lanes'
+   * columns, so one thread and any number of lanes agree bit for bit.
+   */
   logits(batch: SparseBatch, out: Float32Array): void {
     const B = batch.batchSize;
     if (out.length < B) {
       throw new WideDeepError('SHAPE', `out holds ${out.length} floats, needs batchSize = ${B}`, { field: 'out' });
     }
-    const F = this.featureTables.length;
-    if (this.block.length < B * F) this.block = new Float32Array(B * F);
-    this.gatherColumns(batch, this.block, F, 0);
-    sumWideColumns(this.block, F, 0, F, this.bias, B, out, 1, 0);
-  }
-
-  /**
-   * Gathers each feature's c_jb into column `col + j` of `block` ([batchSize, width]): what `logits` sums.
-   * Sparse workers do the same per feature (`featureTables`, sum pooling, the same columns).
-   */
-  gatherColumns(batch: SparseBatch, block: Float32Array, width: number, col: number): void {
     const map = this.featureMap(batch);
-    for (let j = 0; j < map.length; j++) gatherPooled(this.featureTables[j] as SparseTable, batch, { feature: map[j] as number, pooling: 'sum', width, col: col + j }, block);
+    const { ids, offsets } = batch;
+    out.fill(this.bias, 0, B);
+    for (let j = 0; j < map.length; j++) {
+      const t = this.featureTables[j] as SparseTable;
+      const f = map[j] as number;
+      const f0 = f * B;
+      for (let b = 0; b < B; b++) {
+        if (b % PREFETCH_ROWS === 0) touchRows(t.data, ids, offsets[f0 + b] as number, offsets[f0 + Math.min(B, b + PREFETCH_ROWS)] as number, t.stride, 1);
+        out[b] = (out[b] as number) + bagOfScalars(t, batch, f, offsets[f0 + b] as number, offsets[f0 + b + 1] as number);
+      }
+    }
   }
 
   /**
@@ -240,7 +244,7 @@ export class WideLinear {
 }
 
 /**
- * The wide logits from a block of per-feature columns (`WideLinear.gatherColumns`): for every example b,
+ * The wide logits from a block of per-feature columns (c_jb, as sparse workers gather them): for every example b,
  * `out[b * outStride + outCol] = bias + block[b, col] + ... + block[b, col + count - 1]`, a float32 running
  * sum in that order (each addition rounded to float32, as a float32 accumulator and ONNX's float32 adds do;
  * for one id per bag it is the sum the wide part has always computed).
