@@ -75,8 +75,8 @@ export const trainSchema = z.strictObject({
    */
   threads: z.number().int().positive().optional(),
   /**
-   * Worker threads, beside the training thread, that gather and update the embedding tables (each table owned
-   * by one thread; src/sparse/lanes.ts); 0 for none. Absent: none while the embedding tables fit the caches
+   * Worker threads, beside the training thread, that gather and update the embedding tables and the wide
+   * features' rows (each table, or wide feature, owned by one thread; src/sparse/lanes.ts); 0 for none. Absent: none while the embedding tables fit the caches
    * (under 8 MiB with their optimizer state), else one per core beside the training thread
    * (`defaultSparseWorkers`, src/model/sparse-workers.ts). The weights are the same bit for bit with any
    * count, so it may change on --resume.
