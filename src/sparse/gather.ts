@@ -12,11 +12,11 @@ import type { SparseTable } from './table.js';
 export function gatherPooled(table: SparseTable, batch: SparseBatch, slot: PooledSlot, out: Float32Array): void {
   const { data, stride, dim, numRows } = table;
   checkPooledSlot(dim, batch, slot, out.length, 'out');
+  if (dim === 1) return gatherScalars(table, batch, slot, out);
   const { ids, offsets, weights, batchSize } = batch;
   const { width, col } = slot;
   const mean = slot.pooling === 'mean';
   const f0 = slot.feature * batchSize;
-  if (dim === 1) return gatherScalars(table, batch, slot, out);
   for (let b = 0; b < batchSize; b++) {
     if (b % PREFETCH_ROWS === 0) touchRows(data, ids, offsets[f0 + b] as number, offsets[f0 + Math.min(batchSize, b + PREFETCH_ROWS)] as number, stride, dim);
     const lo = offsets[f0 + b] as number;

@@ -51,10 +51,6 @@ export class Lane {
     this.grads = this.order.map((t) => new RowGradients(t.table));
   }
 
-  get tables(): readonly LaneTable[] {
-    return this.order;
-  }
-
   /** Writes the pooled rows of each owned table of an active source (`sources[s]` defined) into its columns of that source's block. */
   gather(sources: readonly (LaneSource | undefined)[], params: LaneParams): void {
     this.each(sources, (t, s) => gatherPooled(t.table, s.batch, { feature: params[2 * t.index] as number, pooling: t.pooling, width: s.width, col: t.col }, s.out));

@@ -22,12 +22,10 @@ type Op = typeof OP.gather | typeof OP.update;
 /** What a source has staged for the lanes, and which of its staged work has completed. */
 interface Staged {
   batch: SparseBatch | null;
-  /** Staged for the next gather / update since the last one began. */
-  gather: boolean;
-  update: boolean;
-  /** The staged batch's gather / update has completed. */
-  gathered: boolean;
-  updated: boolean;
+  /** Per op (gather, update): staged for its next start since the last one began. */
+  readonly wanted: Record<Op, boolean>;
+  /** Per op: the staged batch's op has completed. */
+  readonly done: Record<Op, boolean>;
   /** The rate of its staged update (undefined: each table's base rate). */
   lr: number | undefined;
 }
@@ -62,7 +60,7 @@ export class SparseLanes {
   private readonly bufs: (LaneBuffers | null)[] = new Array<LaneBuffers | null>(SOURCES).fill(null);
   /** The batch keys the workers hold per source (for the errors they raise, which name the feature). */
   private readonly keys: (readonly string[] | null)[] = new Array<readonly string[] | null>(SOURCES).fill(null);
-  private readonly staged: Staged[] = Array.from({ length: SOURCES }, () => ({ batch: null, gather: false, update: false, gathered: false, updated: false, lr: undefined }));
+  private readonly staged: Staged[] = Array.from({ length: SOURCES }, () => ({ batch: null, wanted: { [OP.gather]: false, [OP.update]: false }, done: { [OP.gather]: false, [OP.update]: false }, lr: undefined }));
   /** Sources in the order they were first attached. */
   private readonly attachOrder: number[] = [];
   /** The global index of each source's first table. */
@@ -157,11 +155,7 @@ export class SparseLanes {
 
   /** Copies `batch` into `source`'s shared buffers for the next `startGather`; `features[i]` is the source's table i's feature index in `batch`. */
   stageGather(source: number, batch: SparseBatch, features: ArrayLike<number>): void {
-    this.settle();
-    this.stage(source, batch, features);
-    const s = this.staged[source] as Staged;
-    s.gather = true;
-    s.gathered = false;
+    this.want(OP.gather, source, batch, features);
   }
 
   /** Starts the gather of every staged source on the workers and returns at once (the calling thread may do other work meanwhile). */
@@ -174,9 +168,8 @@ export class SparseLanes {
    * waiting for the workers, throwing the first error), or gathers now when none was begun.
    */
   gathered(source: number): Float32Array {
-    const s = this.staged[source] as Staged;
-    this.complete(OP.gather, source, () => s.gathered);
-    return this.block(source, (s.batch as SparseBatch).batchSize);
+    this.complete(OP.gather, source);
+    return this.block(source, ((this.staged[source] as Staged).batch as SparseBatch).batchSize);
   }
 
   /**
@@ -185,16 +178,12 @@ export class SparseLanes {
    * caller's: a weight average).
    */
   stageUpdate(source: number, batch: SparseBatch, features: ArrayLike<number>, leave: ArrayLike<boolean>, dBlock: Float32Array, step: number, lr: number | undefined): void {
-    this.settle();
-    this.stage(source, batch, features);
+    this.want(OP.update, source, batch, features);
     const first = this.firstIndex.get(source) ?? 0;
     for (let i = 0; i < (this.attached[source] as readonly PooledTable[]).length; i++) this.params[2 * (first + i) + 1] = leave[i] ? 1 : 0;
     new Float32Array(this.buffers(source, batch.batchSize, 0, 1).dBlock, 0, dBlock.length).set(dBlock);
     Atomics.store(this.ctl, CTL.step, step);
-    const s = this.staged[source] as Staged;
-    s.lr = lr;
-    s.update = true;
-    s.updated = false;
+    (this.staged[source] as Staged).lr = lr;
   }
 
   /** Starts the update of every staged source on the workers and returns at once. */
@@ -204,36 +193,41 @@ export class SparseLanes {
 
   /** Completes `source`'s staged update (see `gathered`). */
   updated(source: number): void {
-    const s = this.staged[source] as Staged;
-    this.complete(OP.update, source, () => s.updated);
+    this.complete(OP.update, source);
   }
 
-  private complete(op: Op, source: number, done: () => boolean): void {
-    if (this.pending?.op === op && this.pending.active[source]) this.settle(false);
-    if (done()) return;
+  /** Completes any begun op, then stages `source`'s batch for the next start of `op`. */
+  private want(op: Op, source: number, batch: SparseBatch, features: ArrayLike<number>): void {
+    this.settle();
+    this.stage(source, batch, features);
     const s = this.staged[source] as Staged;
-    if (!(op === OP.gather ? s.gather : s.update)) throw new WideDeepError('INTERNAL', `sparse lanes: source ${source} was not staged for its ${op === OP.gather ? 'gather' : 'update'}`);
+    s.wanted[op] = true;
+    s.done[op] = false;
+  }
+
+  /** Completes `op` for `source`: settles it when begun, starts and settles it when only staged. */
+  private complete(op: Op, source: number): void {
+    const s = this.staged[source] as Staged;
+    if (this.pending?.op === op && this.pending.active[source]) this.settle(false);
+    if (s.done[op]) return;
+    if (!s.wanted[op]) throw new WideDeepError('INTERNAL', `sparse lanes: source ${source} was not staged for its ${op === OP.gather ? 'gather' : 'update'}`);
     this.start(op);
     this.settle(false);
   }
 
   private start(op: Op): void {
     this.settle();
-    const active = this.staged.map((s) => (op === OP.gather ? s.gather : s.update));
+    const active = this.staged.map((s) => s.wanted[op]);
     if (!active.some(Boolean)) return;
     const sources = this.staged.map((s, i): LaneSource | undefined => {
+      Atomics.store(this.ctl, sourceSlot(i, 'active'), active[i] ? 1 : 0);
       if (!active[i]) return undefined;
-      Atomics.store(this.ctl, sourceSlot(i, 'active'), 1);
-      if (op === OP.gather) s.gather = false;
-      else s.update = false;
+      s.wanted[op] = false;
       const n = (s.batch as SparseBatch).batchSize;
       const width = this.widths[i] as number;
       const b = this.buffers(i, n, 0, 1);
       this.lrSlots[i] = s.lr ?? Number.NaN;
       return { batch: s.batch as SparseBatch, width, out: new Float32Array(b.out, 0, n * width), dBlock: new Float32Array(b.dBlock, 0, n * width), lr: s.lr };
-    });
-    active.forEach((a, i) => {
-      if (!a) Atomics.store(this.ctl, sourceSlot(i, 'active'), 0);
     });
     const step = Atomics.load(this.ctl, CTL.step);
     const own = op === OP.gather ? () => this.main.gather(sources, this.params) : () => this.main.update(sources, this.params, step);
@@ -257,10 +251,7 @@ export class SparseLanes {
       return;
     }
     p.active.forEach((a, i) => {
-      if (!a) return;
-      const s = this.staged[i] as Staged;
-      if (p.op === OP.gather) s.gathered = true;
-      else s.updated = true;
+      if (a) (this.staged[i] as Staged).done[p.op] = true;
     });
   }
 
