@@ -137,6 +137,13 @@ const CASES: Case[] = [
     const base = { suite: 'kernels', ours: tsx('bench/row-optimizer-case.ts'), reference: null, referenceName: '-', sameRun: { figure: () => null, peer: () => ({}) }, lowerIsBetter: true, digits: 2 };
     return ['lazy-adam', 'adagrad', 'ftrl'].flatMap((o) => (['small', 'criteo'] as const).map((shape): Case => ({ ...base, name: `${o}_${shape}`, metric: `CPU ns/element, ${shape} tables`, figure: (j) => j[`${o}_${shape}_ns`] as number })));
   })(),
+  // The WebAssembly SIMD kernels against the JavaScript loops, the same tables and batches in one process
+  // (bench/simd-kernels-case.ts): ms per step of the sparse phase's gather and row update, the loops as reference.
+  ...(['criteo', 'small'] as const).flatMap((shape): Case[] => {
+    const ours = tsx('bench/simd-kernels-case.ts', '--case', shape);
+    const phase = (side: 'simd' | 'js', p: string) => (j: Json): number => ((j.ms_per_step as Record<string, Record<string, number>>)[side] as Record<string, number>)[p] as number;
+    return (['gather', 'apply'] as const).map((p): Case => ({ suite: 'kernels', name: `simd_${p}_${shape}`, metric: `ms/step, ${p === 'apply' ? 'lazy Adam row update' : 'one-id gather'}, ${shape} tables`, ours, reference: null, referenceName: 'JS loops', figure: phase('simd', p), sameRun: { figure: phase('js', p), peer: () => ({}) }, lowerIsBetter: true, digits: 2 }));
+  }),
   { suite: 'features', name: 'adult_transform', metric: 'read+transform rows/s', ours: tsx('bench/features-case.ts', '--case', 'adult_transform'), reference: tsx('bench/features-case.ts', '--case', 'adult_transform', '--duckdb'), referenceName: 'DuckDB parse', figure: samples },
   { suite: 'features', name: 'criteo_transform', metric: 'read+transform rows/s', ours: tsx('bench/features-case.ts', '--case', 'criteo_transform'), reference: tsx('bench/features-case.ts', '--case', 'criteo_transform', '--duckdb'), referenceName: 'DuckDB parse', figure: samples },
   { suite: 'features', name: 'criteo_parquet', metric: 'read+transform rows/s', ours: tsx('bench/features-case.ts', '--case', 'criteo_transform', '--parquet'), reference: tsx('bench/features-case.ts', '--case', 'criteo_transform', '--parquet', '--duckdb'), referenceName: 'DuckDB read', figure: samples },

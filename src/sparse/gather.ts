@@ -2,12 +2,14 @@ import type { SparseBatch } from '../core/index.js';
 import type { PooledSlot, SequenceSlot } from './slots.js';
 import { checkPooledSlot, checkSequenceSlot, idOutOfRange } from './slots.js';
 import { PREFETCH_ROWS, touchRows } from './prefetch.js';
+import { simdGatherOne } from './simd/kernels.js';
 import type { SparseTable } from './table.js';
 
 /**
  * Pools feature `slot.feature` of every example into `out` ([batchSize, slot.width], columns
  * [slot.col, slot.col + dim)): the (weighted) sum or mean of the rows of the bag's ids. Writes only those
- * columns; other features' columns are left as they are. Reads only the rows the batch names.
+ * columns; other features' columns are left as they are. Reads only the rows the batch names. A feature of
+ * one-id bags from a table in a kernel memory is copied by the SIMD kernel (simd/kernels.ts), the same values.
  */
 export function gatherPooled(table: SparseTable, batch: SparseBatch, slot: PooledSlot, out: Float32Array): void {
   const { data, stride, dim, numRows } = table;
@@ -17,6 +19,14 @@ export function gatherPooled(table: SparseTable, batch: SparseBatch, slot: Poole
   const { width, col } = slot;
   const mean = slot.pooling === 'mean';
   const f0 = slot.feature * batchSize;
+  if (weights === undefined && oneIdBags(offsets, f0, batchSize)) {
+    const lo = offsets[f0] as number;
+    const bad = simdGatherOne(data, stride, dim, numRows, ids, lo, batchSize, out, width, col);
+    if (bad !== undefined) {
+      if (bad >= 0) throw idOutOfRange(batch, slot.feature, ids[lo + bad] as number, numRows, table.name);
+      return;
+    }
+  }
   for (let b = 0; b < batchSize; b++) {
     if (b % PREFETCH_ROWS === 0) touchRows(data, ids, offsets[f0 + b] as number, offsets[f0 + Math.min(batchSize, b + PREFETCH_ROWS)] as number, stride, dim);
     const lo = offsets[f0 + b] as number;
@@ -45,6 +55,12 @@ export function gatherPooled(table: SparseTable, batch: SparseBatch, slot: Poole
       for (let k = 0; k < dim; k++) out[o + k] = (out[o + k] as number) * s;
     }
   }
+}
+
+/** Every bag of the feature starting at `f0` holds exactly one id. */
+function oneIdBags(offsets: Int32Array, f0: number, n: number): boolean {
+  for (let b = 0; b < n; b++) if ((offsets[f0 + b + 1] as number) - (offsets[f0 + b] as number) !== 1) return false;
+  return true;
 }
 
 /**

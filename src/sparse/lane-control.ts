@@ -1,3 +1,4 @@
+import type { KernelMemoryObject } from './simd/kernels.js';
 import type { Pooling } from './slots.js';
 import type { SparseTableConfigNormalized } from './table.js';
 
@@ -41,6 +42,8 @@ export interface LaneSetup {
     /** The table's floats within `data` (a wide feature's rows are a range of the wide table). */
     offset: number;
     length: number;
+    /** The kernel memory `data` belongs to, where it is one (simd/kernels.ts): the worker registers it. */
+    memory?: KernelMemoryObject;
   }[];
   readonly params: SharedArrayBuffer;
 }

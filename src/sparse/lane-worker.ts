@@ -3,6 +3,7 @@ import type { SparseBatch } from '../core/index.js';
 import { Lane, type LaneSource } from './lane.js';
 import { type LaneBuffers, type LaneSetup, CTL, OP, SOURCES, sourceSlot } from './lane-control.js';
 import { tableOver } from './shared-table.js';
+import { registerKernelMemory } from './simd/kernels.js';
 
 /**
  * A worker of `SparseLanes` (lanes.ts): waits on the control block, runs one lane's gather or update over the
@@ -63,6 +64,7 @@ for (;;) {
     if (op === OP.setup) {
       const setup = read<LaneSetup>();
       const mine = setup.tables.filter((t) => t.lane === me);
+      for (const t of mine) if (t.memory) registerKernelMemory(t.memory, t.data);
       lane = new Lane(mine.map((t) => ({ index: t.index, source: t.source, pooling: t.pooling, col: t.col, table: tableOver(t.config, new Float32Array(t.data, 4 * t.offset, t.length)) })));
       params = new Int32Array(setup.params);
     } else if (op === OP.keys) {

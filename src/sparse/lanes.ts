@@ -5,6 +5,7 @@ import { workerSource } from '../core/worker-source.js';
 import { Lane, type LaneSource, type LaneTable } from './lane.js';
 import { CTL, type LaneBuffers, type LaneSetup, MAX_SPARSE_WORKERS, OP, SOURCES, sourceSlot } from './lane-control.js';
 import { laneOf } from './lane-of.js';
+import { kernelMemoryOf } from './simd/kernels.js';
 import type { Pooling } from './slots.js';
 import type { SparseTable } from './table.js';
 
@@ -141,7 +142,8 @@ export class SparseLanes {
       params,
       tables: owned.map((t) => {
         const data = t.table.data;
-        return { index: t.index, lane: t.lane, source: t.source, pooling: t.pooling, col: t.col, config: t.table.config, data: data.buffer as SharedArrayBuffer, offset: data.byteOffset / 4, length: data.length };
+        const memory = kernelMemoryOf(data);
+        return { index: t.index, lane: t.lane, source: t.source, pooling: t.pooling, col: t.col, config: t.table.config, data: data.buffer as SharedArrayBuffer, offset: data.byteOffset / 4, length: data.length, ...(memory ? { memory } : {}) };
       }),
     };
     for (const port of this.ports) port.postMessage(setup);

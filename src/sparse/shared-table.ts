@@ -1,4 +1,5 @@
 import { WideDeepError } from '../core/index.js';
+import { kernelStorage } from './simd/kernels.js';
 import { parseSparseTableConfig, SparseTable, type SparseTableConfig } from './table.js';
 
 /**
@@ -9,7 +10,7 @@ import { parseSparseTableConfig, SparseTable, type SparseTableConfig } from './t
 export function tableOver(config: SparseTableConfig, data: Float32Array): SparseTable {
   const cfg = parseSparseTableConfig(config);
   // One row of zeros to learn stride and optimizer from the config, then the real rows.
-  const shape = new SparseTable({ ...cfg, numRows: 1, init: { type: 'zeros' } });
+  const shape = new SparseTable({ ...cfg, numRows: 1, init: { type: 'zeros' } }, undefined, (n) => new Float32Array(n));
   const need = cfg.numRows * shape.stride;
   if (data.length !== need) {
     throw new WideDeepError('SHAPE', `table ${cfg.name}: its storage holds ${data.length} floats, the table needs ${need}`, { field: `table(${cfg.name})` });
@@ -17,7 +18,10 @@ export function tableOver(config: SparseTableConfig, data: Float32Array): Sparse
   return Object.assign(shape, { numRows: cfg.numRows, init: cfg.init, data });
 }
 
-/** Storage for `new SparseTable(config, rng, sharedStorage)`: zeros in a SharedArrayBuffer, which worker threads can share. */
+/**
+ * Storage for `new SparseTable(config, rng, sharedStorage)`: zeros in shared memory, which worker threads can
+ * share: a kernel memory (simd/kernels.ts) where one can be had, else a SharedArrayBuffer.
+ */
 export function sharedStorage(floats: number): Float32Array {
-  return new Float32Array(new SharedArrayBuffer(4 * floats));
+  return kernelStorage(floats) ?? new Float32Array(new SharedArrayBuffer(4 * floats));
 }

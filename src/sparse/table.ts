@@ -6,6 +6,7 @@ import { initializeWeights, parseInitializerConfig } from './initializers.js';
 import { createRowOptimizer } from './optimizers.js';
 import type { RowOptimizer, RowOptimizerConfig, RowOptimizerConfigInput } from './row-optimizer.js';
 import { parseRowOptimizerConfig } from './row-optimizer.js';
+import { kernelStorage } from './simd/kernels.js';
 
 /** Plain-data description of a table; round-trips through JSON (`table.config`). */
 export interface SparseTableConfig {
@@ -43,6 +44,11 @@ export function parseSparseTableConfig(raw: unknown, path = 'table'): SparseTabl
   };
 }
 
+/** The default storage of a table: a kernel memory (simd/kernels.ts) where one can be had, else a Float32Array. */
+function plainStorage(floats: number): Float32Array {
+  return kernelStorage(floats) ?? new Float32Array(floats);
+}
+
 /**
  * A sparse parameter table: `numRows` rows of `dim` float32 weights, each followed by its optimizer state,
  * in one interleaved Float32Array:
@@ -55,8 +61,9 @@ export function parseSparseTableConfig(raw: unknown, path = 'table'): SparseTabl
  * arrays on big tables). Row 0 is the OOV / padding row; it is initialised and trained like any other row
  * (an unseen category learns its own vector / weight). The constructor draws the initial weights from `rng`
  * (numRows * dim draws, row-major); pass `rng.fork(name)` to make tables independent of creation order.
- * `rng` may be left out only for `{ type: 'zeros' }`. `storage` allocates `data` (default a plain
- * Float32Array; `sharedStorage` puts it in a SharedArrayBuffer for the sparse workers).
+ * `rng` may be left out only for `{ type: 'zeros' }`. `storage` allocates `data`: by default in a kernel memory
+ * of its own, where the SIMD kernels work it (simd/kernels.ts), else a plain Float32Array; `sharedStorage`
+ * also shares it with the sparse workers.
  */
 export class SparseTable {
   readonly name: string;
@@ -69,7 +76,7 @@ export class SparseTable {
   /** Weights and optimizer state, interleaved per row (see the class comment). */
   readonly data: Float32Array;
 
-  constructor(config: SparseTableConfig, rng?: Rng, storage: (floats: number) => Float32Array = (n) => new Float32Array(n)) {
+  constructor(config: SparseTableConfig, rng?: Rng, storage: (floats: number) => Float32Array = plainStorage) {
     const cfg = parseSparseTableConfig(config);
     if (rng === undefined && cfg.init.type !== 'zeros') {
       throw new WideDeepError('CONFIG', `table ${cfg.name}: the ${cfg.init.type} initializer needs a seeded Rng`, {

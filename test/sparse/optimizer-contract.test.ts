@@ -56,7 +56,7 @@ for (const c of cases) {
         const before = new Uint32Array(t.data.slice().buffer);
         const { rows, grads } = randomUpdate(rng, numRows, dim);
         t.optimizer.updateRows(t.data, dim, rows, rows.length, grads, step);
-        const after = new Uint32Array(t.data.buffer);
+        const after = new Uint32Array(t.data.buffer, t.data.byteOffset, t.data.length);
         const touched = new Set(rows);
         for (let r = 0; r < numRows; r++) {
           const a = after.subarray(r * t.stride, (r + 1) * t.stride);

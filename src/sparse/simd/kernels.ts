@@ -1,0 +1,181 @@
+import { KERNELS_WASM } from './kernels-wasm.js';
+
+/**
+ * The WebAssembly SIMD kernels of the sparse side (source: wasm/sparse-kernels.ts): the one-id gather and the
+ * lazy Adam and AdaGrad row updates, bit for bit the arithmetic of their JavaScript loops (gather.ts,
+ * lazy-adam.ts, adagrad.ts) at 2.5-5x their speed (bench/simd-kernels-case.ts; BENCHMARKS.md "WebAssembly
+ * SIMD kernels").
+ *
+ * A kernel can only touch its module's memory, so a table that is to be worked by them lives in a memory of
+ * its own (`kernelStorage`): a shared WebAssembly.Memory holding a 64-byte header, then the table's floats,
+ * then scratch space that each thread working the table takes as it needs (the step's ids, a gathered block,
+ * the rows and gradients of an update), copied in and out around a call. Worker threads get the memory
+ * itself with the table (`registerKernelMemory`). A table that is not in such a memory (a plain Float32Array;
+ * a platform without WebAssembly SIMD or shared memory; a table of 4 GB or more) is worked by the JavaScript
+ * loops, which stay the reference.
+ *
+ * ```
+ * memory: [ header: scratch end (int32, Atomics) | table floats ... | scratch of thread A | scratch of thread B ... ]
+ * ```
+ */
+
+/** The part of the WebAssembly JavaScript API used here (Node's type definitions carry none of it). */
+export interface KernelMemoryObject {
+  readonly buffer: ArrayBufferLike;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { readonly exports: object };
+  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => KernelMemoryObject;
+}
+const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+
+interface KernelExports {
+  gatherOne(data: number, stride: number, dim: number, numRows: number, ids: number, n: number, out: number, width: number, col: number): number;
+  lazyAdam(data: number, dim: number, rows: number, count: number, grads: number, beta1: number, beta2: number, c1: number, c2: number, eps: number, wd: number, stepSize: number, invSqrtBc2: number): void;
+  adagrad(data: number, dim: number, rows: number, count: number, grads: number, rate: number, eps: number, wd: number): void;
+}
+
+const PAGE = 65_536;
+/** wasm32: 4 GiB in all. */
+const MAX_PAGES = 65_536;
+const HEADER = 64;
+/** Pages a table's memory keeps free for scratch beyond the table itself. */
+const SCRATCH_PAGES = 256;
+
+let compiled: object | null | undefined;
+
+/** The compiled module (once per thread), or null where this platform cannot compile it (no WebAssembly SIMD). */
+function kernelModule(): object | null {
+  if (compiled === undefined) {
+    try {
+      compiled = wasm ? new wasm.Module(Uint8Array.from(atob(KERNELS_WASM), (c) => c.charCodeAt(0))) : null;
+    } catch {
+      compiled = null;
+    }
+  }
+  return compiled;
+}
+
+/** This thread's view of one kernel memory: the module instance and its scratch. */
+class KernelMemory {
+  readonly exports: KernelExports;
+  private scratchAt = 0;
+  private scratchBytes = 0;
+  private readonly end: Int32Array;
+
+  constructor(readonly memory: KernelMemoryObject) {
+    this.exports = new wasm!.Instance(kernelModule()!, { env: { memory } }).exports as KernelExports;
+    this.end = new Int32Array(memory.buffer, 0, 1);
+  }
+
+  /** Byte offset of this thread's scratch, at least `bytes` long (taken from the memory, grown as needed); -1 when the memory is full. */
+  scratch(bytes: number): number {
+    if (bytes <= this.scratchBytes) return this.scratchAt;
+    const want = Math.max(bytes, 2 * this.scratchBytes, 64 * 1024);
+    for (;;) {
+      const at = Atomics.load(this.end, 0);
+      const next = at + ((want + 63) & ~63);
+      if (next > MAX_PAGES * PAGE - PAGE) return -1;
+      if (Atomics.compareExchange(this.end, 0, at, next) !== at) continue;
+      const have = this.memory.buffer.byteLength;
+      if (next > have) this.memory.grow(Math.ceil((next - have) / PAGE));
+      this.scratchAt = at;
+      this.scratchBytes = want;
+      return at;
+    }
+  }
+
+  f32(at: number, n: number): Float32Array {
+    return new Float32Array(this.memory.buffer, at, n);
+  }
+
+  i32(at: number, n: number): Int32Array {
+    return new Int32Array(this.memory.buffer, at, n);
+  }
+}
+
+/** Per thread: the kernel memory behind each table buffer registered here. */
+const memories = new WeakMap<ArrayBufferLike, KernelMemory>();
+
+/**
+ * Storage for a SparseTable (its `storage` argument): zeros in a kernel memory of its own, so that the SIMD
+ * kernels work it; undefined where that cannot be (no WebAssembly SIMD or shared memory here, or a table too
+ * large for a 4 GiB memory), and the caller keeps its own storage.
+ */
+export function kernelStorage(floats: number): Float32Array | undefined {
+  const bytes = HEADER + 4 * floats;
+  const pages = Math.ceil(bytes / PAGE);
+  if (pages + SCRATCH_PAGES > MAX_PAGES || kernelModule() === null) return undefined;
+  let memory: KernelMemoryObject;
+  try {
+    memory = new wasm!.Memory({ initial: pages, maximum: MAX_PAGES, shared: true });
+  } catch {
+    return undefined;
+  }
+  Atomics.store(new Int32Array(memory.buffer, 0, 1), 0, (bytes + 63) & ~63);
+  registerKernelMemory(memory);
+  return new Float32Array(memory.buffer, HEADER, floats);
+}
+
+/**
+ * Makes the kernels work the tables in `memory` on this thread: `buffer` is the SharedArrayBuffer the tables'
+ * views are over (in a worker that received a table and its memory, the one it received).
+ */
+export function registerKernelMemory(memory: KernelMemoryObject, buffer: ArrayBufferLike = memory.buffer): void {
+  if (!memories.has(buffer)) memories.set(buffer, new KernelMemory(memory));
+}
+
+/** The kernel memory `data` lives in, where it is one (WebAssembly.Memory of a table from `kernelStorage`). */
+export function kernelMemoryOf(data: ArrayBufferView): KernelMemoryObject | undefined {
+  return memories.get(data.buffer)?.memory;
+}
+
+/**
+ * The one-id gather (`gatherPooled`'s copy path) into `out[b * width + col ..]` for b in [0, n), the ids
+ * `ids[lo .. lo + n)`: -1 when done, the first b whose id is outside [0, numRows) (rows before it written), or
+ * undefined when `data` is not in a kernel memory (nothing done: the caller runs its loop).
+ */
+export function simdGatherOne(data: Float32Array, stride: number, dim: number, numRows: number, ids: Int32Array, lo: number, n: number, out: Float32Array, width: number, col: number): number | undefined {
+  const k = memories.get(data.buffer);
+  if (k === undefined) return undefined;
+  const at = k.scratch(4 * n * (1 + dim));
+  if (at < 0) return undefined;
+  k.i32(at, n).set(ids.subarray(lo, lo + n));
+  const block = at + 4 * n;
+  const bad = k.exports.gatherOne(data.byteOffset, stride, dim, numRows, at, n, block, dim, 0);
+  // Moved as int32 bit patterns (no float conversion), four at a time: 0.7 against 1.2 ms for 26 features of
+  // 2048 x 16 in a plain loop (0.5 with sixteen).
+  const src = k.i32(block, n * dim);
+  const dst = new Int32Array(out.buffer, out.byteOffset, out.length);
+  const rows = bad < 0 ? n : bad;
+  const dim4 = dim & ~3;
+  for (let b = 0, o = col, s = 0; b < rows; b++, o += width, s += dim) {
+    let j = 0;
+    for (; j < dim4; j += 4) {
+      dst[o + j] = src[s + j] as number;
+      dst[o + j + 1] = src[s + j + 1] as number;
+      dst[o + j + 2] = src[s + j + 2] as number;
+      dst[o + j + 3] = src[s + j + 3] as number;
+    }
+    for (; j < dim; j++) dst[o + j] = src[s + j] as number;
+  }
+  return bad;
+}
+
+/**
+ * A row update by a kernel: the `rows` and `grads` ([count, dim]) copied into scratch, then `run` with the byte
+ * offsets of the table, the rows and the gradients. False when `data` is not in a kernel memory (nothing done).
+ */
+export function simdRowUpdate(data: Float32Array, dim: number, rows: Int32Array, count: number, grads: Float32Array, run: (k: KernelExports, data: number, rows: number, grads: number) => void): boolean {
+  const k = memories.get(data.buffer);
+  if (k === undefined) return false;
+  const at = k.scratch(4 * count * (1 + dim));
+  if (at < 0) return false;
+  k.i32(at, count).set(rows.subarray(0, count));
+  const g = at + 4 * count;
+  k.f32(g, count * dim).set(grads.subarray(0, count * dim));
+  run(k.exports, data.byteOffset, at, g);
+  return true;
+}

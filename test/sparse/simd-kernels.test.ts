@@ -1,0 +1,130 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { Rng, WideDeepError, type SparseBatch } from '../../src/core/index.js';
+import { gatherPooled, type RowOptimizerConfigInput, SparseTable } from '../../src/sparse/index.js';
+import { kernelMemoryOf, kernelStorage } from '../../src/sparse/simd/kernels.js';
+import { KERNELS_WASM } from '../../src/sparse/simd/kernels-wasm.js';
+import { compileKernels, moduleText, TARGET } from '../../scripts/build-kernels.js';
+
+/** The same table twice: in a kernel memory (the SIMD kernels work it) and in a plain Float32Array (the JavaScript loops). */
+function twins(numRows: number, dim: number, optimizer: RowOptimizerConfigInput): { simd: SparseTable; js: SparseTable } {
+  const config = { name: 'emb', numRows, dim, optimizer };
+  const simd = new SparseTable(config, new Rng(5));
+  const js = new SparseTable(config, new Rng(5), (n) => new Float32Array(n));
+  expect(kernelMemoryOf(simd.data)).toBeDefined();
+  expect(kernelMemoryOf(js.data)).toBeUndefined();
+  return { simd, js };
+}
+
+/** Scratch end recorded in a kernel memory's header (the first int32): it moves when a kernel call takes scratch. */
+function scratchEnd(t: SparseTable): number {
+  return new Int32Array(t.data.buffer, 0, 1)[0] as number;
+}
+
+function bits(a: Float32Array): number[] {
+  return Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+}
+
+/** One feature of `n` one-id bags (ids drawn in [0, numRows), or as given). */
+function oneIdBatch(n: number, numRows: number, rng: Rng, ids?: number[]): SparseBatch {
+  return {
+    keys: ['f'],
+    batchSize: n,
+    ids: Int32Array.from(ids ?? Array.from({ length: n }, () => rng.int(numRows))),
+    offsets: Int32Array.from({ length: n + 1 }, (_, i) => i),
+  };
+}
+
+describe('WebAssembly SIMD kernels of the sparse side', () => {
+  it('the module in src is what wasm/sparse-kernels.ts compiles to (npm run build:kernels)', async () => {
+    const bytes = await compileKernels();
+    expect(Buffer.from(bytes).toString('base64')).toBe(KERNELS_WASM);
+    expect(readFileSync(TARGET, 'utf8')).toBe(moduleText(bytes));
+  }, 60_000);
+
+  for (const optimizer of [
+    { type: 'lazy-adam', lr: 0.01 },
+    { type: 'lazy-adam', lr: 0.003, beta1: 0.8, beta2: 0.95, eps: 1e-6, weightDecay: 0.01 },
+    { type: 'adagrad', lr: 0.05 },
+    { type: 'adagrad', lr: 0.1, initialAccumulator: 0.01, weightDecay: 0.02 },
+  ] as RowOptimizerConfigInput[]) {
+    it(`${JSON.stringify(optimizer)}: the kernel leaves every bit as the JavaScript loop does, odd dims included`, () => {
+      for (const dim of [2, 3, 5, 8, 16, 17]) {
+        const numRows = 200;
+        const { simd, js } = twins(numRows, dim, optimizer);
+        const rng = new Rng(dim);
+        for (let step = 1; step <= 5; step++) {
+          const rows = Int32Array.from(new Set(Array.from({ length: 80 }, () => rng.int(numRows))));
+          const grads = Float32Array.from({ length: rows.length * dim }, () => rng.normal() * (step === 3 ? 50 : 0.5));
+          const before = scratchEnd(simd);
+          const lr = step === 4 ? 0.5 : undefined;
+          simd.optimizer.updateRows(simd.data, dim, rows, rows.length, grads, step, lr);
+          js.optimizer.updateRows(js.data, dim, rows, rows.length, grads, step, lr);
+          if (step === 1) expect(scratchEnd(simd)).toBeGreaterThan(before);
+          expect(bits(simd.data)).toEqual(bits(js.data));
+        }
+      }
+    });
+  }
+
+  it('the one-id gather copies exactly the rows the JavaScript loop copies, into the slot columns only', () => {
+    for (const dim of [2, 3, 4, 5, 8, 16, 17]) {
+      const { simd, js } = twins(300, dim, { type: 'adagrad', lr: 0.1 });
+      const rng = new Rng(dim);
+      const batch = oneIdBatch(64, 300, rng);
+      const slot = { feature: 0, pooling: 'mean' as const, width: dim + 7, col: 3 };
+      const a = new Float32Array(64 * slot.width).fill(-1);
+      const b = new Float32Array(64 * slot.width).fill(-1);
+      const before = scratchEnd(simd);
+      gatherPooled(simd, batch, slot, a);
+      gatherPooled(js, batch, slot, b);
+      expect(scratchEnd(simd)).toBeGreaterThan(before);
+      expect(bits(a)).toEqual(bits(b));
+      expect(a[0]).toBe(-1); // column 0 is not the slot's
+    }
+  });
+
+  it('an id outside the table: the same error as the JavaScript loop, with the rows before it written', () => {
+    const { simd, js } = twins(50, 8, { type: 'lazy-adam', lr: 0.01 });
+    const batch = oneIdBatch(6, 50, new Rng(1), [3, 7, 49, 50, 1, 2]);
+    const slot = { feature: 0, pooling: 'sum' as const, width: 8, col: 0 };
+    const a = new Float32Array(48);
+    const b = new Float32Array(48);
+    const err = (t: SparseTable, out: Float32Array): WideDeepError => {
+      try {
+        gatherPooled(t, batch, slot, out);
+      } catch (e) {
+        return e as WideDeepError;
+      }
+      throw new Error('no error');
+    };
+    const ea = err(simd, a);
+    const eb = err(js, b);
+    expect(ea).toBeInstanceOf(WideDeepError);
+    expect(ea.message).toBe(eb.message);
+    expect(ea.message).toContain('id 50');
+    expect(bits(a)).toEqual(bits(b));
+    expect(Array.from(a.subarray(24))).toEqual(new Array(24).fill(0));
+  });
+
+  it('scratch grows with the batch, in the same memory, and results stay exact', () => {
+    const { simd, js } = twins(5000, 16, { type: 'lazy-adam', lr: 0.01 });
+    const rng = new Rng(9);
+    const pages = simd.data.buffer.byteLength;
+    for (const n of [16, 20_000]) {
+      const batch = oneIdBatch(n, 5000, rng);
+      const slot = { feature: 0, pooling: 'sum' as const, width: 16, col: 0 };
+      const a = new Float32Array(n * 16);
+      const b = new Float32Array(n * 16);
+      gatherPooled(simd, batch, slot, a);
+      gatherPooled(js, batch, slot, b);
+      expect(bits(a)).toEqual(bits(b));
+    }
+    expect(kernelMemoryOf(simd.data)!.buffer.byteLength).toBeGreaterThan(pages);
+  });
+
+  it('a table beyond a 4 GiB memory is left to the JavaScript loops (no memory is allocated)', () => {
+    expect(kernelStorage(2 ** 30)).toBeUndefined();
+    expect(kernelStorage(1000)).toBeInstanceOf(Float32Array);
+  });
+});

@@ -1,0 +1,109 @@
+// AssemblyScript source of the WebAssembly SIMD kernels of the sparse side (src/sparse/simd/). Compiled by
+// `npm run build:kernels` (scripts/build-kernels.ts) into src/sparse/simd/kernels-wasm.ts; a test compiles it
+// again and checks the two agree. Not TypeScript: tsc never sees this folder.
+//
+// Each kernel does exactly the arithmetic of its JavaScript twin (src/sparse/gather.ts, lazy-adam.ts,
+// adagrad.ts): float32 loads promoted to float64, the same float64 operations in the same order, one rounding
+// to float32 on store. Two elements at a time in f64x2 lanes, and a scalar f64 tail for an odd dim; float64
+// addition, multiplication, division and square root are correctly rounded in both, so the results are the
+// same bit for bit. Pointers and lengths are in bytes and elements of the module's one (imported, shared)
+// memory.
+
+let sink: f32 = 0;
+
+/** Reads one float of every 64-byte line of the rows ids[lo..hi) (software prefetch: the misses overlap). */
+@inline function touch(data: usize, ids: usize, lo: i32, hi: i32, stride: usize, span: usize): void {
+  let s: f32 = 0;
+  for (let i = lo; i < hi; i++) {
+    const base = data + <usize>load<i32>(ids + (<usize>i << 2)) * stride;
+    for (let k: usize = 0; k < span; k += 64) s += load<f32>(base + k);
+  }
+  sink += s;
+}
+
+/**
+ * One-id bags: row ids[b] (dim floats at stride floats) into out[b * width + col ..]. Returns -1, or the first
+ * b whose id is outside [0, numRows) (rows before it are written, as the JavaScript loop leaves them).
+ */
+export function gatherOne(data: usize, stride: i32, dim: i32, numRows: i32, ids: usize, n: i32, out: usize, width: i32, col: i32): i32 {
+  const strideB = <usize>stride << 2;
+  const rowB = <usize>dim << 2;
+  const vecB = rowB & ~(<usize>15);
+  for (let b = 0; b < n; b++) {
+    if ((b & 15) == 0) touch(data, ids, b, min(n, b + 16), strideB, rowB);
+    const id = load<i32>(ids + (<usize>b << 2));
+    if (<u32>id >= <u32>numRows) return b;
+    const src = data + <usize>id * strideB;
+    const dst = out + ((<usize>b * <usize>width + <usize>col) << 2);
+    let k: usize = 0;
+    for (; k < vecB; k += 16) v128.store(dst + k, v128.load(src + k));
+    for (; k < rowB; k += 4) store<i32>(dst + k, load<i32>(src + k));
+  }
+  return -1;
+}
+
+/** Lazy Adam over rows [w | m | v] (lazy-adam.ts): rows[0..count) with grads [count, dim]. */
+export function lazyAdam(data: usize, dim: i32, rows: usize, count: i32, grads: usize,
+  beta1: f64, beta2: f64, c1: f64, c2: f64, eps: f64, wd: f64, stepSize: f64, invSqrtBc2: f64): void {
+  const b1 = f64x2.splat(beta1), b2 = f64x2.splat(beta2), k1 = f64x2.splat(c1), k2 = f64x2.splat(c2);
+  const ep = f64x2.splat(eps), wdv = f64x2.splat(wd), ss = f64x2.splat(stepSize), ib = f64x2.splat(invSqrtBc2);
+  const rowB = <usize>dim << 2;
+  const strideB = <usize>3 * rowB;
+  const pairB = rowB & ~(<usize>7);
+  for (let i = 0; i < count; i++) {
+    if ((i & 15) == 0) touch(data, rows, i, min(count, i + 16), strideB, strideB);
+    const w0 = data + <usize>load<i32>(rows + (<usize>i << 2)) * strideB;
+    const g0 = grads + <usize>i * rowB;
+    let k: usize = 0;
+    for (; k < pairB; k += 8) {
+      const wp = w0 + k, mp = wp + rowB, vp = mp + rowB;
+      const w = f64x2.promote_low_f32x4(v128.load64_zero(wp));
+      const g = f64x2.add(f64x2.promote_low_f32x4(v128.load64_zero(g0 + k)), f64x2.mul(wdv, w));
+      const m = f64x2.add(f64x2.mul(b1, f64x2.promote_low_f32x4(v128.load64_zero(mp))), f64x2.mul(k1, g));
+      const v = f64x2.add(f64x2.mul(b2, f64x2.promote_low_f32x4(v128.load64_zero(vp))), f64x2.mul(f64x2.mul(k2, g), g));
+      v128.store64_lane(mp, f32x4.demote_f64x2_zero(m), 0);
+      v128.store64_lane(vp, f32x4.demote_f64x2_zero(v), 0);
+      v128.store64_lane(wp, f32x4.demote_f64x2_zero(f64x2.sub(w, f64x2.div(f64x2.mul(ss, m), f64x2.add(f64x2.mul(f64x2.sqrt(v), ib), ep)))), 0);
+    }
+    for (; k < rowB; k += 4) {
+      const wp = w0 + k, mp = wp + rowB, vp = mp + rowB;
+      const w = <f64>load<f32>(wp);
+      const g = <f64>load<f32>(g0 + k) + wd * w;
+      const m = beta1 * <f64>load<f32>(mp) + c1 * g;
+      const v = beta2 * <f64>load<f32>(vp) + c2 * g * g;
+      store<f32>(mp, <f32>m);
+      store<f32>(vp, <f32>v);
+      store<f32>(wp, <f32>(w - (stepSize * m) / (Math.sqrt(v) * invSqrtBc2 + eps)));
+    }
+  }
+}
+
+/** AdaGrad over rows [w | acc] (adagrad.ts): rows[0..count) with grads [count, dim]. */
+export function adagrad(data: usize, dim: i32, rows: usize, count: i32, grads: usize, rate: f64, eps: f64, wd: f64): void {
+  const rt = f64x2.splat(rate), ep = f64x2.splat(eps), wdv = f64x2.splat(wd);
+  const rowB = <usize>dim << 2;
+  const strideB = <usize>2 * rowB;
+  const pairB = rowB & ~(<usize>7);
+  for (let i = 0; i < count; i++) {
+    if ((i & 15) == 0) touch(data, rows, i, min(count, i + 16), strideB, strideB);
+    const w0 = data + <usize>load<i32>(rows + (<usize>i << 2)) * strideB;
+    const g0 = grads + <usize>i * rowB;
+    let k: usize = 0;
+    for (; k < pairB; k += 8) {
+      const wp = w0 + k, ap = wp + rowB;
+      const w = f64x2.promote_low_f32x4(v128.load64_zero(wp));
+      const g = f64x2.add(f64x2.promote_low_f32x4(v128.load64_zero(g0 + k)), f64x2.mul(wdv, w));
+      const acc = f64x2.add(f64x2.promote_low_f32x4(v128.load64_zero(ap)), f64x2.mul(g, g));
+      v128.store64_lane(ap, f32x4.demote_f64x2_zero(acc), 0);
+      v128.store64_lane(wp, f32x4.demote_f64x2_zero(f64x2.sub(w, f64x2.div(f64x2.mul(rt, g), f64x2.add(f64x2.sqrt(acc), ep)))), 0);
+    }
+    for (; k < rowB; k += 4) {
+      const wp = w0 + k, ap = wp + rowB;
+      const w = <f64>load<f32>(wp);
+      const g = <f64>load<f32>(g0 + k) + wd * w;
+      const acc = <f64>load<f32>(ap) + g * g;
+      store<f32>(ap, <f32>acc);
+      store<f32>(wp, <f32>(w - (rate * g) / (Math.sqrt(acc) + eps)));
+    }
+  }
+}
