@@ -28,12 +28,14 @@ export const shardedWidePart: PartDef = {
 
 /**
  * One wide feature's work per step in the units of a table's cost (floats per id: its dim): one id per
- * example, gathered, hashed into the step's row gradients and updated one weight at a time, costs about what
- * gathering and updating 4 embedding floats does: on criteo_small the wide part's feed and update took 5.2 ms
- * for 26 features and the embeddings' 21.1 ms for 26 x 16 floats (BENCHMARKS.md, "Where a step's time goes,
- * and sparse workers"), 0.2 ms a wide feature against 0.05 ms an embedding float.
+ * example, gathered, hashed into the step's row gradients and updated one weight at a time (dim-1 tables stay
+ * on the JavaScript loops), costs about what gathering and updating 8 embedding floats does since those run
+ * in the SIMD kernels: on criteo_small with no workers the wide part's feed and update took 4.9 ms for 26
+ * features and the embeddings' 9.4 ms for 26 x 16 floats (bench/sparse-workers-case.ts; BENCHMARKS.md,
+ * "WebAssembly SIMD kernels"), 0.19 ms a wide feature against 0.023 ms an embedding float. (It was 4 with the
+ * embeddings on the loops: 0.2 against 0.05 ms.)
  */
-const WIDE_FEATURE_COST = 4;
+const WIDE_FEATURE_COST = 8;
 
 export class ShardedWideModelPart extends WideModelPart {
   override readonly def = shardedWidePart;
