@@ -74,6 +74,15 @@ function gatherScalars(table: SparseTable, batch: SparseBatch, slot: PooledSlot,
   const { width, col } = slot;
   const mean = slot.pooling === 'mean';
   const f0 = slot.feature * batchSize;
+  if (weights === undefined && oneIdBags(offsets, f0, batchSize)) {
+    // One id a bag: its weight (sum and mean agree), by the SIMD kernel where the table is in a kernel memory.
+    const lo = offsets[f0] as number;
+    const bad = simdGatherOne(table.data, stride, 1, table.numRows, ids, lo, batchSize, out, width, col);
+    if (bad !== undefined) {
+      if (bad >= 0) throw idOutOfRange(batch, slot.feature, ids[lo + bad] as number, table.numRows, table.name);
+      return;
+    }
+  }
   for (let b = 0; b < batchSize; b++) {
     if (b % PREFETCH_ROWS === 0) touchRows(data, ids, offsets[f0 + b] as number, offsets[f0 + Math.min(batchSize, b + PREFETCH_ROWS)] as number, stride, 1);
     const lo = offsets[f0 + b] as number;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Rng, WideDeepError, type SparseBatch } from '../../src/core/index.js';
-import { gatherPooled, type RowOptimizerConfigInput, SparseTable } from '../../src/sparse/index.js';
+import { gatherPooled, type RowOptimizerConfigInput, SparseTable, tableOver } from '../../src/sparse/index.js';
 import { kernelMemoryOf, kernelStorage } from '../../src/sparse/simd/kernels.js';
 import { KERNELS_WASM } from '../../src/sparse/simd/kernels-wasm.js';
 import { compileKernels, moduleText, TARGET } from '../../scripts/build-kernels.js';
@@ -81,6 +81,31 @@ describe('WebAssembly SIMD kernels of the sparse side', () => {
       expect(scratchEnd(simd)).toBeGreaterThan(before);
       expect(bits(a)).toEqual(bits(b));
       expect(a[0]).toBe(-1); // column 0 is not the slot's
+    }
+  });
+
+  it('dim-1 tables (the wide features, also as views of a wider table): the value as the running sum gives it, -0 as +0', () => {
+    for (const optimizer of [{ type: 'adagrad', lr: 0.1 }, { type: 'ftrl', alpha: 0.1 }] as RowOptimizerConfigInput[]) {
+      const { simd, js } = twins(400, 1, optimizer);
+      for (const t of [simd, js]) t.data[7 * t.stride] = -0;
+      const rng = new Rng(4);
+      const ids = Array.from({ length: 40 }, (_, i) => (i % 5 === 0 ? 7 : rng.int(100)));
+      const batch = oneIdBatch(40, 100, rng, ids);
+      // rows [300, 400) of each table as a table of their own, as WideLinear.featureTables are
+      const view = (t: SparseTable): SparseTable => tableOver({ ...t.config, numRows: 100 }, t.data.subarray(300 * t.stride, 400 * t.stride));
+      for (const [a, b] of [[simd, js], [view(simd), view(js)]] as const) {
+        for (const pooling of ['sum', 'mean'] as const) {
+          const slot = { feature: 0, pooling, width: 3, col: 1 };
+          const oa = new Float32Array(40 * 3).fill(-1);
+          const ob = new Float32Array(40 * 3).fill(-1);
+          gatherPooled(a, batch, slot, oa);
+          gatherPooled(b, batch, slot, ob);
+          expect(bits(oa)).toEqual(bits(ob));
+        }
+      }
+      const oa = new Float32Array(40);
+      gatherPooled(simd, batch, { feature: 0, pooling: 'sum', width: 1, col: 0 }, oa);
+      expect(Object.is(oa[0], 0)).toBe(true); // id 7's -0
     }
   });
 
