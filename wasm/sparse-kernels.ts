@@ -107,3 +107,52 @@ export function adagrad(data: usize, dim: i32, rows: usize, count: i32, grads: u
     }
   }
 }
+
+/**
+ * The gradient of one feature of one-id bags (row-gradients.ts, addPooled into an empty map): ids[b]'s row
+ * receives grad[b] ([n, dim] at `col`, the feature's columns of the block copied out), summed in batch order
+ * as float32 additions (the JavaScript loop's double sum rounded each time is the same), deduplicated through
+ * an open-addressing map (keys and slots, `cap` a power of two >= 2n, cleared here). Writes the unique rows in
+ * first-seen order and their sums; returns their count, or -(b + 1) for the first b whose id is outside
+ * [0, numRows).
+ */
+export function scatterOne(ids: usize, n: i32, numRows: i32, col: usize, dim: i32, keys: usize, slots: usize, cap: i32, rows: usize, grads: usize): i32 {
+  memory.fill(keys, 0xff, <usize>cap << 2);
+  const mask = cap - 1;
+  const shift = 32 - (31 - clz(cap));
+  const rowB = <usize>dim << 2;
+  const vecB = rowB & ~(<usize>15);
+  let count = 0;
+  for (let b = 0; b < n; b++) {
+    const id = load<i32>(ids + (<usize>b << 2));
+    if (<u32>id >= <u32>numRows) return -(b + 1);
+    let h = <i32>(<u32>(id * <i32>0x9e3779b1) >>> <u32>shift);
+    let slot = -1;
+    for (;;) {
+      const k = load<i32>(keys + (<usize>h << 2));
+      if (k == id) {
+        slot = load<i32>(slots + (<usize>h << 2));
+        break;
+      }
+      if (k == -1) break;
+      h = (h + 1) & mask;
+    }
+    const src = col + <usize>b * rowB;
+    if (slot < 0) {
+      slot = count++;
+      store<i32>(keys + (<usize>h << 2), id);
+      store<i32>(slots + (<usize>h << 2), slot);
+      store<i32>(rows + (<usize>slot << 2), id);
+      const dst = grads + <usize>slot * rowB;
+      let k: usize = 0;
+      for (; k < vecB; k += 16) v128.store(dst + k, v128.load(src + k));
+      for (; k < rowB; k += 4) store<f32>(dst + k, load<f32>(src + k));
+    } else {
+      const dst = grads + <usize>slot * rowB;
+      let k: usize = 0;
+      for (; k < vecB; k += 16) v128.store(dst + k, f32x4.add(v128.load(dst + k), v128.load(src + k)));
+      for (; k < rowB; k += 4) store<f32>(dst + k, load<f32>(dst + k) + load<f32>(src + k));
+    }
+  }
+  return count;
+}

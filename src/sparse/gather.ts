@@ -1,6 +1,6 @@
 import type { SparseBatch } from '../core/index.js';
 import type { PooledSlot, SequenceSlot } from './slots.js';
-import { checkPooledSlot, checkSequenceSlot, idOutOfRange } from './slots.js';
+import { checkPooledSlot, checkSequenceSlot, idOutOfRange, oneIdBags } from './slots.js';
 import { PREFETCH_ROWS, touchRows } from './prefetch.js';
 import { simdGatherOne } from './simd/kernels.js';
 import type { SparseTable } from './table.js';
@@ -55,12 +55,6 @@ export function gatherPooled(table: SparseTable, batch: SparseBatch, slot: Poole
       for (let k = 0; k < dim; k++) out[o + k] = (out[o + k] as number) * s;
     }
   }
-}
-
-/** Every bag of the feature starting at `f0` holds exactly one id. */
-function oneIdBags(offsets: Int32Array, f0: number, n: number): boolean {
-  for (let b = 0; b < n; b++) if ((offsets[f0 + b + 1] as number) - (offsets[f0 + b] as number) !== 1) return false;
-  return true;
 }
 
 /**

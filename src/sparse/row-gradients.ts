@@ -2,7 +2,8 @@ import { WideDeepError } from '../core/index.js';
 import type { SparseBatch } from '../core/index.js';
 import { RowSlotMap } from './row-slot-map.js';
 import type { PooledSlot, SequenceSlot } from './slots.js';
-import { checkPooledSlot, checkSequenceSlot, idOutOfRange } from './slots.js';
+import { checkPooledSlot, checkSequenceSlot, idOutOfRange, oneIdBags } from './slots.js';
+import { type ResidentGradients, ScatterSpace, simdScatterOne } from './simd/kernels.js';
 import type { SparseTable } from './table.js';
 
 /**
@@ -16,11 +17,19 @@ import type { SparseTable } from './table.js';
  *
  * Duplicate ids in a batch accumulate into one gradient row before the update, as a dense gradient would.
  * Rows no example touched are never read or written. All buffers are reused across steps and only grow.
+ *
+ * The first `addPooled` of a step, for a feature of one-id bags of a table in a kernel memory, runs in the
+ * SIMD kernel (simd/kernels.ts, `scatterOne`: the same float32 sums in the same order) and leaves its rows
+ * and sums in the table's memory, where `apply` updates them in place; any further call of the step first
+ * moves them into this object's own map and buffer (`spill`), so sums continue in batch order.
  */
 export class RowGradients {
   readonly table: SparseTable;
   private readonly map: RowSlotMap;
   private grads: Float32Array;
+  /** The step's rows and sums while they are in the table's kernel memory (see the class comment). */
+  private resident: ResidentGradients | null = null;
+  private space: ScatterSpace | undefined;
 
   constructor(table: SparseTable, initialRows = 1024) {
     this.table = table;
@@ -30,21 +39,22 @@ export class RowGradients {
 
   /** Unique rows touched since the last reset, in first-seen order (a view into a reused buffer). */
   get rows(): Int32Array {
-    return this.map.rows.subarray(0, this.map.count);
+    return this.resident ? this.resident.rows : this.map.rows.subarray(0, this.map.count);
   }
 
   /** Number of unique rows touched since the last reset. */
   get count(): number {
-    return this.map.count;
+    return this.resident ? this.resident.count : this.map.count;
   }
 
   /** Summed gradients, [count, dim], row i belongs to `rows[i]` (a view into a reused buffer). */
   get values(): Float32Array {
-    return this.grads.subarray(0, this.map.count * this.table.dim);
+    return this.resident ? this.resident.grads : this.grads.subarray(0, this.map.count * this.table.dim);
   }
 
   /** Forgets the previous step's rows. O(hash capacity), no allocation. */
   reset(): void {
+    this.resident = null;
     this.map.clear();
   }
 
@@ -60,6 +70,16 @@ export class RowGradients {
     const { width, col } = slot;
     const mean = slot.pooling === 'mean';
     const f0 = slot.feature * batchSize;
+    if (this.resident === null && this.map.count === 0 && weights === undefined && oneIdBags(offsets, f0, batchSize)) {
+      // One id a bag (scale 1 for sum and mean), the map empty: by the kernel, where the table is in a kernel memory.
+      const lo = offsets[f0] as number;
+      const r = simdScatterOne((this.space ??= new ScatterSpace()), this.table.data, numRows, dim, ids, lo, batchSize, dBlock, width, col);
+      if (typeof r === 'number') throw idOutOfRange(batch, slot.feature, ids[lo + r] as number, numRows, name);
+      if (r !== undefined) {
+        this.resident = r;
+        return;
+      }
+    }
     this.reserve((offsets[f0 + batchSize] as number) - (offsets[f0] as number));
     const map = this.map;
     const grads = this.grads;
@@ -164,12 +184,24 @@ export class RowGradients {
    */
   apply(step: number, lr?: number): void {
     const t = this.table;
-    const { rows, count } = this.map;
-    t.optimizer.updateRows(t.data, t.dim, rows, count, this.grads, step, lr);
+    const r = this.resident;
+    if (r !== null) t.optimizer.updateRows(t.data, t.dim, r.rows, r.count, r.grads, step, lr);
+    else t.optimizer.updateRows(t.data, t.dim, this.map.rows, this.map.count, this.grads, step, lr);
+  }
+
+  /** Moves rows and sums held in the kernel memory into the map and buffer (the map is empty then: same slots, same order). */
+  private spill(): void {
+    const r = this.resident;
+    if (r === null) return;
+    this.resident = null;
+    this.reserve(r.count);
+    for (let i = 0; i < r.count; i++) this.map.slotOf(r.rows[i] as number);
+    this.grads.set(r.grads);
   }
 
   /** Grows the hash map and gradient buffer to hold `extra` more unique rows (no growth inside loops). */
   private reserve(extra: number): void {
+    this.spill();
     this.map.reserve(Math.min(extra, this.table.numRows));
     const need = this.map.rows.length * this.table.dim;
     if (this.grads.length < need) {

@@ -84,6 +84,12 @@ export function checkSequenceSlot(dim: number, batch: SparseBatch, slot: Sequenc
 }
 
 /** The error for an id outside its table, thrown from the hot loops. */
+/** Every bag of the feature whose bags start at offsets[f0] (n of them) holds exactly one id. */
+export function oneIdBags(offsets: Int32Array, f0: number, n: number): boolean {
+  for (let b = 0; b < n; b++) if ((offsets[f0 + b + 1] as number) - (offsets[f0 + b] as number) !== 1) return false;
+  return true;
+}
+
 export function idOutOfRange(batch: SparseBatch, feature: number, id: number, numRows: number, table: string): WideDeepError {
   return new WideDeepError('BATCH', `id ${id} of feature ${batch.keys[feature]} is outside table ${table}'s [0, ${numRows})`, {
     field: batch.keys[feature] ?? `feature ${feature}`,

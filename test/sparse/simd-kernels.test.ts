@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Rng, WideDeepError, type SparseBatch } from '../../src/core/index.js';
-import { gatherPooled, type RowOptimizerConfigInput, SparseTable, tableOver } from '../../src/sparse/index.js';
+import { gatherPooled, RowGradients, type RowOptimizerConfigInput, SparseTable, tableOver } from '../../src/sparse/index.js';
 import { kernelMemoryOf, kernelStorage } from '../../src/sparse/simd/kernels.js';
 import { KERNELS_WASM } from '../../src/sparse/simd/kernels-wasm.js';
 import { compileKernels, moduleText, TARGET } from '../../scripts/build-kernels.js';
@@ -107,6 +107,73 @@ describe('WebAssembly SIMD kernels of the sparse side', () => {
       gatherPooled(simd, batch, { feature: 0, pooling: 'sum', width: 1, col: 0 }, oa);
       expect(Object.is(oa[0], 0)).toBe(true); // id 7's -0
     }
+  });
+
+  it('addPooled of one-id bags: the same rows, in the same order, with the same sums, and the same update', () => {
+    for (const dim of [1, 2, 3, 8, 16, 17]) {
+      for (const pooling of ['sum', 'mean'] as const) {
+        const { simd, js } = twins(60, dim, { type: 'lazy-adam', lr: 0.01 });
+        const gs = new RowGradients(simd);
+        const gj = new RowGradients(js);
+        const rng = new Rng(dim);
+        for (let step = 1; step <= 3; step++) {
+          const n = 300 * step; // duplicates galore (60 rows), and batches that grow the kernel's region
+          const batch = oneIdBatch(n, 60, rng);
+          const width = dim + 3;
+          const dBlock = Float32Array.from({ length: n * width }, () => rng.normal());
+          for (const g of [gs, gj]) {
+            g.reset();
+            g.addPooled(batch, { feature: 0, pooling, width, col: 2 }, dBlock);
+          }
+          expect(kernelMemoryOf(gs.values)).toBeDefined(); // held in the table's memory
+          expect(Array.from(gs.rows)).toEqual(Array.from(gj.rows));
+          expect(bits(gs.values)).toEqual(bits(gj.values));
+          gs.apply(step);
+          gj.apply(step);
+          expect(bits(simd.data)).toEqual(bits(js.data));
+        }
+      }
+    }
+  });
+
+  it('a second feature (or scalar) into the same step moves the kernel sums over and goes on in batch order', () => {
+    const { simd, js } = twins(40, 4, { type: 'adagrad', lr: 0.1 });
+    const gs = new RowGradients(simd);
+    const gj = new RowGradients(js);
+    const rng = new Rng(3);
+    const batch: SparseBatch = { keys: ['a', 'b'], batchSize: 50, ids: Int32Array.from({ length: 100 }, () => rng.int(40)), offsets: Int32Array.from({ length: 101 }, (_, i) => i) };
+    const dBlock = Float32Array.from({ length: 50 * 8 }, () => rng.normal() * 1e3);
+    for (const g of [gs, gj]) {
+      g.reset();
+      g.addPooled(batch, { feature: 0, pooling: 'sum', width: 8, col: 0 }, dBlock);
+    }
+    expect(kernelMemoryOf(gs.values)).toBeDefined();
+    for (const g of [gs, gj]) {
+      g.addPooled(batch, { feature: 1, pooling: 'sum', width: 8, col: 4 }, dBlock);
+      g.addScalar(7, 0.125);
+    }
+    expect(kernelMemoryOf(gs.values)).toBeUndefined(); // moved into the RowGradients' own buffer
+    expect(Array.from(gs.rows)).toEqual(Array.from(gj.rows));
+    expect(bits(gs.values)).toEqual(bits(gj.values));
+    gs.apply(1);
+    gj.apply(1);
+    expect(bits(simd.data)).toEqual(bits(js.data));
+  });
+
+  it('addPooled meets an id outside the table: the same error as the JavaScript loop', () => {
+    const { simd, js } = twins(30, 8, { type: 'lazy-adam', lr: 0.01 });
+    const batch = oneIdBatch(5, 30, new Rng(1), [1, 2, 30, 3, 4]);
+    const dBlock = new Float32Array(40).fill(1);
+    const message = (t: SparseTable): string => {
+      try {
+        new RowGradients(t).addPooled(batch, { feature: 0, pooling: 'sum', width: 8, col: 0 }, dBlock);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'no error';
+    };
+    expect(message(simd)).toBe(message(js));
+    expect(message(simd)).toContain('id 30');
   });
 
   it('an id outside the table: the same error as the JavaScript loop, with the rows before it written', () => {

@@ -1,21 +1,22 @@
 import { KERNELS_WASM } from './kernels-wasm.js';
 
 /**
- * The WebAssembly SIMD kernels of the sparse side (source: wasm/sparse-kernels.ts): the one-id gather and the
- * lazy Adam and AdaGrad row updates, bit for bit the arithmetic of their JavaScript loops (gather.ts,
- * lazy-adam.ts, adagrad.ts) at 2.5-5x their speed (bench/simd-kernels-case.ts; BENCHMARKS.md "WebAssembly
- * SIMD kernels").
+ * The WebAssembly SIMD kernels of the sparse side (source: wasm/sparse-kernels.ts): the one-id gather, the
+ * deduplicated gradient sums of a feature of one-id bags (`RowGradients.addPooled`), and the lazy Adam and
+ * AdaGrad row updates, bit for bit the arithmetic of their JavaScript loops (gather.ts, row-gradients.ts,
+ * lazy-adam.ts, adagrad.ts) at 1.5-3x their speed through the library's calls (bench/simd-kernels-case.ts;
+ * BENCHMARKS.md "WebAssembly SIMD kernels").
  *
  * A kernel can only touch its module's memory, so a table that is to be worked by them lives in a memory of
  * its own (`kernelStorage`): a shared WebAssembly.Memory holding a 64-byte header, then the table's floats,
- * then scratch space that each thread working the table takes as it needs (the step's ids, a gathered block,
- * the rows and gradients of an update), copied in and out around a call. Worker threads get the memory
- * itself with the table (`registerKernelMemory`). A table that is not in such a memory (a plain Float32Array;
+ * then regions taken as needed: each thread's scratch (the step's ids, gathered rows, the rows and gradients
+ * of an update), copied in and out around a call, and each RowGradients' own region (its map, rows and
+ * sums). Worker threads get the memory itself with the table (`registerKernelMemory`). A table that is not in such a memory (a plain Float32Array;
  * a platform without WebAssembly SIMD or shared memory; a table of 4 GB or more) is worked by the JavaScript
  * loops, which stay the reference.
  *
  * ```
- * memory: [ header: scratch end (int32, Atomics) | table floats ... | scratch of thread A | scratch of thread B ... ]
+ * memory: [ header: end (int32, Atomics) | table floats ... | scratch of thread A | a RowGradients' region | ... ]
  * ```
  */
 
@@ -35,6 +36,7 @@ interface KernelExports {
   gatherOne(data: number, stride: number, dim: number, numRows: number, ids: number, n: number, out: number, width: number, col: number): number;
   lazyAdam(data: number, dim: number, rows: number, count: number, grads: number, beta1: number, beta2: number, c1: number, c2: number, eps: number, wd: number, stepSize: number, invSqrtBc2: number): void;
   adagrad(data: number, dim: number, rows: number, count: number, grads: number, rate: number, eps: number, wd: number): void;
+  scatterOne(ids: number, n: number, numRows: number, col: number, dim: number, keys: number, slots: number, cap: number, rows: number, grads: number): number;
 }
 
 const PAGE = 65_536;
@@ -74,25 +76,39 @@ class KernelMemory {
   scratch(bytes: number): number {
     if (bytes <= this.scratchBytes) return this.scratchAt;
     const want = Math.max(bytes, 2 * this.scratchBytes, 64 * 1024);
+    const at = this.take(want);
+    if (at < 0) return -1;
+    this.scratchAt = at;
+    this.scratchBytes = want;
+    return at;
+  }
+
+  /** A new region of `bytes` (64-byte aligned) at the end of the memory, grown as needed; -1 when the memory is full. */
+  take(bytes: number): number {
     for (;;) {
       const at = Atomics.load(this.end, 0);
-      const next = at + ((want + 63) & ~63);
+      const next = at + ((bytes + 63) & ~63);
       if (next > MAX_PAGES * PAGE - PAGE) return -1;
       if (Atomics.compareExchange(this.end, 0, at, next) !== at) continue;
       const have = this.memory.buffer.byteLength;
       if (next > have) this.memory.grow(Math.ceil((next - have) / PAGE));
-      this.scratchAt = at;
-      this.scratchBytes = want;
       return at;
     }
   }
 
+  /** A view of the memory as it is now (its buffer registered, so that the kernels know views of it). */
   f32(at: number, n: number): Float32Array {
-    return new Float32Array(this.memory.buffer, at, n);
+    return new Float32Array(this.current(), at, n);
   }
 
   i32(at: number, n: number): Int32Array {
-    return new Int32Array(this.memory.buffer, at, n);
+    return new Int32Array(this.current(), at, n);
+  }
+
+  private current(): ArrayBufferLike {
+    const buffer = this.memory.buffer;
+    if (!memories.has(buffer)) memories.set(buffer, this);
+    return buffer;
   }
 }
 
@@ -178,6 +194,11 @@ export function simdGatherOne(data: Float32Array, stride: number, dim: number, n
 export function simdRowUpdate(data: Float32Array, dim: number, rows: Int32Array, count: number, grads: Float32Array, run: (k: KernelExports, data: number, rows: number, grads: number) => void): boolean {
   const k = memories.get(data.buffer);
   if (k === undefined) return false;
+  // Rows and gradients already in the memory (a RowGradients' scatterOne result): worked where they are.
+  if (memories.get(rows.buffer) === k && memories.get(grads.buffer) === k) {
+    run(k.exports, data.byteOffset, rows.byteOffset, grads.byteOffset);
+    return true;
+  }
   const at = k.scratch(4 * count * (1 + dim));
   if (at < 0) return false;
   k.i32(at, count).set(rows.subarray(0, count));
@@ -185,4 +206,75 @@ export function simdRowUpdate(data: Float32Array, dim: number, rows: Int32Array,
   k.f32(g, count * dim).set(grads.subarray(0, count * dim));
   run(k.exports, data.byteOffset, at, g);
   return true;
+}
+
+/** The unique rows of a step and their summed gradients, held in the table's kernel memory (`simdScatterOne`). */
+export interface ResidentGradients {
+  readonly rows: Int32Array;
+  /** [count, dim], row i's sum for rows[i]. */
+  readonly grads: Float32Array;
+  readonly count: number;
+}
+
+/** A RowGradients' own region of its table's kernel memory for `simdScatterOne` (taken again, larger, as batches grow). */
+export class ScatterSpace {
+  private at = -1;
+  private n = 0;
+  private dim = 0;
+  private k: KernelMemory | undefined;
+
+  /** The region's offsets for n ids of dim floats, in `k`; undefined when the memory is full. */
+  layout(k: KernelMemory, n: number, dim: number): { keys: number; slots: number; cap: number; rows: number; grads: number; col: number; ids: number } | undefined {
+    let cap = 16;
+    while (cap < 2 * n) cap *= 2;
+    if (this.k !== k || n > this.n || dim !== this.dim) {
+      const want = Math.max(n, 2 * this.n);
+      let c = 16;
+      while (c < 2 * want) c *= 2;
+      const at = k.take(8 * c + 8 * want + 8 * want * dim);
+      if (at < 0) return undefined;
+      this.at = at;
+      this.n = want;
+      this.dim = dim;
+      this.k = k;
+    }
+    const keys = this.at;
+    const slots = keys + 4 * cap;
+    const rows = slots + 4 * cap;
+    const grads = rows + 4 * n;
+    const col = grads + 4 * n * dim;
+    return { keys, slots, cap, rows, grads, col, ids: col + 4 * n * dim };
+  }
+}
+
+/**
+ * `RowGradients.addPooled` of one feature of one-id bags into an empty map, by the kernel: the ids and the
+ * feature's columns of `dBlock` ([n, width] at `col`) copied into `space`, summed per unique row there. The
+ * result's rows and sums are views of the table's memory, which `simdRowUpdate` then works in place; a number
+ * is the first b whose id is outside [0, numRows) (nothing kept); undefined when the table is not in a kernel
+ * memory (nothing done).
+ */
+export function simdScatterOne(space: ScatterSpace, data: Float32Array, numRows: number, dim: number, ids: Int32Array, lo: number, n: number, dBlock: Float32Array, width: number, col: number): ResidentGradients | number | undefined {
+  const k = memories.get(data.buffer);
+  if (k === undefined) return undefined;
+  const at = space.layout(k, n, dim);
+  if (at === undefined) return undefined;
+  k.i32(at.ids, n).set(ids.subarray(lo, lo + n));
+  // The feature's columns, int32 bit patterns four at a time (as simdGatherOne moves them the other way).
+  const src = new Int32Array(dBlock.buffer, dBlock.byteOffset, dBlock.length);
+  const dst = k.i32(at.col, n * dim);
+  const dim4 = dim & ~3;
+  for (let b = 0, o = col, c = 0; b < n; b++, o += width, c += dim) {
+    let j = 0;
+    for (; j < dim4; j += 4) {
+      dst[c + j] = src[o + j] as number;
+      dst[c + j + 1] = src[o + j + 1] as number;
+      dst[c + j + 2] = src[o + j + 2] as number;
+      dst[c + j + 3] = src[o + j + 3] as number;
+    }
+    for (; j < dim; j++) dst[c + j] = src[o + j] as number;
+  }
+  const count = k.exports.scatterOne(at.ids, n, numRows, at.col, dim, at.keys, at.slots, at.cap, at.rows, at.grads);
+  if (count < 0) return -count - 1;
+  return { rows: k.i32(at.rows, count), grads: k.f32(at.grads, count * dim), count };
 }
