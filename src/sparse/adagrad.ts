@@ -1,7 +1,7 @@
 import type { AdagradConfig, RowOptimizer } from './row-optimizer.js';
 import { checkUpdateArgs } from './row-optimizer.js';
 import { PREFETCH_ROWS, touchRows } from './prefetch.js';
-import { simdRowUpdate } from './simd/kernels.js';
+import { stageRowUpdate } from './simd/kernels.js';
 
 /**
  * AdaGrad (Duchi, Hazan & Singer 2011), diagonal, in Keras' form. Row layout `[w (dim) | acc (dim)]`,
@@ -40,7 +40,11 @@ export class AdagradRowOptimizer implements RowOptimizer {
     const rate = lr ?? this.config.lr;
     const { eps, weightDecay } = this.config;
     // A table in a kernel memory: the SIMD kernel, the same arithmetic (simd/kernels.ts).
-    if (dim > 1 && simdRowUpdate(data, dim, rows, count, grads, (k, d, r, g) => k.adagrad(d, dim, r, count, g, rate, eps, weightDecay))) return;
+    const call = dim > 1 ? stageRowUpdate(data, dim, rows, count, grads) : undefined;
+    if (call !== undefined) {
+      call.exports.adagrad(call.data, dim, call.rows, count, call.grads, rate, eps, weightDecay);
+      return;
+    }
     const stride = 2 * dim;
     for (let i = 0; i < count; i++) {
       if (i % PREFETCH_ROWS === 0) touchRows(data, rows, i, Math.min(count, i + PREFETCH_ROWS), stride, stride);

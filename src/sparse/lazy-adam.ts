@@ -1,7 +1,7 @@
 import type { LazyAdamConfig, RowOptimizer } from './row-optimizer.js';
 import { checkUpdateArgs } from './row-optimizer.js';
 import { PREFETCH_ROWS, touchRows } from './prefetch.js';
-import { simdRowUpdate } from './simd/kernels.js';
+import { stageRowUpdate } from './simd/kernels.js';
 
 /**
  * Lazy Adam (TensorFlow's LazyAdamOptimizer, PyTorch's SparseAdam): Adam (Kingma & Ba 2015, Algorithm 1)
@@ -51,7 +51,11 @@ export class LazyAdamRowOptimizer implements RowOptimizer {
     const c1 = 1 - beta1;
     const c2 = 1 - beta2;
     // A table in a kernel memory: the SIMD kernel, the same arithmetic (simd/kernels.ts).
-    if (dim > 1 && simdRowUpdate(data, dim, rows, count, grads, (k, d, r, g) => k.lazyAdam(d, dim, r, count, g, beta1, beta2, c1, c2, eps, weightDecay, stepSize, invSqrtBc2))) return;
+    const call = dim > 1 ? stageRowUpdate(data, dim, rows, count, grads) : undefined;
+    if (call !== undefined) {
+      call.exports.lazyAdam(call.data, dim, call.rows, count, call.grads, beta1, beta2, c1, c2, eps, weightDecay, stepSize, invSqrtBc2);
+      return;
+    }
     const stride = 3 * dim;
     for (let i = 0; i < count; i++) {
       if (i % PREFETCH_ROWS === 0) touchRows(data, rows, i, Math.min(count, i + PREFETCH_ROWS), stride, stride);

@@ -32,7 +32,8 @@ interface WasmApi {
 }
 const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
-interface KernelExports {
+/** The module's functions (pointers are byte offsets in its memory). */
+export interface KernelExports {
   gatherOne(data: number, stride: number, dim: number, numRows: number, ids: number, n: number, out: number, width: number, col: number): number;
   lazyAdam(data: number, dim: number, rows: number, count: number, grads: number, beta1: number, beta2: number, c1: number, c2: number, eps: number, wd: number, stepSize: number, invSqrtBc2: number): void;
   adagrad(data: number, dim: number, rows: number, count: number, grads: number, rate: number, eps: number, wd: number): void;
@@ -187,25 +188,30 @@ export function simdGatherOne(data: Float32Array, stride: number, dim: number, n
   return bad;
 }
 
+/** Where a row update by a kernel finds its operands: the module and the byte offsets of the table, rows and gradients. */
+export interface RowUpdateCall {
+  readonly exports: KernelExports;
+  readonly data: number;
+  readonly rows: number;
+  readonly grads: number;
+}
+
 /**
- * A row update by a kernel: the `rows` and `grads` ([count, dim]) copied into scratch, then `run` with the byte
- * offsets of the table, the rows and the gradients. False when `data` is not in a kernel memory (nothing done).
+ * Stages a row update for a kernel: the `rows` and `grads` ([count, dim]) copied into scratch, unless they
+ * are in the table's memory already (a RowGradients' `scatterOne` result). Undefined when `data` is not in a
+ * kernel memory (nothing done). The caller makes the call itself: a callback here would make V8 keep the
+ * optimizer's loop variables in a context, and the JavaScript loop ran ~2x slower for it.
  */
-export function simdRowUpdate(data: Float32Array, dim: number, rows: Int32Array, count: number, grads: Float32Array, run: (k: KernelExports, data: number, rows: number, grads: number) => void): boolean {
+export function stageRowUpdate(data: Float32Array, dim: number, rows: Int32Array, count: number, grads: Float32Array): RowUpdateCall | undefined {
   const k = memories.get(data.buffer);
-  if (k === undefined) return false;
-  // Rows and gradients already in the memory (a RowGradients' scatterOne result): worked where they are.
-  if (memories.get(rows.buffer) === k && memories.get(grads.buffer) === k) {
-    run(k.exports, data.byteOffset, rows.byteOffset, grads.byteOffset);
-    return true;
-  }
+  if (k === undefined) return undefined;
+  if (memories.get(rows.buffer) === k && memories.get(grads.buffer) === k) return { exports: k.exports, data: data.byteOffset, rows: rows.byteOffset, grads: grads.byteOffset };
   const at = k.scratch(4 * count * (1 + dim));
-  if (at < 0) return false;
+  if (at < 0) return undefined;
   k.i32(at, count).set(rows.subarray(0, count));
   const g = at + 4 * count;
   k.f32(g, count * dim).set(grads.subarray(0, count * dim));
-  run(k.exports, data.byteOffset, at, g);
-  return true;
+  return { exports: k.exports, data: data.byteOffset, rows: at, grads: g };
 }
 
 /** The unique rows of a step and their summed gradients, held in the table's kernel memory (`simdScatterOne`). */
@@ -250,7 +256,7 @@ export class ScatterSpace {
 /**
  * `RowGradients.addPooled` of one feature of one-id bags into an empty map, by the kernel: the ids and the
  * feature's columns of `dBlock` ([n, width] at `col`) copied into `space`, summed per unique row there. The
- * result's rows and sums are views of the table's memory, which `simdRowUpdate` then works in place; a number
+ * result's rows and sums are views of the table's memory, which `stageRowUpdate` then hands to the update in place; a number
  * is the first b whose id is outside [0, numRows) (nothing kept); undefined when the table is not in a kernel
  * memory (nothing done).
  */
