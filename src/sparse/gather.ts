@@ -2,7 +2,7 @@ import type { SparseBatch } from '../core/index.js';
 import type { PooledSlot, SequenceSlot } from './slots.js';
 import { checkPooledSlot, checkSequenceSlot, idOutOfRange, oneIdBags } from './slots.js';
 import { PREFETCH_ROWS, touchRows } from './prefetch.js';
-import { simdGatherOne } from './simd/kernels.js';
+import { kernelMemoryOf, simdGatherOne } from './simd/kernels.js';
 import type { SparseTable } from './table.js';
 
 /**
@@ -14,19 +14,20 @@ import type { SparseTable } from './table.js';
 export function gatherPooled(table: SparseTable, batch: SparseBatch, slot: PooledSlot, out: Float32Array): void {
   const { data, stride, dim, numRows } = table;
   checkPooledSlot(dim, batch, slot, out.length, 'out');
-  if (dim === 1) return gatherScalars(table, batch, slot, out);
   const { ids, offsets, weights, batchSize } = batch;
-  const { width, col } = slot;
-  const mean = slot.pooling === 'mean';
   const f0 = slot.feature * batchSize;
-  if (weights === undefined && oneIdBags(offsets, f0, batchSize)) {
+  if (weights === undefined && kernelMemoryOf(data) !== undefined && oneIdBags(offsets, f0, batchSize)) {
+    // One id a bag, a table in a kernel memory: the SIMD kernel (any dim: for dim 1 the value gatherScalars gives).
     const lo = offsets[f0] as number;
-    const bad = simdGatherOne(data, stride, dim, numRows, ids, lo, batchSize, out, width, col);
+    const bad = simdGatherOne(data, stride, dim, numRows, ids, lo, batchSize, out, slot.width, slot.col);
     if (bad !== undefined) {
       if (bad >= 0) throw idOutOfRange(batch, slot.feature, ids[lo + bad] as number, numRows, table.name);
       return;
     }
   }
+  if (dim === 1) return gatherScalars(table, batch, slot, out);
+  const { width, col } = slot;
+  const mean = slot.pooling === 'mean';
   for (let b = 0; b < batchSize; b++) {
     if (b % PREFETCH_ROWS === 0) touchRows(data, ids, offsets[f0 + b] as number, offsets[f0 + Math.min(batchSize, b + PREFETCH_ROWS)] as number, stride, dim);
     const lo = offsets[f0 + b] as number;
@@ -68,15 +69,6 @@ function gatherScalars(table: SparseTable, batch: SparseBatch, slot: PooledSlot,
   const { width, col } = slot;
   const mean = slot.pooling === 'mean';
   const f0 = slot.feature * batchSize;
-  if (weights === undefined && oneIdBags(offsets, f0, batchSize)) {
-    // One id a bag: its weight (sum and mean agree), by the SIMD kernel where the table is in a kernel memory.
-    const lo = offsets[f0] as number;
-    const bad = simdGatherOne(table.data, stride, 1, table.numRows, ids, lo, batchSize, out, width, col);
-    if (bad !== undefined) {
-      if (bad >= 0) throw idOutOfRange(batch, slot.feature, ids[lo + bad] as number, table.numRows, table.name);
-      return;
-    }
-  }
   for (let b = 0; b < batchSize; b++) {
     if (b % PREFETCH_ROWS === 0) touchRows(data, ids, offsets[f0 + b] as number, offsets[f0 + Math.min(batchSize, b + PREFETCH_ROWS)] as number, stride, 1);
     const lo = offsets[f0 + b] as number;

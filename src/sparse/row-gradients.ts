@@ -3,7 +3,7 @@ import type { SparseBatch } from '../core/index.js';
 import { RowSlotMap } from './row-slot-map.js';
 import type { PooledSlot, SequenceSlot } from './slots.js';
 import { checkPooledSlot, checkSequenceSlot, idOutOfRange, oneIdBags } from './slots.js';
-import { type ResidentGradients, ScatterSpace, simdScatterOne } from './simd/kernels.js';
+import { kernelMemoryOf, type ResidentGradients, ScatterSpace, simdScatterOne } from './simd/kernels.js';
 import type { SparseTable } from './table.js';
 
 /**
@@ -70,7 +70,7 @@ export class RowGradients {
     const { width, col } = slot;
     const mean = slot.pooling === 'mean';
     const f0 = slot.feature * batchSize;
-    if (this.resident === null && this.map.count === 0 && weights === undefined && oneIdBags(offsets, f0, batchSize)) {
+    if (this.resident === null && this.map.count === 0 && weights === undefined && kernelMemoryOf(this.table.data) !== undefined && oneIdBags(offsets, f0, batchSize)) {
       // One id a bag (scale 1 for sum and mean), the map empty: by the kernel, where the table is in a kernel memory.
       const lo = offsets[f0] as number;
       const r = simdScatterOne((this.space ??= new ScatterSpace()), this.table.data, numRows, dim, ids, lo, batchSize, dBlock, width, col);
