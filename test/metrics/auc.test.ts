@@ -72,7 +72,9 @@ describe('auc', () => {
     );
   });
 
-  it('runs in O(n log n): 200k examples well under a second', () => {
+  // A bound that a quadratic AUC (4e10 pairs at 200k examples) cannot meet, with room for a loaded machine: at
+  // 1 s this test failed under another job's load (1.1 s, 2026-12-06) although the code had not changed.
+  it('runs in O(n log n): 200k examples in seconds, not the minutes of a pairwise count', () => {
     const n = 200_000;
     const s = new Float32Array(n);
     const y = new Uint8Array(n);
@@ -82,7 +84,7 @@ describe('auc', () => {
     }
     const t0 = performance.now();
     const a = auc(s, y);
-    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(performance.now() - t0).toBeLessThan(10_000);
     expect(a).toBeGreaterThan(0.4);
     expect(a).toBeLessThan(0.6);
   });
