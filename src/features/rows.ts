@@ -113,10 +113,17 @@ export function rowsToChunk(objects: readonly unknown[], options: RowsToChunkOpt
 /** One column's values from checked rows; `list` is undefined when no row gives a value. */
 function columnOf(rows: readonly Readonly<Record<string, unknown>>[], name: string, list: boolean | undefined, strings: boolean): ColumnValues {
   const n = rows.length;
+  // A row without the key would read it from Object.prototype where the name is one of its (`constructor`,
+  // `toString`, `__proto__`): only a row's own value counts.
+  const inherited = name in Object.prototype;
+  const at = (i: number): unknown => {
+    const row = rows[i] as Readonly<Record<string, unknown>>;
+    return inherited && !Object.hasOwn(row, name) ? undefined : row[name];
+  };
   if (list === true) {
     const out: (readonly string[] | null)[] = new Array(n);
     for (let i = 0; i < n; i++) {
-      const v = rows[i]?.[name] as unknown[] | null | undefined;
+      const v = at(i) as unknown[] | null | undefined;
       out[i] = v === null || v === undefined ? null : allStrings(v) ? (v as string[]) : v.map((item) => String(item));
     }
     return out;
@@ -124,14 +131,14 @@ function columnOf(rows: readonly Readonly<Record<string, unknown>>[], name: stri
   if (strings || list === undefined) {
     const out: (string | null)[] = new Array(n);
     for (let i = 0; i < n; i++) {
-      const v = rows[i]?.[name];
+      const v = at(i);
       out[i] = v === null || v === undefined ? null : String(v);
     }
     return out;
   }
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const v = rows[i]?.[name];
+    const v = at(i);
     out[i] = typeof v === 'number' ? v : NaN;
   }
   return out;
@@ -171,4 +178,21 @@ function kindOf(v: unknown): string {
   if (Array.isArray(v)) return 'a list';
   const text = JSON.stringify(v) ?? String(v);
   return `${typeof v === 'object' ? 'an' : 'a'} ${typeof v} (${text.length > 40 ? `${text.slice(0, 40)}...` : text})`;
+}
+
+/**
+ * The chunk as rowsToChunk's `columns` and `numeric` options make it: the `columns` that no row gives appended
+ * (all missing), with `source` as its name; undefined when a `numeric` column holds a value other than a number,
+ * where rowsToChunk throws (the caller then takes the general path for that error, with its row and value).
+ */
+export function completeChunk(chunk: RowChunk, options: { readonly source: string; readonly columns: readonly string[]; readonly numeric: readonly string[] }): RowChunk | undefined {
+  for (const name of options.numeric) {
+    const values = chunk.columns.get(name);
+    if (values === undefined || values instanceof Float64Array) continue;
+    if (!Array.isArray(values)) return undefined;
+    for (let i = 0; i < values.length; i++) if (values[i] !== null) return undefined;
+  }
+  const columns = new Map(chunk.columns);
+  for (const name of options.columns) if (!columns.has(name)) columns.set(name, new Array<null>(chunk.numRows).fill(null));
+  return { numRows: chunk.numRows, columns, source: options.source, rowNumbers: chunk.rowNumbers };
 }

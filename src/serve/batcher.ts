@@ -3,7 +3,7 @@ import type { FittedSpec } from '../features/fitted-spec.js';
 import { concatModelBatches } from '../model/from-spec.js';
 import type { ModelLease, ModelSlot } from './model-slot.js';
 import type { RowExplanations, RowPredictions } from './predict-rows.js';
-import { answerOf, explanationsOf, type PreparedRows, prepareRows } from './request-batch.js';
+import { answerOf, explanationsOf, type PreparedRows, prepareRows, type RequestRows } from './request-batch.js';
 import type { BatchOptions } from './defaults.js';
 
 /**
@@ -27,7 +27,7 @@ import type { BatchOptions } from './defaults.js';
  */
 
 export interface ScoreRequest {
-  readonly rows: readonly unknown[];
+  readonly rows: RequestRows;
   readonly explain: boolean;
   readonly topK: number;
 }
@@ -49,7 +49,7 @@ export interface BatchStats {
 
 /** A queued request, transformed with `spec` (transformed again when a reload changed the spec). */
 interface Pending {
-  readonly rows: readonly unknown[];
+  readonly rows: RequestRows;
   spec: FittedSpec;
   prepared: PreparedRows;
   readonly resolve: (s: Scored) => void;

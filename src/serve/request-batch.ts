@@ -2,7 +2,7 @@ import type { RowChunk } from '../data/types.js';
 import { inputColumns, numericInputs } from '../features/checks.js';
 import type { FittedSpec } from '../features/fitted-spec.js';
 import { knownColumns } from '../features/labels.js';
-import { rowsToChunk } from '../features/rows.js';
+import { completeChunk, rowsToChunk } from '../features/rows.js';
 import { transform } from '../features/transform.js';
 import { explainRows, predictionRows } from '../model/explain.js';
 import { modelBatchOf } from '../model/from-spec.js';
@@ -45,12 +45,30 @@ function inputsOf(spec: FittedSpec): Inputs {
 }
 
 /**
+ * A request's rows: JSON values, or its body read straight into columns (features/json-rows.ts) with the JSON
+ * values on demand (for the errors that only the general path words).
+ */
+export type RequestRows = readonly unknown[] | ReadRows;
+
+export interface ReadRows {
+  /** The rows' own columns, as `rowsToChunk(values())` gives them (no spec's inputs added). */
+  readonly chunk: RowChunk;
+  readonly values: () => readonly unknown[];
+}
+
+export function rowCount(rows: RequestRows): number {
+  return Array.isArray(rows) ? rows.length : (rows as ReadRows).chunk.numRows;
+}
+
+/**
  * The serving transform of one request's rows (as predictRows does it): throws the WideDeepError (code DATA)
  * naming the first bad row (1-based within these rows) and its field.
  */
-export function prepareRows(spec: FittedSpec, rows: readonly unknown[], source = 'rows'): PreparedRows {
+export function prepareRows(spec: FittedSpec, rows: RequestRows, source = 'rows'): PreparedRows {
   const inputs = inputsOf(spec);
-  const chunk = rowsToChunk(rows, { source, columns: inputs.columns, numeric: inputs.numeric });
+  const options = { source, columns: inputs.columns, numeric: inputs.numeric };
+  const read = Array.isArray(rows) ? undefined : completeChunk((rows as ReadRows).chunk, options);
+  const chunk = read ?? rowsToChunk(Array.isArray(rows) ? rows : (rows as ReadRows).values(), options);
   const batch = modelBatchOf(transform(spec, chunk, { mode: 'serve', onBadRow: 'error', rowsScoredWhole: true }));
   // The chunk's columns are the rows' keys in first-seen order, then the spec's inputs (all known).
   const ignored = [...chunk.columns.keys()].filter((key) => !inputs.known.has(key));

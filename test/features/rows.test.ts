@@ -64,4 +64,12 @@ describe('rowsToChunk', () => {
     expect(errorOf(() => rowsToChunk([{ a: 'x', b: 1 }, { b: 2, a: ['y'] }])).message).toMatch(/column 'a': mixes lists and single values/);
     expect(errorOf(() => rowsToChunk([{ a: 'x', b: 1 }, { b: 'two', a: 'y' }], { numeric: ['b'] })).details).toMatchObject({ row: 2, field: 'b' });
   });
+  it("reads a row's own keys only: a row that leaves out `toString`, `constructor` or `__proto__` has it missing", () => {
+    // As JSON.parse makes them: `__proto__` an own key, not the prototype.
+    const rows = JSON.parse('[{"toString":"x","constructor":["a"],"__proto__":"p","n":1},{"n":2}]') as object[];
+    const chunk = rowsToChunk(rows);
+    expect(chunk.columns.get('toString')).toEqual(['x', null]);
+    expect(chunk.columns.get('constructor')).toEqual([['a'], null]);
+    expect(chunk.columns.get('__proto__')).toEqual(['p', null]);
+  });
 });

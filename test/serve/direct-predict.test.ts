@@ -57,6 +57,13 @@ describe('serve: the direct POST /predict', () => {
       JSON.stringify([{ rows: rowsFor(1) }]),
       '{"rows": [',
       `{"rows":[${'['.repeat(40)}${']'.repeat(40)}]}`,
+      // Read straight into columns (features/json-rows.ts): pretty-printed; a key no feature reads and columns left out.
+      JSON.stringify({ rows: rowsFor(3) }, null, 2),
+      JSON.stringify({ rows: [{ country: 'cty01', colour: 'red' }, { colour: 'blue', age: 40 }] }),
+      // Read, then refused by the spec (a number column holding text): the general path words the error.
+      JSON.stringify({ rows: [...rowsFor(2), { ...rowsFor(1)[0], age: 'old' }] }),
+      // Left to the general path by the reader: an escape.
+      '{"rows":[{"country":"cty\\u0030","age":20}]}',
     ];
     for (const [i, body] of bodies.entries()) {
       const send = (path: string, id: string) => fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': id }, body });

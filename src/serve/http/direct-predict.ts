@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
+import { JSON_ROWS_DEPTH, jsonRowsChunk } from '../../features/json-rows.js';
 import { asHttpError, errorBody } from './errors.js';
 import { parseJsonBody } from './json-body.js';
 import { type Failure, recordAnswer, settleFailure } from './outcome.js';
@@ -70,9 +71,11 @@ async function answer(o: DirectOptions, req: IncomingMessage, res: ServerRespons
   let parsed = false;
   res.once('finish', () => recordAnswer(o.rt, facts, '/predict', res.statusCode, performance.now() - start, failure));
   try {
-    const body = parseJsonBody(await readBody(req), o.maxDepth);
+    const bytes = await readBody(req);
+    const read = o.maxDepth >= JSON_ROWS_DEPTH ? readRows(bytes, o.maxRows, o.maxDepth) : undefined;
+    const body = read ?? parseJsonBody(bytes, o.maxDepth);
     parsed = true;
-    if (o.validate(body) !== true) throw requestError(o.validate.errors ?? [], body, o.maxRows);
+    if (read === undefined && o.validate(body) !== true) throw requestError(o.validate.errors ?? [], body, o.maxRows);
     const scored = await predictAnswer(o.rt, body as PredictRequest);
     send(res, 200, { 'x-model-digest': scored.digest }, JSON.stringify(scored.body));
   } catch (err) {
@@ -87,6 +90,16 @@ async function answer(o: DirectOptions, req: IncomingMessage, res: ServerRespons
     if (!parsed) res.setHeader('connection', 'close');
     if (settleFailure(o.rt, o.timedOut, facts, failure, o.log)) send(res, e.status, e.headers, JSON.stringify(errorBody(e)));
   }
+}
+
+/**
+ * The common body `{"rows": [...]}` read straight into columns (features/json-rows.ts: only what the schema
+ * accepts, as rowsToChunk would build it); undefined for any other, which is parsed, depth-checked and
+ * validated as the Fastify route does, so that its refusal is worded the same.
+ */
+function readRows(bytes: Buffer, maxRows: number, maxDepth: number): PredictRequest | undefined {
+  const chunk = jsonRowsChunk(bytes, { source: 'request', maxRows });
+  return chunk && { rows: { chunk, values: () => (parseJsonBody(bytes, maxDepth) as { rows: unknown[] }).rows } };
 }
 
 /** The whole body; rejects with the stream's error (ECONNRESET when the client goes away mid-body: ABORTED). */

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { inputColumns } from '../../features/checks.js';
 import type { ServedModel } from '../model-slot.js';
+import { type RequestRows, rowCount } from '../request-batch.js';
 import { type ServeRuntime, notReady } from './runtime.js';
 import { DEFAULT_TOP_K, metadataResponse, predictBody, predictResponse, statusResponse, textResponse } from './schemas.js';
 
@@ -23,9 +24,9 @@ function metadata(s: ServedModel): Record<string, unknown> {
 
 const stringify = (data: unknown): string => JSON.stringify(data);
 
-/** A /predict body its schema accepted. */
+/** A /predict body its schema accepted (its rows possibly read straight into columns: direct-predict.ts). */
 export interface PredictRequest {
-  readonly rows: readonly unknown[];
+  readonly rows: RequestRows;
   readonly explain?: boolean;
   readonly topK?: number;
 }
@@ -35,7 +36,7 @@ export async function predictAnswer(rt: ServeRuntime, body: PredictRequest): Pro
   if (rt.batcher === undefined) throw notReady(rt);
   // A request scores every row it sends or none (a bad row is a 400, never a shorter answer).
   const scored = await rt.batcher.score({ rows: body.rows, explain: body.explain === true, topK: body.topK ?? DEFAULT_TOP_K });
-  rt.metrics.scored(body.rows.length);
+  rt.metrics.scored(rowCount(body.rows));
   return scored;
 }
 
