@@ -20,11 +20,17 @@ export interface SpecColumns {
 }
 
 /** The data columns a spec reads, with the feature that reads each (for "column not in the data" errors). */
-export function sourcesOf(columns: readonly AnyColumn[]): { source: string; usedBy: string }[] {
-  const out: { source: string; usedBy: string }[] = [];
-  for (const c of columns) if (c.type !== 'crossed') out.push({ source: c.source, usedBy: `${c.type} column '${c.name}'` });
+export function sourcesOf(columns: readonly AnyColumn[]): readonly { readonly source: string; readonly usedBy: string }[] {
+  // Made once per list of columns: a server transforms every request with one spec.
+  let out = sourcesCache.get(columns);
+  if (out === undefined) {
+    out = columns.flatMap((c) => (c.type === 'crossed' ? [] : [{ source: c.source, usedBy: `${c.type} column '${c.name}'` }]));
+    sourcesCache.set(columns, out);
+  }
   return out;
 }
+
+const sourcesCache = new WeakMap<readonly AnyColumn[], readonly { readonly source: string; readonly usedBy: string }[]>();
 
 /** The data columns a spec reads (feature sources, without the label), each once, in spec order. */
 export function inputColumns(spec: { readonly columns: readonly AnyColumn[] }): string[] {

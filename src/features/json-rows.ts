@@ -1,4 +1,5 @@
 import type { ColumnValues, RowChunk } from '../data/types.js';
+import { inNumber, sameBytes, shortAscii } from './json-bytes.js';
 
 /**
  * A `{"rows": [{...}, ...]}` body read from its bytes straight into a RowChunk: exactly the chunk that
@@ -27,14 +28,17 @@ export function jsonRowsChunk(body: Buffer, options: { readonly source: string; 
   return reader.read(options.maxRows) ? reader.chunk(options.source) : undefined;
 }
 
-/** What the rows say of one column, and its values as the rows give them (undefined: the row leaves it out). */
+/**
+ * What the rows say of one column, and its values as the rows give them (undefined or a hole: the row leaves
+ * it out), in an array sized for the body's rows (estimated from its first row), which becomes the chunk's.
+ */
 interface Column {
   readonly name: string;
   /** Whether its first present value is a list (undefined: none yet). */
   list: boolean | undefined;
   /** Whether any single value is a string or a boolean (the column is then text). */
   text: boolean;
-  readonly values: (number | string | boolean | readonly string[] | null | undefined)[];
+  values: (number | string | boolean | readonly string[] | null | undefined)[];
   /** The row that gave it last (a second time in one row is a duplicate key). */
   row: number;
   /** The bytes of the last value given, and that value (a repeated value is not decoded again). */
@@ -74,6 +78,8 @@ class RowsReader {
   private readonly keyStart: number[] = [];
   private readonly keyEnd: number[] = [];
   private previousLength = 0;
+  /** Rows the body is expected to hold (the columns' arrays are made this long): known after the first row. */
+  private expected = 1;
 
   private readonly view: DataView;
 
@@ -93,7 +99,9 @@ class RowsReader {
       do {
         if (this.rows === maxRows) return false;
         this.expect(OPEN_OBJECT);
+        const start = this.at;
         this.row();
+        if (this.rows === 0) this.sizeFrom(this.at - start + 1, maxRows);
         this.rows += 1;
       } while (this.next(COMMA, CLOSE_LIST));
       this.expect(CLOSE_OBJECT);
@@ -102,6 +110,16 @@ class RowsReader {
     } catch (err) {
       if (err === NOT_COMMON) return false;
       throw err;
+    }
+  }
+
+  /** Sizes the columns' arrays for the rows a body of first rows of `rowBytes` holds (a quarter more, at most `maxRows`). */
+  private sizeFrom(rowBytes: number, maxRows: number): void {
+    this.expected = Math.min(maxRows, Math.ceil((1.25 * this.b.length) / rowBytes) + 1);
+    for (const c of this.columns) {
+      const values = new Array(this.expected);
+      values[0] = c.values[0];
+      c.values = values;
     }
   }
 
@@ -158,7 +176,7 @@ class RowsReader {
     const name = this.decode(at + 1, end);
     let column = this.byName.get(name);
     if (column === undefined) {
-      column = { name, list: undefined, text: false, values: [], row: -1, start: 0, end: 0, value: null };
+      column = { name, list: undefined, text: false, values: new Array(this.expected), row: -1, start: 0, end: 0, value: null };
       this.byName.set(name, column);
       this.columns.push(column);
     }
@@ -201,9 +219,7 @@ class RowsReader {
       c.end = this.at;
       c.value = value;
     }
-    const values = c.values;
-    while (values.length < this.rows) values.push(undefined);
-    values.push(value);
+    c.values[this.rows] = value;
   }
 
   /** A list of strings, numbers or booleans, from its `[`: its items as strings (as rowsToChunk gives them). */
@@ -325,62 +341,20 @@ class RowsReader {
   }
 }
 
-/**
- * Up to 8 ASCII bytes as a string: String.fromCharCode takes 20 ns where Buffer's toString takes 100-160 (a
- * 200-candidate request decodes two new values a row).
- */
-function shortAscii(b: Uint8Array, s: number, e: number): string {
-  const c = String.fromCharCode;
-  switch (e - s) {
-    case 0:
-      return '';
-    case 1:
-      return c(b[s]!);
-    case 2:
-      return c(b[s]!, b[s + 1]!);
-    case 3:
-      return c(b[s]!, b[s + 1]!, b[s + 2]!);
-    case 4:
-      return c(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!);
-    case 5:
-      return c(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!);
-    case 6:
-      return c(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!);
-    case 7:
-      return c(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!);
-    default:
-      return c(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!);
-  }
-}
-
-/** Whether a byte continues a number (a number token equal to the previous one must end where it ends). */
-function inNumber(c: number | undefined): boolean {
-  return c !== undefined && ((c >= ZERO && c <= NINE) || c === 0x2e || c === 0x65 || c === 0x45 || c === 0x2b || c === MINUS);
-}
-
-/** Whether the body's bytes [a, aEnd) and [b, bEnd) are the same (compared four at a time). */
-function sameBytes(body: Uint8Array, view: DataView, a: number, aEnd: number, b: number, bEnd: number): boolean {
-  if (aEnd - a !== bEnd - b || bEnd > body.length) return false;
-  for (; b + 4 <= bEnd; a += 4, b += 4) if (view.getInt32(a) !== view.getInt32(b)) return false;
-  for (; b < bEnd; a++, b++) if (body[a] !== body[b]) return false;
-  return true;
-}
-
-/** The column's values as rowsToChunk's columnOf makes them. */
+/** The column's values as rowsToChunk's columnOf makes them (its array, made over in place, for text and lists). */
 function valuesOf(c: Column, n: number): ColumnValues {
   const v = c.values;
+  v.length = n;
   if (c.list === true) {
-    const out: (readonly string[] | null)[] = new Array(n);
-    for (let i = 0; i < n; i++) out[i] = (v[i] as readonly string[] | null | undefined) ?? null;
-    return out;
+    for (let i = 0; i < n; i++) v[i] ??= null;
+    return v as (readonly string[] | null)[];
   }
   if (c.text || c.list === undefined) {
-    const out: (string | null)[] = new Array(n);
     for (let i = 0; i < n; i++) {
       const x = v[i];
-      out[i] = x === null || x === undefined ? null : String(x);
+      v[i] = x === null || x === undefined ? null : typeof x === 'string' ? x : String(x);
     }
-    return out;
+    return v as (string | null)[];
   }
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
