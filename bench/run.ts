@@ -54,12 +54,12 @@ const fitRows = (j: Json): number => (j.samples_per_s ?? j.rows_per_s) as number
 
 /** The serve suite: one bench/serve-case.ts run per round measures widedeep and every peer (bench/README.md). */
 const SERVE = tsx('bench/serve-case.ts', '--seed', SEED, '--repeats', '1');
-type ServeGroup = 'widedeep' | 'fastapi' | 'httpserver' | 'baseline';
+type ServeGroup = 'widedeep' | 'fastapi' | 'httpserver' | 'baseline' | 'floor';
 const served = (group: ServeGroup, scenario: string, figure: 'rows_per_s' | 'p50_ms' | 'p99_ms') => (j: Json): number | null => {
   const v = (j.best as Record<string, Record<string, Record<string, number>> | undefined>)?.[group]?.[scenario]?.[figure];
   return typeof v === 'number' ? v : null;
 };
-const PEER_NAME = { fastapi: 'PyTorch FastAPI', httpserver: 'PyTorch http.server', baseline: 'baseline serve' } as const;
+const PEER_NAME = { fastapi: 'PyTorch FastAPI', httpserver: 'PyTorch http.server', baseline: 'baseline serve', floor: 'floor: node:http, no model' } as const;
 function serveCase(name: string, metric: string, peer: Exclude<ServeGroup, 'widedeep'>, scenario: string, figure: 'rows_per_s' | 'p50_ms' | 'p99_ms', extra: Partial<Case> = {}): Case {
   return {
     suite: 'serve',
@@ -87,6 +87,9 @@ SERVE_CASES.push(
   serveCase('latency_100', 'rows/s @100 candidates, 1 client', 'baseline', 'latency_100', 'rows_per_s', { target: 1 }),
   serveCase('single_64', 'rows/s @1 row, 64 clients', 'baseline', 'single_64', 'rows_per_s', { target: 1 }),
 );
+// The p99 goal beside what the machine leaves for any server: bench/serve-floor.ts (a node:http server that
+// parses the body and answers fixed numbers) over the same loopback from the same client.
+SERVE_CASES.push(serveCase('p99_200', 'p99 ms @200 candidates, 1 client', 'floor', 'latency_200', 'p99_ms', { goal: '<= 2 ms' }));
 // Issue 15's load item (bench/serve-fixed-rate.ts): 100-candidate requests at 80% of the best widedeep server's
 // load_100 maximum for 60 s. Figures of widedeep alone: p99, failed answers (goal 0), and RSS at the end against
 // RSS 5 s into the same run (ratio ~1: flat; the slope is in the JSON).

@@ -15,7 +15,9 @@
  * (bench/torch_serve.py) and on FastAPI + uvicorn with 1 and 2 workers, each with an async and a sync
  * endpoint (bench/torch_serve_fastapi.py; each scenario keeps the fastest of the four), and
  * with `--baseline-root DIR` the CLI of another tree (`baseline`, e.g. `git archive HEAD` unpacked with this
- * tree's node_modules linked in: the server before a change, measured in the same run).
+ * tree's node_modules linked in: the server before a change, measured in the same run), and `floor`
+ * (bench/serve-floor.ts: a node:http server that parses the body and answers fixed numbers, no model: the
+ * latency this machine and client leave for any server, beside the p99 goal).
  * Each request is one test row's user context with N candidate apps drawn from the test rows.
  *
  * Scenarios (the load generator is autocannon for every server, bench/serve-load.ts):
@@ -171,7 +173,7 @@ async function main(): Promise<void> {
   // Without Debian's python3 + torch the peers cannot run: widedeep alone, said on stderr (no ratios then).
   const python = existsSync(process.env.WIDEDEEP_TORCH_PYTHON ?? '/usr/bin/python3');
   if (!python) log('peers skipped: /usr/bin/python3 not found (apt-get install python3-torch python3-fastapi python3-uvicorn)');
-  const names = (values.servers ?? `widedeep,${workers ? 'widedeep-w2,' : ''}${baseline ? 'baseline,' : ''}${python ? `httpserver,${fastapi}` : ''}`).replace(/,$/, '').split(',');
+  const names = (values.servers ?? `widedeep,${workers ? 'widedeep-w2,' : ''}${baseline ? 'baseline,' : ''}floor,${python ? `httpserver,${fastapi}` : ''}`).replace(/,$/, '').split(',');
   const defaults = { peerThreads: Number(values['peer-threads']), endpoint: values.endpoint === 'sync' ? ('sync' as const) : ('async' as const) };
   const roots = { widedeep: WIDEDEEP_ROOT, baseline } as const;
   const specs = names.map((name) => {
@@ -232,7 +234,7 @@ async function main(): Promise<void> {
 }
 
 function summary(running: readonly RunningServer[], figures: Map<string, Map<string, RepeatFigures[]>>, at: { load_before: number[]; t0: number; peakRss: ReadonlyMap<string, number>; fixed: Record<string, unknown> | null }): Record<string, unknown> {
-  const groups: Group[] = ['widedeep', 'baseline', 'fastapi', 'httpserver'];
+  const groups: Group[] = ['widedeep', 'baseline', 'fastapi', 'httpserver', 'floor'];
   const best: Record<string, Record<string, unknown>> = {};
   const ratio: Record<string, Record<string, unknown>> = { fastapi: {}, httpserver: {}, baseline: {} };
   for (const sc of SCENARIOS) {

@@ -1,7 +1,8 @@
 /**
  * The servers of the serving benchmark (bench/serve-case.ts), each a child process serving the same bundle on
  * a free loopback port: `widedeep serve` (the CLI from the sources, as a user runs it), the PyTorch peer on
- * Python's http.server (bench/torch_serve.py) and on FastAPI + uvicorn (bench/torch_serve_fastapi.py).
+ * Python's http.server (bench/torch_serve.py) and on FastAPI + uvicorn (bench/torch_serve_fastapi.py), and the
+ * floor (bench/serve-floor.ts: a node:http server without a model).
  *
  * A server is ready when it printed its {"event":"listening","url"} line, every FastAPI worker its
  * {"event":"worker_ready"} line, and GET /health answers 200. Each child leads its own process group, so that
@@ -18,7 +19,7 @@ type Json = Record<string, unknown>;
 export interface ServerSpec {
   /** Its name in the results, e.g. `widedeep`, `fastapi-w2`. */
   readonly name: string;
-  readonly kind: 'widedeep' | 'baseline' | 'httpserver' | 'fastapi';
+  readonly kind: 'widedeep' | 'baseline' | 'httpserver' | 'fastapi' | 'floor';
   /** widedeep / baseline: the tree whose CLI runs (default: this one). */
   readonly root?: string;
   /** Extra command-line arguments (e.g. ['--workers', '2']). */
@@ -56,6 +57,8 @@ function command(root: string, spec: ServerSpec, bundle: string): string[] {
       return [PYTHON, join(root, 'bench/torch_serve.py'), '--bundle', bundle, ...spec.args];
     case 'fastapi':
       return [PYTHON, join(root, 'bench/torch_serve_fastapi.py'), '--bundle', bundle, ...spec.args];
+    case 'floor':
+      return [process.execPath, '--import', 'tsx', join(root, 'bench/serve-floor.ts')];
   }
 }
 

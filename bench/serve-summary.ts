@@ -24,7 +24,7 @@ export interface RepeatFigures {
 /** Figures of one server in one scenario: one entry per repeat, in repeat order. */
 export type Repeats = readonly RepeatFigures[];
 
-export type Group = 'widedeep' | 'baseline' | 'fastapi' | 'httpserver';
+export type Group = 'widedeep' | 'baseline' | 'fastapi' | 'httpserver' | 'floor';
 
 export interface ParsedServer {
   readonly kind: Group;
@@ -39,14 +39,16 @@ export interface ParsedServer {
 /**
  * The settings in a server's name: `widedeep`, `widedeep-w2` (serve --workers 2), `widedeep-t1` (--threads 1),
  * `widedeep-log` (its request log kept), `baseline[-wN][-tT]` (the same for the baseline tree's CLI),
- * `httpserver[-tT]`, `fastapi-wN[-async|-sync][-tT]` (uvicorn workers, endpoint kind, torch threads per worker).
+ * `httpserver[-tT]`, `fastapi-wN[-async|-sync][-tT]` (uvicorn workers, endpoint kind, torch threads per worker),
+ * `floor` (bench/serve-floor.ts: no model, the machine's own latency floor).
  * Peers take `peerThreads` torch threads and FastAPI the `endpoint` given unless the name says otherwise.
  */
 export function parseServer(name: string, defaults: { readonly peerThreads: number; readonly endpoint: 'async' | 'sync' }): ParsedServer {
   const [head, ...parts] = name.split('-');
-  if (head !== 'widedeep' && head !== 'baseline' && head !== 'fastapi' && head !== 'httpserver') {
-    throw new Error(`unknown server ${name}: use widedeep[-wN][-tT], baseline[-wN][-tT], httpserver[-tT] or fastapi[-wN][-async|-sync][-tT]`);
+  if (head !== 'widedeep' && head !== 'baseline' && head !== 'fastapi' && head !== 'httpserver' && head !== 'floor') {
+    throw new Error(`unknown server ${name}: use widedeep[-wN][-tT], baseline[-wN][-tT], httpserver[-tT], fastapi[-wN][-async|-sync][-tT] or floor`);
   }
+  if (head === 'floor' && parts.length > 0) throw new Error(`server floor takes no settings, got ${name}`);
   let workers: number | undefined;
   let threads: number | undefined;
   let endpoint: string | undefined;
@@ -61,6 +63,7 @@ export function parseServer(name: string, defaults: { readonly peerThreads: numb
   if (head === 'widedeep' || head === 'baseline') {
     return { kind: head, workers: workers ?? 1, requestLog, args: [...(workers !== undefined ? ['--workers', String(workers)] : []), ...(threads !== undefined ? ['--threads', String(threads)] : [])] };
   }
+  if (head === 'floor') return { kind: head, workers: 1, requestLog: false, args: [] };
   const t = String(threads ?? defaults.peerThreads);
   if (head === 'httpserver') return { kind: head, workers: 1, requestLog: false, args: ['--threads', t] };
   const w = workers ?? 1;
