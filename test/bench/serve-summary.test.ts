@@ -12,6 +12,10 @@ describe('parseServer: the settings a server name carries', () => {
     expect(parseServer('widedeep-w2-log', defaults).requestLog).toBe(true);
   });
 
+  it('the floor server (no model) takes no flags', () => {
+    expect(parseServer('floor', defaults)).toEqual({ kind: 'floor', workers: 1, requestLog: false, args: [] });
+  });
+
   it('peers get the default threads and endpoint unless the name overrides them', () => {
     expect(parseServer('httpserver', defaults).args).toEqual(['--threads', '1']);
     expect(parseServer('fastapi-w2', defaults)).toEqual({ kind: 'fastapi', workers: 2, requestLog: false, args: ['--workers', '2', '--endpoint', 'async', '--threads', '1'] });
@@ -23,6 +27,7 @@ describe('parseServer: the settings a server name carries', () => {
     expect(() => parseServer('httpserver-w2', defaults)).toThrow(/unknown setting "w2"/);
     expect(() => parseServer('widedeep-sync', defaults)).toThrow(/unknown setting "sync"/);
     expect(() => parseServer('fastapi-log', defaults)).toThrow(/unknown setting "log"/);
+    expect(() => parseServer('floor-t2', defaults)).toThrow(/server floor takes no settings/);
   });
 });
 
