@@ -1,7 +1,6 @@
 import { WideDeepError } from '../core/errors.js';
 import { serveCluster } from '../serve/cluster.js';
-import { type LogDestination, batchedLog } from '../serve/http/log-destination.js';
-import { type RunningServer, type ServeOptions, serveBundle } from '../serve/server.js';
+import type { ServeOptions } from '../serve/server.js';
 import { flags, intFlag, log, out, required, threadsFlag, warn } from './args.js';
 import { SERVE_OPTIONS } from './options/serve.js';
 
@@ -52,15 +51,15 @@ function serveOptions(values: ReturnType<typeof flags<typeof SERVE_OPTIONS>>['va
   };
 }
 
-/** The request log goes to `logs` (batched stderr), or straight to stderr. */
-function withLogStream(options: ServeOptions, logs: LogDestination | null): ServeOptions {
+/** The primary's own lines (a worker that died, a reload's failure) go to stderr; each worker batches its request log. */
+function withLogStream(options: ServeOptions): ServeOptions {
   const logger = options.logger;
   if (logger === undefined || logger === false) return options;
-  return { ...options, logger: { ...logger, stream: logs?.stream ?? process.stderr } };
+  return { ...options, logger: { ...logger, stream: process.stderr } };
 }
 
 /**
- * Serves a bundle over HTTP (src/serve/server.ts; several processes with --workers, src/serve/cluster.ts) until
+ * Serves a bundle over HTTP (src/serve/server.ts) from --workers worker processes (src/serve/cluster.ts) until
  * SIGINT or SIGTERM, then drains: requests in flight finish, connections still open after --drain-seconds are
  * cut. Prints one line with the URL once the model serves; logs a JSON line per request on stderr.
  */
@@ -68,27 +67,16 @@ export async function serve(argv: string[]): Promise<number> {
   const { values } = flags('serve', argv, SERVE_OPTIONS);
   const dir = required('serve', values.model, 'model');
   const workers = atLeast(values.workers, 'workers', 1) ?? 1;
-  // The primary of --workers logs little (each worker batches its own request log).
-  const logs = workers > 1 ? null : batchedLog();
-  const options = withLogStream(serveOptions(values), logs);
-  let server: RunningServer;
-  try {
-    server = workers > 1 ? await serveCluster(dir, { ...options, workers }) : await serveBundle(dir, options);
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL') {
-      throw new WideDeepError('IO', `cannot listen on ${values.host}:${options.port}: ${e.code}`, { field: '--port', fix: 'choose another --port or --host (--port 0 takes a free port)' });
-    }
-    logs?.close();
-    throw err;
-  }
+  const options = withLogStream(serveOptions(values));
+  // Worker processes even for one: they start with the serving young generation (cluster.ts). A port in use
+  // is the server's IO error (server.ts), which names the address and the fix.
+  const server = await serveCluster(dir, { ...options, workers });
   out(JSON.stringify({ event: 'listening', url: server.url, model: dir, workers }));
   const signal = await new Promise<string>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
   await server.close();
-  logs?.close();
   log(`widedeep serve: ${signal}: stopped after ${server.counts.ok} answered, ${server.counts.clientErrors} refused, ${server.counts.serverErrors} failed requests`);
   return 0;
 }

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { FastifyInstance } from 'fastify';
+import { WideDeepError } from '../core/errors.js';
 import type { FittedSpec } from '../features/fitted-spec.js';
 import type { WideDeepModel } from '../model/wide-deep.js';
 import { MicroBatcher } from './batcher.js';
@@ -125,6 +126,18 @@ function appConfig(options: ServeOptions): AppConfig {
   };
 }
 
+/** Listens; a port taken or not allowed is a WideDeepError (IO) that names the address and the fix. */
+async function listen(app: FastifyInstance, host: string, port: number): Promise<void> {
+  try {
+    await app.listen({ port, host });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EADDRINUSE' && code !== 'EACCES' && code !== 'EADDRNOTAVAIL') throw err;
+    await app.close();
+    throw new WideDeepError('IO', `cannot listen on ${host}:${port}: ${code}`, { field: '--port', fix: 'choose another --port or --host (--port 0 takes a free port)' }, { cause: err });
+  }
+}
+
 async function startServer(open: () => Promise<ModelSlot>, options: ServeOptions, dir?: string): Promise<RunningServer> {
   const metrics = new ServeMetrics();
   const rt: ServeRuntime = { phase: 'loading', slot: undefined, batcher: undefined, metrics, control: undefined as unknown as ServerControl, counts: { ok: 0, clientErrors: 0, serverErrors: 0 } };
@@ -132,7 +145,7 @@ async function startServer(open: () => Promise<ModelSlot>, options: ServeOptions
   rt.control = options.control ?? local;
   options.control?.attach?.(local);
   const { app, front } = await buildApp(rt, appConfig(options));
-  await app.listen({ port: options.port ?? 8080, host: options.host ?? '127.0.0.1' });
+  await listen(app, options.host ?? '127.0.0.1', options.port ?? 8080);
   try {
     const slot = await open();
     rt.slot = slot;

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { serveCluster } from '../../src/serve/cluster.js';
+import { YOUNG_GENERATION_FLAG, serveCluster } from '../../src/serve/cluster.js';
 import { alive } from '../helpers/pid.js';
 import { type ServeChild, startServe } from '../helpers/serve-child.js';
 import { rowsFor, writeVersionOf } from './bundle-versions.js';
@@ -89,6 +89,25 @@ describe('serve --workers (node:cluster)', () => {
       if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
     }
   });
+
+  it('`widedeep serve` answers from one worker started with the serving young generation, unless NODE_OPTIONS sets one', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'wd-cluster-')), 'model');
+    await writeVersionOf(dir, 0);
+    const flagsOf = async (env: NodeJS.ProcessEnv): Promise<string[]> => {
+      const s = await startServe(['--model', dir, '--port', '0', '--log-level', 'warn'], env);
+      try {
+        expect((await predict(s.url, rowsFor(2))).status).toBe(200);
+        const workers = childrenOf(s.child.pid!).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('cluster-worker'));
+        expect(workers).toHaveLength(1);
+        return readFileSync(`/proc/${workers[0]}/cmdline`, 'utf8').split('\u0000').filter((a) => a.includes('semi-space'));
+      } finally {
+        s.child.kill('SIGTERM');
+        expect(await s.exited).toBe(0);
+      }
+    };
+    expect(await flagsOf(process.env)).toEqual([YOUNG_GENERATION_FLAG]);
+    expect(await flagsOf({ ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-semi-space-size=8` })).toEqual([]);
+  }, 60_000);
 
   it('a worker that cannot load the bundle fails serveCluster with its error, and no worker is left', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'wd-cluster-')), 'missing');

@@ -13,7 +13,7 @@ export const SERVE_OPTIONS = {
   'max-rows': { type: 'string', value: 'n', help: 'rows one request may carry', shown: String(DEFAULT_MAX_ROWS) },
   'max-body-mb': { type: 'string', value: 'mb', help: 'largest request body, in MiB', shown: String(DEFAULT_MAX_BODY_BYTES / (1 << 20)) },
   watch: { type: 'boolean', help: 'reload the model when the bundle directory gets a new version' },
-  workers: { type: 'string', value: 'n', help: 'processes serving on the one port (node:cluster), each with its own model', shown: '1' },
+  workers: { type: 'string', value: 'n', help: 'worker processes serving on the one port (node:cluster), each with its own model', shown: '1' },
   'batch-max-rows': { type: 'string', value: 'n', help: 'most rows the micro-batcher puts in one model call', shown: String(DEFAULT_BATCH.maxRows) },
   'batch-wait-ms': { type: 'string', value: 'ms', help: 'longest a request waits for others to share its model call (0: no wait)', shown: String(DEFAULT_BATCH.maxWaitMs) },
   'drain-seconds': { type: 'string', value: 's', help: 'on SIGTERM, how long requests in flight may take before their connections are cut', shown: String(DEFAULT_DRAIN_SECONDS) },
