@@ -48,6 +48,7 @@ const create = http.createServer;
 syncBuiltinESMExports();
 
 const { loadBundle } = await import('../src/artifact/bundle.js');
+const { paperBodies } = await import('./serve-bodies.js');
 const { serveModel } = await import('../src/serve/server.js');
 const { batchedLog } = await import('../src/serve/http/log-destination.js');
 const { model, bundle } = await loadBundle(values.bundle);
@@ -62,15 +63,8 @@ for (const [i, root] of (values['baseline-root'] ?? []).entries()) {
 await serveModel(model, bundle.spec, options);
 variants.push(['widedeep', servers.at(-1)!]);
 
-// Request bodies shaped like the paper's: one user's context on every row, candidate apps drawn at random.
-let seed = 1;
-const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
-const pick = <T>(a: readonly T[]): T => a[Math.floor(rnd() * a.length)]!;
 const k = Number(values.candidates);
-const bodies = Array.from({ length: 50 }, () => {
-  const user = { user_id: `u${Math.floor(rnd() * 9000)}`, country: `cty0${Math.floor(rnd() * 9)}`, gender: pick(['f', 'm', 'u']), device: pick(['phone', 'tablet', 'tv']), installed_apps: Array.from({ length: 5 }, () => `a${Math.floor(rnd() * 200)}`), age: 20 + Math.floor(rnd() * 50), hour: Math.floor(rnd() * 24) };
-  return JSON.stringify({ rows: Array.from({ length: k }, () => ({ ...user, app_id: `a${Math.floor(rnd() * 300)}`, app_category: `cat${String(Math.floor(rnd() * 20)).padStart(2, '0')}` })) });
-});
+const bodies = paperBodies(k, 50);
 
 async function one(server: http.Server, body: string): Promise<void> {
   const r = await inject((req, res) => server.emit('request', req, res), { method: 'POST', url: '/predict', payload: body, headers: { 'content-type': 'application/json' } });

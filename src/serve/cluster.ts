@@ -57,11 +57,14 @@ function youngGeneration(): string[] {
   return given.some((f) => f.includes('semi-space')) ? [] : [YOUNG_GENERATION_FLAG];
 }
 
-/** The worker module and the Node flags that load it: the compiled .js as it is, the .ts sources through tsx. */
+/**
+ * The worker module (cluster-worker, beside this module's file: in dist/, in src/, or beside a bundle that has
+ * this module inside it) and the Node flags that load it: the compiled .js as it is, the .ts sources through tsx.
+ */
 function workerEntry(): { exec: string; execArgv: string[] } {
   const self = fileURLToPath(import.meta.url);
   const ts = self.endsWith('.ts');
-  const exec = self.replace(/cluster\.(ts|js)$/, `cluster-worker.${ts ? 'ts' : 'js'}`);
+  const exec = self.replace(/[^/\\]+\.(ts|js)$/, `cluster-worker.${ts ? 'ts' : 'js'}`);
   return { exec, execArgv: [...(ts ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href] : []), ...youngGeneration()] };
 }
 
