@@ -82,6 +82,30 @@ describe('serve: the direct POST /predict', () => {
   });
 });
 
+describe('serve: how the direct POST /predict reads a body', () => {
+  it('reads a plain body straight into columns and any other by JSON.parse, as widedeep_predict_bodies_total counts', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'wd-direct-')), 'model');
+    await writeVersionOf(dir, 0);
+    const server = await serveBundle(dir, { port: 0, logger: false });
+    try {
+      const post = async (path: string, body: string) => {
+        const res = await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        await res.arrayBuffer();
+        expect(res.status, body).toBe(200);
+      };
+      await post('/predict', JSON.stringify({ rows: rowsFor(3) }));
+      await post('/predict', JSON.stringify({ rows: rowsFor(2) }, null, 1));
+      await post('/predict', '{"rows":[{"country":"cty\\u0030","age":20}]}');
+      await post('/predict?via=fastify', JSON.stringify({ rows: rowsFor(1) }));
+      const text = await server.registry.metrics();
+      expect(text).toMatch(/^widedeep_predict_bodies_total\{reader="columns"\} 2$/m);
+      expect(text).toMatch(/^widedeep_predict_bodies_total\{reader="json"\} 2$/m);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('serve: which requests the direct path takes', () => {
   let http: Server | undefined;
 

@@ -141,9 +141,11 @@ export async function buildApp(rt: ServeRuntime, config: AppConfig): Promise<{ r
   const methods = methodTable(app);
   app.removeAllContentTypeParsers();
   // Fastify reads the body (413 past the limit) and hands it over whole; json-body.ts checks its depth and parses it.
-  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: config.maxBodyBytes }, (_request, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: config.maxBodyBytes }, (request, body, done) => {
     try {
-      done(null, parseJsonBody(body as Buffer, config.maxDepth));
+      const parsed = parseJsonBody(body as Buffer, config.maxDepth);
+      if (request.url.startsWith('/predict')) rt.metrics.body('json');
+      done(null, parsed);
     } catch (err) {
       done(err as FastifyError, undefined);
     }

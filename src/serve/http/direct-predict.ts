@@ -74,6 +74,7 @@ async function answer(o: DirectOptions, req: IncomingMessage, res: ServerRespons
     const bytes = await readBody(req);
     const read = o.maxDepth >= JSON_ROWS_DEPTH ? readRows(bytes, o.maxRows, o.maxDepth) : undefined;
     const body = read ?? parseJsonBody(bytes, o.maxDepth);
+    o.rt.metrics.body(read !== undefined ? 'columns' : 'json');
     parsed = true;
     if (read === undefined && o.validate(body) !== true) throw requestError(o.validate.errors ?? [], body, o.maxRows);
     const scored = await predictAnswer(o.rt, body as PredictRequest);

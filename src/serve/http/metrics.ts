@@ -10,6 +10,8 @@ import type { ServedModel } from '../model-slot.js';
  *   widedeep_http_errors_total{code}                   failed requests by error code (REQUEST, DATA, TOO_LARGE, ...)
  *   widedeep_http_request_duration_seconds{route}      latency, first byte in to last byte out
  *   widedeep_rows_scored_total                         rows answered with a prediction or explanation
+ *   widedeep_predict_bodies_total{reader}               /predict bodies read: "columns" (straight into columns,
+ *                                                      features/json-rows.ts) or "json" (JSON.parse: any other body)
  *   widedeep_batch_rows, widedeep_batch_requests       per model call of the micro-batcher: rows, requests coalesced
  *   widedeep_model_info{digest}                        1 for the model serving now (a cluster: workers serving it)
  *   widedeep_model_load_seconds                        how long that model took to load (a cluster: the slowest)
@@ -27,6 +29,8 @@ export class ServeMetrics {
     registers: [this.registry],
   });
   private readonly rows = new Counter({ name: 'widedeep_rows_scored_total', help: 'rows answered with a prediction or an explanation', registers: [this.registry] });
+  private readonly bodies = new Counter({ name: 'widedeep_predict_bodies_total', help: '/predict bodies read straight into columns ("columns") or by JSON.parse ("json")', labelNames: ['reader'] as const, registers: [this.registry] });
+  private readonly bodyReaders = { columns: this.bodies.labels('columns'), json: this.bodies.labels('json') };
   private readonly batchRows = new Histogram({ name: 'widedeep_batch_rows', help: 'rows per model call (micro-batches)', buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000], registers: [this.registry] });
   private readonly batchRequests = new Histogram({ name: 'widedeep_batch_requests', help: 'requests coalesced per model call', buckets: [1, 2, 4, 8, 16, 32, 64, 128], registers: [this.registry] });
   /** Summed over a cluster's workers: how many serve each digest. */
@@ -57,6 +61,11 @@ export class ServeMetrics {
 
   scored(rows: number): void {
     this.rows.inc(rows);
+  }
+
+  /** A /predict body read: straight into columns, or by JSON.parse. */
+  body(reader: 'columns' | 'json'): void {
+    this.bodyReaders[reader].inc();
   }
 
   /** MicroBatcher's onBatch. */
