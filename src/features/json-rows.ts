@@ -1,6 +1,9 @@
 import type { ColumnValues, RowChunk } from '../data/types.js';
 import { inNumber, sameBytes, shortAscii } from './json-bytes.js';
 
+/** The deepest a body this reader takes nests: body, rows, row, list. */
+export const JSON_ROWS_DEPTH = 4;
+
 /**
  * A `{"rows": [{...}, ...]}` body read from its bytes straight into a RowChunk: exactly the chunk that
  * `rowsToChunk(JSON.parse(body).rows, { source })` builds (rows.ts: the same columns in the same first-seen
@@ -12,19 +15,16 @@ import { inNumber, sameBytes, shortAscii } from './json-bytes.js';
  * is an object, or a list holding null, a list or an object; a column that mixes lists and single values; a
  * string with an escape or a control character; a key that starts with a digit (JSON.parse's objects list
  * array-index keys first, which would change the first-seen order); a key given twice in one row; and
- * anything that is not JSON. Nesting is 4 levels at most (body, rows, row, list), so the reader itself never
+ * anything that is not JSON; more than `maxKeys` distinct keys. Nesting is 4 levels at most (body, rows, row, list), so the reader itself never
  * goes deep, whatever the body.
  *
  * Why: a serving request of 200 candidates spent ~200 us in JSON.parse and ~60 us in rowsToChunk, and its
- * parsed rows were most of the ~100 KB a request allocated (whose scavenges set the latency tail); the
+ * parsed rows and the body as a string were a third of the 157 KB a request allocated (scavenges set the latency tail); the
  * paper's request repeats one user's context in every row, and a value whose bytes equal the column's value
  * in the previous row is taken from it, not decoded again (BENCHMARKS.md, "Serving on Fastify", session 14).
  */
-/** The deepest a body this reader takes nests: body, rows, row, list. */
-export const JSON_ROWS_DEPTH = 4;
-
-export function jsonRowsChunk(body: Buffer, options: { readonly source: string; readonly maxRows: number }): RowChunk | undefined {
-  const reader = new RowsReader(body);
+export function jsonRowsChunk(body: Buffer, options: { readonly source: string; readonly maxRows: number; readonly maxKeys?: number }): RowChunk | undefined {
+  const reader = new RowsReader(body, options.maxKeys ?? Infinity);
   return reader.read(options.maxRows) ? reader.chunk(options.source) : undefined;
 }
 
@@ -83,7 +83,11 @@ class RowsReader {
 
   private readonly view: DataView;
 
-  constructor(private readonly b: Buffer) {
+  constructor(
+    private readonly b: Buffer,
+    /** More distinct keys than this: the general path (rowsToChunk's `maxKeys` error). */
+    private readonly maxKeys: number,
+  ) {
     this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   }
 
@@ -176,7 +180,10 @@ class RowsReader {
     const name = this.decode(at + 1, end);
     let column = this.byName.get(name);
     if (column === undefined) {
-      column = { name, list: undefined, text: false, values: new Array(this.expected), row: -1, start: 0, end: 0, value: null };
+      // Only the first row's columns get arrays sized for the body (sizeFrom): their count is bounded by that
+      // row's bytes, where a later row's new keys could be any number.
+      if (this.columns.length === this.maxKeys) throw NOT_COMMON;
+      column = { name, list: undefined, text: false, values: [], row: -1, start: 0, end: 0, value: null };
       this.byName.set(name, column);
       this.columns.push(column);
     }

@@ -18,6 +18,12 @@ export interface RowsToChunkOptions {
    * otherwise turn the whole column into text that the transform refuses at its first row. Default none.
    */
   readonly numeric?: readonly string[];
+  /**
+   * Most distinct keys the objects may give (the `columns` added besides): past it, an error naming the row.
+   * Each key becomes a column of `numRows` values, so a request of many rows each with keys of its own would
+   * otherwise grow as keys x rows. Default: no limit.
+   */
+  readonly maxKeys?: number;
 }
 
 /** What the rows say of one column (see rowsToChunk). */
@@ -29,6 +35,7 @@ interface ColumnFacts {
 
 const VALUE_FIX = 'give numbers, strings, booleans, lists of strings, or null';
 const ROW_FIX = 'give each row as a JSON object keyed by column: {"column": value, ...}';
+const KEYS_FIX = 'send the model\'s input columns (GET /metadata lists them), not keys of every row\'s own';
 
 /**
  * Builds a RowChunk from JSON-like objects (serving requests, JSON lines, tests), inferring each column's kind:
@@ -46,10 +53,11 @@ export function rowsToChunk(objects: readonly unknown[], options: RowsToChunkOpt
   const n = objects.length;
   const rowNumbers = numbersOf(n, options);
   const numeric = new Set(options.numeric);
-  const fail = (i: number, message: string, column?: string, fix = VALUE_FIX): never => {
+  const maxKeys = options.maxKeys ?? Infinity;
+  const fail = (i: number, message: string, column?: string, fix?: string): never => {
     const at = { file: source, row: rowNumbers[i] as number };
-    if (column === undefined) throw new WideDeepError('DATA', message, { ...at, fix: ROW_FIX });
-    throw new WideDeepError('DATA', `column '${column}': ${message}`, { ...at, field: column, fix });
+    if (column === undefined) throw new WideDeepError('DATA', message, { ...at, fix: fix ?? ROW_FIX });
+    throw new WideDeepError('DATA', `column '${column}': ${message}`, { ...at, field: column, fix: fix ?? VALUE_FIX });
   };
   // Per column, in first-seen order: whether its first present value is a list (undefined: no present value),
   // whether any value is text, and whether it must be numeric. A row with the previous row's keys in the same
@@ -79,6 +87,7 @@ export function rowsToChunk(objects: readonly unknown[], options: RowsToChunkOpt
       if (j < rowLength && rowKeys[j] === name) f = rowFacts[j] as ColumnFacts;
       else {
         f = factsOf(name);
+        if (names.length > maxKeys) fail(i, `the rows give more than ${maxKeys} distinct keys`, undefined, KEYS_FIX);
         rowKeys[j] = name;
         rowFacts[j] = f;
       }

@@ -5,6 +5,11 @@
 
 /** Rows one request may carry. */
 export const DEFAULT_MAX_ROWS = 10_000;
+/**
+ * Keys a request's rows may give besides the model's input columns (each key becomes a column of the request's
+ * rows: without a bound, rows with keys of their own would grow as keys x rows and exhaust memory).
+ */
+export const MAX_OTHER_KEYS = 1024;
 /** Largest request body. */
 export const DEFAULT_MAX_BODY_BYTES = 16 << 20;
 /** On SIGTERM, how long requests in flight may take before their connections are cut. */

@@ -3,6 +3,7 @@ import { inputColumns, numericInputs } from '../features/checks.js';
 import type { FittedSpec } from '../features/fitted-spec.js';
 import { knownColumns } from '../features/labels.js';
 import { completeChunk, rowsToChunk } from '../features/rows.js';
+import { MAX_OTHER_KEYS } from './defaults.js';
 import { transform } from '../features/transform.js';
 import { explainRows, predictionRows } from '../model/explain.js';
 import { modelBatchOf } from '../model/from-spec.js';
@@ -56,6 +57,11 @@ export interface ReadRows {
   readonly values: () => readonly unknown[];
 }
 
+/** Most distinct keys a request's rows may give: the spec's input columns and MAX_OTHER_KEYS others. */
+export function keyLimit(spec: FittedSpec): number {
+  return inputsOf(spec).columns.length + MAX_OTHER_KEYS;
+}
+
 export function rowCount(rows: RequestRows): number {
   return Array.isArray(rows) ? rows.length : (rows as ReadRows).chunk.numRows;
 }
@@ -66,7 +72,7 @@ export function rowCount(rows: RequestRows): number {
  */
 export function prepareRows(spec: FittedSpec, rows: RequestRows, source = 'rows'): PreparedRows {
   const inputs = inputsOf(spec);
-  const options = { source, columns: inputs.columns, numeric: inputs.numeric };
+  const options = { source, columns: inputs.columns, numeric: inputs.numeric, maxKeys: keyLimit(spec) };
   const read = Array.isArray(rows) ? undefined : completeChunk((rows as ReadRows).chunk, options);
   const chunk = read ?? rowsToChunk(Array.isArray(rows) ? rows : (rows as ReadRows).values(), options);
   const batch = modelBatchOf(transform(spec, chunk, { mode: 'serve', onBadRow: 'error', rowsScoredWhole: true }));

@@ -136,6 +136,11 @@ describe('jsonRowsChunk', () => {
       '{"rows":[{"a":01}]}', // not a JSON number
     ];
     for (const t of others) expect(read(t), t).toBeUndefined();
+    // More distinct keys than maxKeys (rowsToChunk's maxKeys error), in the first row or a later one.
+    const keys = (t: string, maxKeys: number) => jsonRowsChunk(Buffer.from(t), { source: SOURCE, maxRows: MAX_ROWS, maxKeys });
+    expect(keys('{"rows":[{"a":1,"b":1,"c":1}]}', 2)).toBeUndefined();
+    expect(keys('{"rows":[{"a":1},{"b":1},{"c":1}]}', 2)).toBeUndefined();
+    expect(keys('{"rows":[{"a":1},{"b":1},{"a":2}]}', 2)).toBeDefined();
   });
 });
 

@@ -72,4 +72,12 @@ describe('rowsToChunk', () => {
     expect(chunk.columns.get('constructor')).toEqual([['a'], null]);
     expect(chunk.columns.get('__proto__')).toEqual(['p', null]);
   });
+  it('refuses rows that give more than `maxKeys` distinct keys, naming the row that passed it (the `columns` added do not count)', () => {
+    const rows = [{ a: 1, b: 2 }, { a: 3, c: 4 }, { d: 5 }];
+    const e = errorOf(() => rowsToChunk(rows, { maxKeys: 3, columns: ['x', 'y'] }));
+    expect(e.details).toMatchObject({ row: 3 });
+    expect(e.message).toContain('more than 3 distinct keys');
+    expect(String(e.details.fix)).toContain('input columns');
+    expect([...rowsToChunk(rows.slice(0, 2), { maxKeys: 3, columns: ['x', 'y'] }).columns.keys()]).toEqual(['a', 'b', 'c', 'x', 'y']);
+  });
 });

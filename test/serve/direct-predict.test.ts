@@ -62,8 +62,9 @@ describe('serve: the direct POST /predict', () => {
       JSON.stringify({ rows: [{ country: 'cty01', colour: 'red' }, { colour: 'blue', age: 40 }] }),
       // Read, then refused by the spec (a number column holding text): the general path words the error.
       JSON.stringify({ rows: [...rowsFor(2), { ...rowsFor(1)[0], age: 'old' }] }),
-      // Left to the general path by the reader: an escape.
+      // Left to the general path by the reader: an escape; more distinct keys than the model's inputs + 1024.
       '{"rows":[{"country":"cty\\u0030","age":20}]}',
+      JSON.stringify({ rows: Array.from({ length: 20 }, (_, r) => Object.fromEntries(Array.from({ length: 60 }, (_, k) => [`k${r}_${k}`, 1]))) }),
     ];
     for (const [i, body] of bodies.entries()) {
       const send = (path: string, id: string) => fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': id }, body });
@@ -97,9 +98,17 @@ describe('serve: how the direct POST /predict reads a body', () => {
       await post('/predict', JSON.stringify({ rows: rowsFor(2) }, null, 1));
       await post('/predict', '{"rows":[{"country":"cty\\u0030","age":20}]}');
       await post('/predict?via=fastify', JSON.stringify({ rows: rowsFor(1) }));
+      // Rows with keys of their own: refused past the model's inputs + MAX_OTHER_KEYS (each key would become a
+      // column of every row), by either path, naming the row.
+      const many = JSON.stringify({ rows: Array.from({ length: 30 }, (_, r) => Object.fromEntries(Array.from({ length: 40 }, (_, k) => [`k${r}_${k}`, 1]))) });
+      for (const path of ['/predict', '/predict?via=fastify']) {
+        const res = await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: many });
+        expect(res.status).toBe(400);
+        expect(((await res.json()) as { error: { message: string; row: number } }).error).toMatchObject({ message: expect.stringMatching(/more than \d+ distinct keys/), row: 26 });
+      }
       const text = await server.registry.metrics();
       expect(text).toMatch(/^widedeep_predict_bodies_total\{reader="columns"\} 2$/m);
-      expect(text).toMatch(/^widedeep_predict_bodies_total\{reader="json"\} 2$/m);
+      expect(text).toMatch(/^widedeep_predict_bodies_total\{reader="json"\} 4$/m);
     } finally {
       await server.close();
     }

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
 import { JSON_ROWS_DEPTH, jsonRowsChunk } from '../../features/json-rows.js';
+import { keyLimit } from '../request-batch.js';
 import { asHttpError, errorBody } from './errors.js';
 import { parseJsonBody } from './json-body.js';
 import { type Failure, recordAnswer, settleFailure } from './outcome.js';
@@ -72,7 +73,7 @@ async function answer(o: DirectOptions, req: IncomingMessage, res: ServerRespons
   res.once('finish', () => recordAnswer(o.rt, facts, '/predict', res.statusCode, performance.now() - start, failure));
   try {
     const bytes = await readBody(req);
-    const read = o.maxDepth >= JSON_ROWS_DEPTH ? readRows(bytes, o.maxRows, o.maxDepth) : undefined;
+    const read = o.maxDepth >= JSON_ROWS_DEPTH ? readRows(bytes, o.maxRows, o.maxDepth, o.rt.slot !== undefined ? keyLimit(o.rt.slot.current().spec) : 0) : undefined;
     const body = read ?? parseJsonBody(bytes, o.maxDepth);
     o.rt.metrics.body(read !== undefined ? 'columns' : 'json');
     parsed = true;
@@ -98,8 +99,8 @@ async function answer(o: DirectOptions, req: IncomingMessage, res: ServerRespons
  * accepts, as rowsToChunk would build it); undefined for any other, which is parsed, depth-checked and
  * validated as the Fastify route does, so that its refusal is worded the same.
  */
-function readRows(bytes: Buffer, maxRows: number, maxDepth: number): PredictRequest | undefined {
-  const chunk = jsonRowsChunk(bytes, { source: 'request', maxRows });
+function readRows(bytes: Buffer, maxRows: number, maxDepth: number, maxKeys: number): PredictRequest | undefined {
+  const chunk = jsonRowsChunk(bytes, { source: 'request', maxRows, maxKeys });
   return chunk && { rows: { chunk, values: () => (parseJsonBody(bytes, maxDepth) as { rows: unknown[] }).rows } };
 }
 
