@@ -14,14 +14,15 @@ export const JSON_ROWS_DEPTH = 4;
  * a top-level key other than `rows`; no rows, or more than `maxRows`; a row that is not an object; a value that
  * is an object, or a list holding null, a list or an object; a column that mixes lists and single values; a
  * string with an escape or a control character; a key that starts with a digit (JSON.parse's objects list
- * array-index keys first, which would change the first-seen order); a key given twice in one row; and
- * anything that is not JSON; more than `maxKeys` distinct keys. Nesting is 4 levels at most (body, rows, row, list), so the reader itself never
- * goes deep, whatever the body.
+ * array-index keys first, which would change the first-seen order); a key given twice in one row; more than
+ * `maxKeys` distinct keys; and anything that is not JSON. Nesting is 4 levels at most (body, rows, row, list),
+ * so the reader itself never goes deep, whatever the body.
  *
  * Why: a serving request of 200 candidates spent ~200 us in JSON.parse and ~60 us in rowsToChunk, and its
- * parsed rows and the body as a string were a third of the 157 KB a request allocated (scavenges set the latency tail); the
- * paper's request repeats one user's context in every row, and a value whose bytes equal the column's value
- * in the previous row is taken from it, not decoded again (BENCHMARKS.md, "Serving on Fastify", session 14).
+ * parsed rows and the body as a string were a third of the 157 KB it allocated (scavenges set the latency
+ * tail); the paper's request repeats one user's context in every row, and a value whose bytes equal the
+ * column's value in the previous row is taken from it, not decoded again (BENCHMARKS.md, "Serving on Fastify",
+ * session 14).
  */
 export function jsonRowsChunk(body: Buffer, options: { readonly source: string; readonly maxRows: number; readonly maxKeys?: number }): RowChunk | undefined {
   const reader = new RowsReader(body, options.maxKeys ?? Infinity);
