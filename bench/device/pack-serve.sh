@@ -12,12 +12,8 @@ cd "$(dirname "$0")/../.."
 out="${1:-.tmp/device/serve.tar.xz}"
 stage="$(mktemp -d)/pack-serve"
 mkdir -p "$stage/node_modules" "$(dirname "$out")"
-banner="import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);"
-bundle() {
-  npx esbuild "$1" --bundle --platform=node --format=esm --target=node20 --log-level=warning \
-    --external:onnxruntime-node --external:onnxruntime-web --external:@duckdb/node-api \
-    --banner:js="$banner" --outfile="$stage/$2"
-}
+source bench/device/pack-lib.sh
+bundle() { pack_bundle "$1" "$stage/$2"; }
 # The CLI two folders below the pack's package.json, where it reads the version (src/core/version.ts); its
 # worker process beside it (src/serve/cluster.ts finds it there).
 bundle test/helpers/cli-entry.ts dist/cli/widedeep.js
@@ -25,11 +21,7 @@ bundle src/serve/cluster-worker.ts dist/cli/cluster-worker.js
 bundle bench/serve-floor.ts serve-floor.js
 bundle bench/device/serve-latency.ts serve-latency.js
 node -e 'const p = require("./package.json"); console.log(JSON.stringify({ name: p.name, version: p.version, type: "module" }))' > "$stage/package.json"
-cp -r node_modules/onnxruntime-common "$stage/node_modules/"
-mkdir -p "$stage/node_modules/onnxruntime-node/bin/napi-v6/linux"
-cp node_modules/onnxruntime-node/package.json "$stage/node_modules/onnxruntime-node/"
-cp -r node_modules/onnxruntime-node/dist "$stage/node_modules/onnxruntime-node/"
-cp -r node_modules/onnxruntime-node/bin/napi-v6/linux/x64 "$stage/node_modules/onnxruntime-node/bin/napi-v6/linux/"
+pack_runtime "$stage"
 # DuckDB does not travel (68 MB): the bundled CLI imports it at its top, so a stub stands in, which throws if
 # anything uses it (`widedeep serve` reads no data files).
 mkdir -p "$stage/node_modules/@duckdb/node-api"
@@ -42,9 +34,6 @@ export class DuckDBDataChunk { static create() { absent(); } }
 export const BIGINT = {}, DOUBLE = {}, FLOAT = {}, VARCHAR = {};
 export const LIST = absent, listValue = absent;
 JS
-cp "$(command -v node)" "$stage/node"
 node --import tsx test/helpers/cli-entry.ts fit --config examples/synthetic.yaml --epochs 1 --out "$stage/run" > /dev/null
 mv "$stage/run/model" "$stage/bundle" && rm -rf "$stage/run"
-tar -C "$(dirname "$stage")" -cf - pack-serve | xz -T0 -6 > "$out"
-rm -rf "$(dirname "$stage")"
-ls -l "$out"
+pack_tar "$stage" "$out"

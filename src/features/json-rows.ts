@@ -79,8 +79,6 @@ class RowsReader {
   private readonly keyStart: number[] = [];
   private readonly keyEnd: number[] = [];
   private previousLength = 0;
-  /** Rows the body is expected to hold (the columns' arrays are made this long): known after the first row. */
-  private expected = 1;
 
   private readonly view: DataView;
 
@@ -120,9 +118,9 @@ class RowsReader {
 
   /** Sizes the columns' arrays for the rows a body of first rows of `rowBytes` holds (a quarter more, at most `maxRows`). */
   private sizeFrom(rowBytes: number, maxRows: number): void {
-    this.expected = Math.min(maxRows, Math.ceil((1.25 * this.b.length) / rowBytes) + 1);
+    const expected = Math.min(maxRows, Math.ceil((1.25 * this.b.length) / rowBytes) + 1);
     for (const c of this.columns) {
-      const values = new Array(this.expected);
+      const values = new Array(expected);
       values[0] = c.values[0];
       c.values = values;
     }
