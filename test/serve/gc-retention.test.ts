@@ -15,7 +15,7 @@ import { ROOT } from '../helpers/build-cli.js';
 const run = promisify(execFile);
 
 async function retention(path: 'http' | 'model'): Promise<{ scavenges: number; promoted_bytes_median: number }> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/gc-retention-case.ts'), '--path', path, '--rows', '50', '--requests', '1500'], { cwd: ROOT });
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/gc-retention-case.ts'), '--path', path, '--rows', '50', '--requests', '800'], { cwd: ROOT });
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as { scavenges: number; promoted_bytes_median: number };
 }
 
