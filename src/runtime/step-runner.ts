@@ -41,8 +41,8 @@ function size(shape: readonly number[]): number {
 /**
  * A new feeds object holding the batch's inputs, which the caller extends with the state and hyperparameters.
  * Not `{ ...batch.inputs }`: under Node 20's V8 an object made by spread and then given new keys gets a map of
- * its own, and every such object outlived the scavenges until a full GC (in a loop of predictions, 250-400 KB
- * copied and promoted at each scavenge, 1.6-1.8 ms a scavenge; bench/gc-retention-case.ts).
+ * its own, and every such object outlived the scavenges until a full GC (a loop of predictions promoted 280-380
+ * KB at each scavenge, which paused 1.6-1.8 ms; bench/gc-retention-case.ts measures the serving path).
  */
 function feedsOf(batch: DenseBatch): Record<string, ExecTensor> {
   return Object.assign({}, batch.inputs);
