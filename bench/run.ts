@@ -144,6 +144,32 @@ const CASES: Case[] = [
     const base = { suite: 'kernels', ours: tsx('bench/row-optimizer-case.ts'), reference: null, referenceName: '-', sameRun: { figure: () => null, peer: () => ({}) }, lowerIsBetter: true, digits: 2 };
     return ['lazy-adam', 'adagrad', 'ftrl'].flatMap((o) => (['small', 'criteo'] as const).map((shape): Case => ({ ...base, name: `${o}_${shape}`, metric: `CPU ns/element, ${shape} tables`, figure: (j) => j[`${o}_${shape}_ns`] as number })));
   })(),
+  // The dropout mask's loop against the same rule written with a branch (bench/dropout-mask-case.ts).
+  ...([0.5, 0.1] as const).map((rate): Case => ({
+    suite: 'kernels',
+    name: `dropout_mask_${rate}`,
+    metric: `CPU ns/element, dropout mask at rate ${rate}`,
+    ours: tsx('bench/dropout-mask-case.ts'),
+    reference: null,
+    referenceName: 'branching loop',
+    figure: (j) => j[`library_ns_rate_${rate}`] as number,
+    sameRun: { figure: (j) => j[`branching_ns_rate_${rate}`] as number, peer: () => ({}) },
+    lowerIsBetter: true,
+    digits: 2,
+  })),
+  // A shuffled training batch cut from a set in memory against a contiguous one (bench/take-batch-case.ts).
+  {
+    suite: 'kernels',
+    name: 'take_batch',
+    metric: 'CPU us/batch of 256, shuffled examples',
+    ours: tsx('bench/take-batch-case.ts'),
+    reference: null,
+    referenceName: 'contiguous slice',
+    figure: (j) => j.take_us_per_batch as number,
+    sameRun: { figure: (j) => j.slice_us_per_batch as number, peer: () => ({}) },
+    lowerIsBetter: true,
+    digits: 1,
+  },
   // The WebAssembly SIMD kernels against the JavaScript loops, the same tables and batches in one process
   // (bench/simd-kernels-case.ts): ms per step of the sparse phase's gather and row update, the loops as reference.
   ...(['criteo', 'small'] as const).flatMap((shape): Case[] => {

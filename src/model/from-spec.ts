@@ -87,16 +87,24 @@ function sliceSparse(b: SparseBatch, start: number, end: number): SparseBatch {
 }
 
 /**
- * How `takeSparse` reads a batch it gathers from many times (the whole training set): the features whose
- * every bag holds exactly one id, and their ids copied example-major ([batchSize, numSingle]), so that one
- * example's ids sit in one cache line instead of one per feature.
+ * How `takeSparse` reads a batch it gathers from many times (the whole training set): each example's ids as
+ * one record (its one-id features' ids, then per feature of varying bag size the bag's size and ids), so that
+ * taking an example reads one or two cache lines instead of two per feature at random places of `offsets` and
+ * `ids` (the multi-valued features were two thirds of a MovieLens batch's gather when only the one-id ones
+ * had records: `bench/take-batch-case.ts`).
  */
 interface GatherLayout {
-  /** Per feature: its column in `rowMajor`, or -1 when its bags vary in size. */
+  /** Per feature: its place among the one-id features, or -1 when its bags vary in size. */
   readonly column: Int32Array;
-  readonly numSingle: number;
-  readonly rowMajor: Int32Array;
-  readonly rowMajorWeights: Float32Array | undefined;
+  /** The one-id features in record order. */
+  readonly single: Int32Array;
+  /** The features whose bags vary in size, in record order. */
+  readonly multi: Int32Array;
+  /** [batchSize + 1]: where each example's record starts in `records`. */
+  readonly at: Int32Array;
+  readonly records: Int32Array;
+  /** The ids' weights at the same places as in `records` (a bag size's place holds 0). */
+  readonly recordWeights: Float32Array | undefined;
 }
 
 const gatherLayouts = new WeakMap<SparseBatch, GatherLayout>();
@@ -105,26 +113,45 @@ function gatherLayout(b: SparseBatch): GatherLayout {
   let layout = gatherLayouts.get(b);
   if (layout !== undefined) return layout;
   const B = b.batchSize;
-  const column = new Int32Array(b.keys.length).fill(-1);
-  let numSingle = 0;
-  for (let f = 0; f < b.keys.length; f++) {
+  const nf = b.keys.length;
+  const o = b.offsets;
+  const column = new Int32Array(nf).fill(-1);
+  const single: number[] = [];
+  const multi: number[] = [];
+  for (let f = 0; f < nf; f++) {
     const base = f * B;
-    let single = true;
-    for (let i = 0; i < B && single; i++) single = (b.offsets[base + i + 1] as number) - (b.offsets[base + i] as number) === 1;
-    if (single) column[f] = numSingle++;
+    let one = true;
+    for (let i = 0; i < B && one; i++) one = (o[base + i + 1] as number) - (o[base + i] as number) === 1;
+    if (one) column[f] = single.push(f) - 1;
+    else multi.push(f);
   }
-  const rowMajor = new Int32Array(B * numSingle);
-  const rowMajorWeights = b.weights ? new Float32Array(B * numSingle) : undefined;
-  for (let f = 0; f < b.keys.length; f++) {
-    const c = column[f] as number;
-    if (c < 0) continue;
-    const first = b.offsets[f * B] as number;
-    for (let i = 0; i < B; i++) {
-      rowMajor[i * numSingle + c] = b.ids[first + i] as number;
-      if (rowMajorWeights) rowMajorWeights[i * numSingle + c] = b.weights![first + i] as number;
+  const at = new Int32Array(B + 1);
+  for (let i = 0; i < B; i++) {
+    let size = single.length + multi.length;
+    for (const f of multi) size += (o[f * B + i + 1] as number) - (o[f * B + i] as number);
+    at[i + 1] = (at[i] as number) + size;
+  }
+  const records = new Int32Array(at[B] as number);
+  const recordWeights = b.weights ? new Float32Array(records.length) : undefined;
+  for (let i = 0; i < B; i++) {
+    let p = at[i] as number;
+    for (const f of single) {
+      const j = o[f * B + i] as number;
+      records[p] = b.ids[j] as number;
+      if (recordWeights) recordWeights[p] = b.weights![j] as number;
+      p++;
+    }
+    for (const f of multi) {
+      const lo = o[f * B + i] as number;
+      const hi = o[f * B + i + 1] as number;
+      records[p++] = hi - lo;
+      for (let j = lo; j < hi; j++, p++) {
+        records[p] = b.ids[j] as number;
+        if (recordWeights) recordWeights[p] = b.weights![j] as number;
+      }
     }
   }
-  layout = { column, numSingle, rowMajor, rowMajorWeights };
+  layout = { column, single: Int32Array.from(single), multi: Int32Array.from(multi), at, records, recordWeights };
   gatherLayouts.set(b, layout);
   return layout;
 }
@@ -132,52 +159,47 @@ function gatherLayout(b: SparseBatch): GatherLayout {
 function takeSparse(b: SparseBatch, rows: Int32Array): SparseBatch {
   const n = rows.length;
   const nf = b.keys.length;
-  const B = b.batchSize;
-  const src = b.offsets;
-  const { column, numSingle, rowMajor, rowMajorWeights } = gatherLayout(b);
-  // Where each feature's ids start in the output.
-  const start = new Int32Array(nf + 1);
-  for (let f = 0; f < nf; f++) {
-    let count = n;
-    if ((column[f] as number) < 0) {
-      const base = f * B;
-      count = 0;
-      for (let i = 0; i < n; i++) count += (src[base + rows[i]! + 1] as number) - (src[base + rows[i]!] as number);
+  const { column, single, multi, at, records, recordWeights } = gatherLayout(b);
+  const ns = single.length;
+  const nm = multi.length;
+  // How many ids each feature has among the taken examples, then where its ids start in the output.
+  const count = new Int32Array(nf);
+  for (let f = 0; f < nf; f++) if ((column[f] as number) >= 0) count[f] = n;
+  for (let i = 0; i < n; i++) {
+    let p = (at[rows[i] as number] as number) + ns;
+    for (let k = 0; k < nm; k++) {
+      const size = records[p] as number;
+      const f = multi[k] as number;
+      count[f] = (count[f] as number) + size;
+      p += size + 1;
     }
-    start[f + 1] = (start[f] as number) + count;
   }
-  const total = start[nf] as number;
+  const cursor = new Int32Array(nf);
+  for (let f = 1; f < nf; f++) cursor[f] = (cursor[f - 1] as number) + (count[f - 1] as number);
+  const total = nf > 0 ? (cursor[nf - 1] as number) + (count[nf - 1] as number) : 0;
   const ids = new Int32Array(total);
-  const weights = b.weights ? new Float32Array(total) : undefined;
+  const weights = recordWeights ? new Float32Array(total) : undefined;
   const offsets = new Int32Array(nf * n + 1);
-  if (numSingle > 0) {
-    const outAt = new Int32Array(numSingle);
-    for (let f = 0; f < nf; f++) if ((column[f] as number) >= 0) outAt[column[f] as number] = start[f] as number;
-    for (let i = 0; i < n; i++) {
-      const r = rows[i]! * numSingle;
-      for (let c = 0; c < numSingle; c++) {
-        ids[(outAt[c] as number) + i] = rowMajor[r + c] as number;
-        if (weights) weights[(outAt[c] as number) + i] = rowMajorWeights![r + c] as number;
-      }
+  for (let i = 0; i < n; i++) {
+    let p = at[rows[i] as number] as number;
+    for (let c = 0; c < ns; c++, p++) {
+      const f = single[c] as number;
+      const q = cursor[f] as number;
+      ids[q] = records[p] as number;
+      if (weights) weights[q] = recordWeights![p] as number;
+      cursor[f] = q + 1;
+      offsets[f * n + i + 1] = q + 1;
     }
-  }
-  for (let f = 0; f < nf; f++) {
-    let at = start[f] as number;
-    const o = f * n;
-    if ((column[f] as number) >= 0) {
-      for (let i = 0; i < n; i++) offsets[o + i + 1] = ++at;
-      continue;
-    }
-    const base = f * B;
-    for (let i = 0; i < n; i++) {
-      const lo = src[base + rows[i]!] as number;
-      const hi = src[base + rows[i]! + 1] as number;
-      for (let j = lo; j < hi; j++) {
-        ids[at] = b.ids[j] as number;
-        if (weights) weights[at] = b.weights![j] as number;
-        at++;
+    for (let k = 0; k < nm; k++) {
+      const f = multi[k] as number;
+      const size = records[p++] as number;
+      let q = cursor[f] as number;
+      for (let j = 0; j < size; j++, p++, q++) {
+        ids[q] = records[p] as number;
+        if (weights) weights[q] = recordWeights![p] as number;
       }
-      offsets[o + i + 1] = at;
+      cursor[f] = q;
+      offsets[f * n + i + 1] = q;
     }
   }
   return weights ? { keys: b.keys, batchSize: n, ids, offsets, weights } : { keys: b.keys, batchSize: n, ids, offsets };

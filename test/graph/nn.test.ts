@@ -306,6 +306,25 @@ describe('fillDropoutMask', () => {
     expect(Array.from(fillDropoutMask(new Rng(13), 0, new Float32Array(3)))).toEqual([1, 1, 1]);
   });
 
+  it('drops exactly the draws below rate * 2^32 of its xorshift32 stream, at rates on both sides of 1/2 and next to 1', () => {
+    // The rule written as a plain comparison: the library computes the same test without a branch.
+    const reference = (seed: number, rate: number, n: number): Float32Array => {
+      const out = new Float32Array(n);
+      let x = new Rng(seed).nextU32() | 1;
+      for (let i = 0; i < n; i++) {
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        out[i] = x >>> 0 < rate * 4294967296 ? 0 : 1 / (1 - rate);
+      }
+      return out;
+    };
+    for (const rate of [0.5, 0.1, 0.3, 0.7, 0.25 + 1e-12, 1e-9, 2 ** -32, 1 - 2 ** -31, 1 - 2 ** -34]) {
+      expect(fillDropoutMask(new Rng(5), rate, new Float32Array(50_000)), `rate ${rate}`).toEqual(reference(5, rate, 50_000));
+    }
+    expect(fillDropoutMask(new Rng(5), 1 - 2 ** -34, new Float32Array(10)).every((v) => v === 0)).toBe(true);
+  });
+
   it('rejects a rate outside [0, 1)', () => {
     for (const rate of [1, -0.1, Number.NaN]) expect(() => fillDropoutMask(new Rng(1), rate, new Float32Array(2))).toThrow(WideDeepError);
   });
