@@ -24,6 +24,7 @@ import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { quantile } from './serve-load.js';
 import { median } from './serve-summary.js';
 
 const { values } = parseArgs({
@@ -47,12 +48,14 @@ interface Scavenge {
   readonly pause: number;
   readonly survived: number;
   readonly promoted: number;
+  /** The part of the pause spent freeing the ArrayBuffers that died young (one by one, on this thread). */
+  readonly sweepArrayBuffers: number;
 }
 
 function scavengeOf(line: string): Scavenge | undefined {
   if (!line.includes('gc=s ')) return undefined;
   const field = (k: string): number => Number(new RegExp(`(?:^|\\s)${k}=([\\d.]+)`).exec(line)?.[1] ?? NaN);
-  return { pause: field('pause'), survived: field('new_space_survived'), promoted: field('promoted') };
+  return { pause: field('pause'), survived: field('new_space_survived'), promoted: field('promoted'), sweepArrayBuffers: field('scavenge.sweep_array_buffers') };
 }
 
 /** The request body the measured requests send. */
@@ -131,6 +134,8 @@ async function parent(): Promise<void> {
       survived_bytes_median: median(scavenges.map((s) => s.survived)),
       promoted_bytes_median: median(scavenges.map((s) => s.promoted)),
       pause_ms_median: median(scavenges.map((s) => s.pause)),
+      pause_ms_p90: quantile(scavenges.map((s) => s.pause).sort((a, b) => a - b), 0.9),
+      sweep_array_buffers_ms_median: median(scavenges.map((s) => s.sweepArrayBuffers)),
     })}\n`,
   );
 }
