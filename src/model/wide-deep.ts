@@ -66,6 +66,8 @@ export class WideDeepModel {
   /** The last queued runner call: trainStep and predict share the parts' buffers and the runner's outputs, so they take turns. */
   private turn: Promise<unknown> = Promise.resolve();
   private readonly labels = new SizedBuffers((n) => new Float32Array(n * this.outputs));
+  /** Example weights of 1, for batches without weights (read only: a feed). */
+  private readonly unitWeights = new SizedBuffers((n) => new Float32Array(n).fill(1));
 
   private constructor(
     readonly sizes: ModelSizes,
@@ -220,7 +222,7 @@ export class WideDeepModel {
       }
     }
     const feeds = this.inputs(batch, true);
-    const weights = batch.weights ?? ones(n);
+    const weights = batch.weights ?? this.unitWeights.of(n);
     const dense: Record<string, number> = {};
     this.groups.forEach((g, i) => {
       for (const group of this.denseGroups[i] ?? []) dense[group] = rates[g.name] ?? g.baseRate;
@@ -325,6 +327,3 @@ export interface ModelState {
   readonly dropoutRng: [number, number, number, number];
 }
 
-function ones(n: number): Float32Array {
-  return new Float32Array(n).fill(1);
-}
