@@ -109,6 +109,9 @@ interface GatherLayout {
 
 const gatherLayouts = new WeakMap<SparseBatch, GatherLayout>();
 
+/** The most places an example-record array can have with int32 positions (`GatherLayout.at`). */
+const MAX_RECORDS = 0x7fffffff;
+
 function gatherLayout(b: SparseBatch): GatherLayout {
   let layout = gatherLayouts.get(b);
   if (layout !== undefined) return layout;
@@ -126,12 +129,18 @@ function gatherLayout(b: SparseBatch): GatherLayout {
     else multi.push(f);
   }
   const at = new Int32Array(B + 1);
+  let total = 0;
   for (let i = 0; i < B; i++) {
-    let size = single.length + multi.length;
-    for (const f of multi) size += (o[f * B + i + 1] as number) - (o[f * B + i] as number);
-    at[i + 1] = (at[i] as number) + size;
+    total += single.length + multi.length;
+    for (const f of multi) total += (o[f * B + i + 1] as number) - (o[f * B + i] as number);
+    if (total > MAX_RECORDS) {
+      throw new WideDeepError('DATA', `the training set in memory holds more ids than ${MAX_RECORDS} (with one size per multi-valued bag) by example ${i}`, {
+        fix: 'train from a stream (data.stream), which holds a shuffle buffer rather than the whole set',
+      });
+    }
+    at[i + 1] = total;
   }
-  const records = new Int32Array(at[B] as number);
+  const records = new Int32Array(total);
   const recordWeights = b.weights ? new Float32Array(records.length) : undefined;
   for (let i = 0; i < B; i++) {
     let p = at[i] as number;

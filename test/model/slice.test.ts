@@ -47,4 +47,10 @@ describe('takeModelBatch', () => {
     // The synthetic world has multi-valued bags (installed apps): they must survive the gather.
     expect(block.deep!.ids.length).toBeGreaterThan(block.deep!.keys.length * block.size);
   });
+
+  it('refuses a set whose example records would pass int32 positions, naming the fix, before allocating them', () => {
+    // Two examples whose one bag each claims 2^30 ids: the offsets alone say so (no ids are read before the check).
+    const wide = { keys: ['f'], batchSize: 2, ids: new Int32Array(0), offsets: Int32Array.from([0, 2 ** 30, 2 ** 31 - 1]) };
+    expect(() => takeModelBatch({ size: 2, wide }, Int32Array.of(0))).toThrow(/data\.stream/);
+  });
 });
