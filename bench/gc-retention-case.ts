@@ -14,7 +14,8 @@
  * (`--body`: a /predict request body of the bundle's columns instead),
  * 2,000 requests after 300 to warm up, a 1 MB semi-space (scavenges often, so that a short run has many).
  * `--root DIR`: the server of another tree (`git archive` unpacked, this tree's node_modules linked in).
- * Prints one JSON line: medians over the run's scavenges of survived and promoted bytes and of the pause (ms).
+ * Prints one JSON line: over the run's scavenges, the medians of survived and promoted bytes and of the pause
+ * (ms), the pause's 90th percentile, and the median time of the pause spent freeing dead ArrayBuffers.
  * Made for session 15's finding (scratch loops of the serving path's parts found it first): `{ ...inputs }`
  * extended with new keys (each such object got a map of its own) and WeakMaps keyed by a request's objects kept
  * every request alive until a full GC (at 200 candidates 38.6 KB promoted a scavenge, now 4.5 KB).

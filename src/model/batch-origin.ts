@@ -2,8 +2,8 @@ import type { ModelBatch } from './sizes.js';
 
 /**
  * Where the examples of a model batch came from (its source and 1-based source rows), so that an error about
- * an example can name its row. Kept beside the batch rather than in it: batches stay plain data that slices,
- * gathers and comparisons treat alike. Only `modelBatchOf` records origins; a batch cut or gathered from
+ * an example can name its row. Kept out of the batch's visible data (see below): batches stay plain data that
+ * slices, gathers and comparisons treat alike. Only `modelBatchOf` records origins; a batch cut or gathered from
  * another has none, and errors then name the example's place in the batch.
  *
  * Stored as a non-enumerable symbol property of the batch (spread, Object.keys, JSON, deep equality and
