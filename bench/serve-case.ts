@@ -2,7 +2,8 @@
  * The serving benchmark: `widedeep serve` against PyTorch serving peers, over HTTP on loopback, in one run.
  * One JSON line on stdout (progress on stderr).
  *
- *   npx tsx bench/serve-case.ts [--seed 1] [--repeats 3] [--seconds 3] [--latency-requests 500] [--clients 8]
+ *   npx tsx bench/serve-case.ts [--seed 1] [--repeats 3] [--seconds 3] [--latency-requests 500] [--settle-seconds 5] [--warmup-seconds 1]
+ *       [--clients 8]
  *       [--single-clients 64] [--servers widedeep,httpserver,fastapi-w1-async,...] [--endpoint async]
  *       [--peer-threads 1] [--pin] [--keep-bundle DIR] [--widedeep-root DIR] [--baseline-root DIR]
  *       [--scenarios latency_200,...,fixed_rate] [--fixed-rate-seconds 60]
@@ -28,9 +29,14 @@
  *   single_64    1 row a request, `--single-clients` clients: rows/s (micro-batching's case)
  *   fixed_rate   once a run, after the repeats: 100 candidates at 80% of the best widedeep server's load_100
  *                requests/s for `--fixed-rate-seconds` (60): p50/p99, errors, RSS (bench/serve-fixed-rate.ts)
- * Every (server, scenario) run is preceded by an untimed warm-up; servers take turns within each repeat, the
- * order rotated from repeat to repeat, so the machine's noise falls on all alike. `--pin` runs the client on
- * CPU 0 and every server on CPU 1 (taskset), so they do not compete for a core (each server then has one).
+ * Before the first repeat every server settles: it serves the first scenario's load for `--settle-seconds` (5),
+ * untimed, once (a server's latency settles over its first seconds of traffic: V8 tiering up the request path,
+ * its first full collections; widedeep at 200 candidates, one client, quiet machine: the p99 of its first 2,000
+ * requests was 2.3-3.4 ms after 30 requests of warm-up, 1.7-2.3 after 1 s, against 1.0-1.5 ms later; the floor's
+ * 0.8-2.0 against 0.3-0.5 ms). Every (server, scenario) run is then preceded by an untimed warm-up of the same
+ * load (`--warmup-seconds`, 1 s). Servers take turns within each repeat, the order rotated from repeat to
+ * repeat, so the machine's noise falls on all alike. `--pin` runs the client on CPU 0 and every server on CPU 1
+ * (taskset), so they do not compete for a core (each server then has one).
  * The JSON holds per server and scenario the median and every repeat, the best of each group (widedeep,
  * fastapi, httpserver) and the same-run ratios against each peer group (bench/serve-summary.ts), the peers'
  * BLAS fields (bench/run.ts withholds ratios against a peer on a fallback kernel), and the load average.
@@ -58,6 +64,8 @@ const { values: parsed } = parseArgs({
     repeats: { type: 'string', default: '3' },
     seconds: { type: 'string', default: '3' },
     'latency-requests': { type: 'string', default: '500' },
+    'warmup-seconds': { type: 'string', default: '1' },
+    'settle-seconds': { type: 'string', default: '5' },
     clients: { type: 'string', default: '8' },
     'single-clients': { type: 'string', default: '64' },
     servers: { type: 'string' },
@@ -77,6 +85,8 @@ const WIDEDEEP_ROOT = resolve(values['widedeep-root'] ?? ROOT);
 const log = (s: string): void => void process.stderr.write(`[serve-case] ${s}\n`);
 
 const LATENCY = Number(values['latency-requests']);
+const WARMUP_S = Number(values['warmup-seconds']);
+const SETTLE_S = Number(values['settle-seconds']);
 const SECONDS = Number(values.seconds);
 const ALL_SCENARIOS: Scenario[] = [
   { name: 'latency_200', candidates: 200, connections: 1, amount: LATENCY },
@@ -127,8 +137,20 @@ async function checkAnswers(server: RunningServer, body: string, rows: number): 
   if (res.status !== 200 || json.predictions?.length !== rows) throw new Error(`${server.spec.name}: ${res.status} ${JSON.stringify(json).slice(0, 300)}`);
 }
 
+/**
+ * A full collection of this process (the client) before a timed run, where node runs with --expose-gc (bench/run.ts
+ * starts this script so): the client's own garbage (the bundle's training, the test split, the bodies) otherwise
+ * met its first full collections in the first repeat and stalled the client, which every server's p99 then showed
+ * (the floor's too: 0.8-2.0 ms in repeat 1, 0.3-0.4 ms after).
+ */
+function collectClientGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
 async function measure(server: RunningServer, sc: Scenario, bodies: readonly string[]): Promise<RepeatFigures> {
-  await load({ url: server.url, bodies, rowsPerRequest: sc.candidates, connections: sc.connections, amount: Math.max(30, sc.connections * 10) });
+  // The warm-up is timed, not counted (it was 30 requests): the scenario's connections and code paths are warm.
+  await load({ url: server.url, bodies, rowsPerRequest: sc.candidates, connections: sc.connections, seconds: WARMUP_S });
+  collectClientGarbage();
   const cpu0 = treeCpuSeconds(server.pid);
   const r = await load({ url: server.url, bodies, rowsPerRequest: sc.candidates, connections: sc.connections, ...(sc.amount !== undefined ? { amount: sc.amount } : { seconds: sc.seconds! }) });
   const serverCores = (treeCpuSeconds(server.pid) - cpu0) / r.wall_s;
@@ -211,6 +233,9 @@ async function main(): Promise<void> {
       for (const sc of SCENARIOS) await checkAnswers(running.at(-1)!, bodies.get(sc.name)![0]!, sc.candidates);
       log(`${spec.name} ready at ${running.at(-1)!.url}`);
     }
+    // Every server first serves the first scenario's load for a while, once: a process's first seconds of
+    // traffic are slower than the rest (the floor's too), which would otherwise fall on the first repeat only.
+    for (const server of running) await load({ url: server.url, bodies: bodies.get(SCENARIOS[0]!.name)!, rowsPerRequest: SCENARIOS[0]!.candidates, connections: SCENARIOS[0]!.connections, seconds: SETTLE_S });
     const repeats = Number(values.repeats);
     for (let r = 0; r < repeats; r++) {
       const order = running.map((_, i) => running[(i + r) % running.length]!);

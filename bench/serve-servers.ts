@@ -85,10 +85,16 @@ export async function startServer(root: string, spec: ServerSpec, bundle: string
   const wanted = 1 + (spec.kind === 'fastapi' ? (spec.workers ?? 1) : 0);
   const exited = new Promise<never>((_ok, fail) => child.once('exit', (code, signal) => fail(new Error(`${spec.name} exited (${code ?? signal}) before it was ready`))));
   exited.catch(() => undefined);
-  const ready = new Promise<void>((ok) => {
+  // A line that does not parse fails this start (and the caller stops the servers it started), not the process.
+  const ready = new Promise<void>((ok, fail) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
       if (!line.startsWith('{')) return;
-      lines.push(JSON.parse(line) as Json);
+      try {
+        lines.push(JSON.parse(line) as Json);
+      } catch (err) {
+        fail(new Error(`${spec.name}: an unreadable line on its stdout (${(err as Error).message}): ${line.slice(0, 200)}`));
+        return;
+      }
       if (lines.length === wanted) ok();
     });
   });

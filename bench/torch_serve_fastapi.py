@@ -22,10 +22,19 @@ the launcher leaves in the environment (WIDEDEEP_PEER_*), so each worker builds 
 import argparse
 import json
 import os
+import select
 import socket
 import sys
 
 ENV = "WIDEDEEP_PEER_"
+
+
+def emit(event):
+    """One event line on stdout in a single write(2): atomic on a pipe (under PIPE_BUF bytes), so the lines of
+    several uvicorn workers starting at once never interleave (print's buffered writes did: `}{` on one line)."""
+    line = (json.dumps(event) + "\n").encode()
+    assert len(line) <= select.PIPE_BUF, "an event line must fit one atomic pipe write"
+    os.write(sys.stdout.fileno(), line)
 
 
 def build_app():
@@ -68,9 +77,9 @@ def build_app():
 
     @app.on_event("startup")
     async def ready():
-        print(json.dumps({"event": "worker_ready", "pid": os.getpid(), "server": "fastapi+uvicorn",
-                          "endpoint": os.environ[ENV + "ENDPOINT"], "threads": torch.get_num_threads(), "jit": scorer.jit,
-                          "http": http_impl(), "loop": loop_impl(), "torch": torch.__version__, **blas}), flush=True)
+        emit({"event": "worker_ready", "pid": os.getpid(), "server": "fastapi+uvicorn",
+              "endpoint": os.environ[ENV + "ENDPOINT"], "threads": torch.get_num_threads(), "jit": scorer.jit,
+              "http": http_impl(), "loop": loop_impl(), "torch": torch.__version__, **blas})
 
     return app
 
@@ -126,8 +135,8 @@ def main():
 
     sock = listening_socket(args.port)
     port = sock.getsockname()[1]
-    print(json.dumps({"event": "listening", "url": f"http://127.0.0.1:{port}", "server": "fastapi+uvicorn",
-                      "workers": args.workers, "endpoint": args.endpoint}), flush=True)
+    emit({"event": "listening", "url": f"http://127.0.0.1:{port}", "server": "fastapi+uvicorn",
+          "workers": args.workers, "endpoint": args.endpoint})
     # What uvicorn.run does (one Server, or its Multiprocess supervisor for workers > 1), on our socket.
     config = uvicorn.Config("torch_serve_fastapi:app", workers=args.workers, log_level="warning", access_log=False,
                             http="auto", loop="auto")
