@@ -13,6 +13,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 
 type Json = Record<string, unknown>;
 
@@ -76,6 +77,27 @@ async function healthy(url: string, deadline: number): Promise<void> {
   }
 }
 
+/**
+ * Resolves once `wanted` JSON lines (lines starting with `{`) were read from a server's stdout, each pushed to
+ * `lines`. A line that does not parse rejects, naming the server and the line: the start fails and the caller
+ * stops the servers it started (a parse error thrown in the line handler had killed the bench process instead,
+ * with every server left running).
+ */
+export function readyLines(stdout: Readable, wanted: number, name: string, lines: Json[]): Promise<void> {
+  return new Promise<void>((ok, fail) => {
+    createInterface({ input: stdout }).on('line', (line) => {
+      if (!line.startsWith('{')) return;
+      try {
+        lines.push(JSON.parse(line) as Json);
+      } catch (err) {
+        fail(new Error(`${name}: an unreadable line on its stdout (${(err as Error).message}): ${line.slice(0, 200)}`));
+        return;
+      }
+      if (lines.length === wanted) ok();
+    });
+  });
+}
+
 /** Starts a server on `bundle` and waits until it is ready (at most `timeoutS` seconds). */
 export async function startServer(root: string, spec: ServerSpec, bundle: string, timeoutS = 120): Promise<RunningServer> {
   const argv = command(root, spec, bundle);
@@ -85,19 +107,7 @@ export async function startServer(root: string, spec: ServerSpec, bundle: string
   const wanted = 1 + (spec.kind === 'fastapi' ? (spec.workers ?? 1) : 0);
   const exited = new Promise<never>((_ok, fail) => child.once('exit', (code, signal) => fail(new Error(`${spec.name} exited (${code ?? signal}) before it was ready`))));
   exited.catch(() => undefined);
-  // A line that does not parse fails this start (and the caller stops the servers it started), not the process.
-  const ready = new Promise<void>((ok, fail) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (!line.startsWith('{')) return;
-      try {
-        lines.push(JSON.parse(line) as Json);
-      } catch (err) {
-        fail(new Error(`${spec.name}: an unreadable line on its stdout (${(err as Error).message}): ${line.slice(0, 200)}`));
-        return;
-      }
-      if (lines.length === wanted) ok();
-    });
-  });
+  const ready = readyLines(child.stdout!, wanted, spec.name, lines);
   const stop = async (): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const gone = new Promise<void>((ok) => child.once('exit', () => ok()));
