@@ -33,6 +33,12 @@ export function gatherPooled(table: SparseTable, batch: SparseBatch, slot: Poole
     const lo = offsets[f0 + b] as number;
     const hi = offsets[f0 + b + 1] as number;
     const o = b * width + col;
+    if (b > 0 && hi - lo > 1 && sameBag(ids, weights, offsets[f0 + b - 1] as number, lo, hi)) {
+      // The previous row's bag again (a request's user context in every candidate's row): its result, the same
+      // floats as summing it again.
+      out.copyWithin(o, o - width, o - width + dim);
+      continue;
+    }
     if (hi - lo === 1 && weights === undefined) {
       // one id per bag (the common case): a copy, sum and mean agree
       const id = ids[lo] as number;
@@ -56,6 +62,16 @@ export function gatherPooled(table: SparseTable, batch: SparseBatch, slot: Poole
       for (let k = 0; k < dim; k++) out[o + k] = (out[o + k] as number) * s;
     }
   }
+}
+
+/** Whether the bag [lo, hi) holds the ids (and weights) of the bag [prev, lo) just before it, in the same order. */
+function sameBag(ids: Int32Array, weights: Float32Array | undefined, prev: number, lo: number, hi: number): boolean {
+  if (lo - prev !== hi - lo) return false;
+  for (let i = 0; i < hi - lo; i++) {
+    if (ids[prev + i] !== ids[lo + i]) return false;
+    if (weights !== undefined && weights[prev + i] !== weights[lo + i]) return false;
+  }
+  return true;
 }
 
 /**

@@ -132,6 +132,31 @@ describe('gatherPooled', () => {
     );
   });
 
+  it("rows repeating the previous row's bag (a request's user context) get the floats of gathering each row alone", () => {
+    const t = new SparseTable({ name: 'apps', numRows: 50, dim: 5, optimizer: { type: 'adagrad' } }, new Rng(3));
+    // Bags: a user's installed apps repeated, the same ids with other weights, the same ids in another order,
+    // one id, and the first bag again after them.
+    const bags = [[7, 3, 41], [7, 3, 41], [7, 3, 41], [7, 3, 41], [3, 7, 41], [3, 7, 41], [9], [7, 3, 41], [7, 3, 41]];
+    const weights = [[1, 0.5, 2], [1, 0.5, 2], [1, 0.25, 2], [1, 0.25, 2], [1, 0.5, 2], [1, 0.5, 2], [1], [1, 0.5, 2], [1, 0.5, 2]];
+    const batchOf = (rows: number[][], ws?: number[][]): SparseBatch => {
+      const offsets = new Int32Array(rows.length + 1);
+      rows.forEach((r, i) => (offsets[i + 1] = (offsets[i] as number) + r.length));
+      return { keys: ['apps'], batchSize: rows.length, ids: Int32Array.from(rows.flat()), offsets, ...(ws ? { weights: Float32Array.from(ws.flat()) } : {}) };
+    };
+    for (const weighted of [false, true]) {
+      for (const pooling of ['sum', 'mean'] as const) {
+        const width = 7;
+        const out = new Float32Array(bags.length * width).fill(Number.NaN);
+        gatherPooled(t, batchOf(bags, weighted ? weights : undefined), { feature: 0, pooling, width, col: 1 }, out);
+        bags.forEach((bag, e) => {
+          const alone = new Float32Array(width).fill(Number.NaN);
+          gatherPooled(t, batchOf([bag], weighted ? [weights[e]!] : undefined), { feature: 0, pooling, width, col: 1 }, alone);
+          for (let k = 0; k < width; k++) expect(Object.is(out[e * width + k], alone[k]), `${pooling}, weighted ${weighted}, row ${e}, column ${k}`).toBe(true);
+        });
+      }
+    }
+  });
+
   it('pools an empty bag to zeros and rejects ids outside the table', () => {
     const t = new SparseTable({ name: 'emb', numRows: 3, dim: 2, optimizer: { type: 'sgd' } }, new Rng(1));
     const batch: SparseBatch = { keys: ['f'], batchSize: 2, ids: Int32Array.of(2), offsets: Int32Array.of(0, 0, 1) };
