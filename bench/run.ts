@@ -58,7 +58,7 @@ const fitRows = (j: Json): number => (j.samples_per_s ?? j.rows_per_s) as number
  * the 5th, which is what the p99 <= 2 ms goal needs. `--expose-gc`: serve-case collects its own garbage before
  * each timed run, so that the client's collections do not land in a server's latency.
  */
-const SERVE = [process.execPath, '--expose-gc', ...tsx('bench/serve-case.ts', '--seed', SEED, '--repeats', '1', '--latency-requests', '2000').slice(1)];
+const SERVE = [process.execPath, '--expose-gc', '--import', 'tsx', resolve(ROOT, 'bench/serve-case.ts'), '--seed', SEED, '--repeats', '1', '--latency-requests', '2000'];
 type ServeGroup = 'widedeep' | 'fastapi' | 'httpserver' | 'baseline' | 'floor';
 const served = (group: ServeGroup, scenario: string, figure: 'rows_per_s' | 'p50_ms' | 'p99_ms') => (j: Json): number | null => {
   const v = (j.best as Record<string, Record<string, Record<string, number>> | undefined>)?.[group]?.[scenario]?.[figure];

@@ -31,9 +31,9 @@
  *                requests/s for `--fixed-rate-seconds` (60): p50/p99, errors, RSS (bench/serve-fixed-rate.ts)
  * Before the first repeat every server settles: it serves the first scenario's load for `--settle-seconds` (5),
  * untimed, once (a server's latency settles over its first seconds of traffic: V8 tiering up the request path,
- * its first full collections; widedeep at 200 candidates, one client, quiet machine: the p99 of its first 2,000
- * requests was 2.3-3.4 ms after 30 requests of warm-up, 1.7-2.3 after 1 s, against 1.0-1.5 ms later; the floor's
- * 0.8-2.0 against 0.3-0.5 ms). Every (server, scenario) run is then preceded by an untimed warm-up of the same
+ * its first full collections; widedeep at 200 candidates, one client, quiet machine: the p99 of the first timed
+ * 2,000 requests was 2.7-3.0 ms after 30 requests of warm-up, 1.7-2.6 after 1 s, against 1.0-1.6 ms later; the
+ * floor's 1.6-2.0 and 0.8-1.4 against 0.3-0.6 ms). Every (server, scenario) run is then preceded by an untimed warm-up of the same
  * load (`--warmup-seconds`, 1 s). Servers take turns within each repeat, the order rotated from repeat to
  * repeat, so the machine's noise falls on all alike. `--pin` runs the client on CPU 0 and every server on CPU 1
  * (taskset), so they do not compete for a core (each server then has one).
@@ -139,9 +139,9 @@ async function checkAnswers(server: RunningServer, body: string, rows: number): 
 
 /**
  * A full collection of this process (the client) before a timed run, where node runs with --expose-gc (bench/run.ts
- * starts this script so): the client's own garbage (the bundle's training, the test split, the bodies) otherwise
- * met its first full collections in the first repeat and stalled the client, which every server's p99 then showed
- * (the floor's too: 0.8-2.0 ms in repeat 1, 0.3-0.4 ms after).
+ * starts this script so), so that the client's own garbage (the bundle's training, the test split, the bodies) is
+ * not collected inside a timed run. On its own it did not remove the first repeat's tail (the floor's p99 there
+ * stayed 1.2 against 0.3-0.5 ms); the settling before the repeats did.
  */
 function collectClientGarbage(): void {
   (globalThis as { gc?: () => void }).gc?.();
