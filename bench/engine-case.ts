@@ -288,8 +288,8 @@ function bytesPerParam(model: WideDeepModel) {
   }
   const dense = model.runner.program;
   for (const p of dense.params) params += p.shape.reduce((a, b) => a * b, 1);
-  // Weights and slots are held twice (ping-pong sets).
-  for (const v of model.runner.state.values()) bytes += 2 * v.byteLength;
+  // Weights, slots and gradients, and batch-norm buffers twice (ping-pong sets).
+  bytes += model.runner.stateBytes;
   return { params_total: params, param_and_state_mb: bytes / 2 ** 20, bytes_per_param: bytes / params };
 }
 

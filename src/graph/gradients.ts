@@ -143,7 +143,10 @@ export const gradRules: Readonly<Record<string, GradRule>> = {
   },
   Max: pick(op.greater),
   Min: pick(op.less),
-  Relu: unaryRule((g, _x, y, dy) => op.where(g, op.greater(g, y, g.scalar(0, ftype(y))), dy, g.scalar(0, ftype(y)))),
+  // dy * (y > 0) as a float mask: ONNX Runtime's Where took 3.4 ms of a criteo step's ~45 ms graph (1 ns an
+  // element), Cast and Mul about a third of that; the same values but for the sign of a zero (and an infinite or
+  // NaN dy where y <= 0, which the mask multiplies instead of dropping).
+  Relu: unaryRule((g, _x, y, dy) => op.mul(g, dy, op.cast(g, op.greater(g, y, g.scalar(0, ftype(y))), ftype(y)))),
   Sigmoid: unaryRule((g, _x, y, dy) => op.mul(g, dy, op.mul(g, y, op.sub(g, g.scalar(1, ftype(y)), y)))),
   Tanh: unaryRule((g, _x, y, dy) => op.mul(g, dy, op.sub(g, g.scalar(1, ftype(y)), op.mul(g, y, y)))),
   Exp: unaryRule((g, _x, y, dy) => op.mul(g, dy, y)),

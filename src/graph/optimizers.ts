@@ -4,8 +4,9 @@ import type { Graph, Value } from './builder.js';
 import * as op from './ops.js';
 
 /**
- * Dense optimizers as update subgraphs inside the training-step graph. Per-step scalars (learning rate,
- * Adam's bias corrections) are graph inputs, so schedules never need a new session.
+ * Dense optimizers: their configuration, state slots and per-step scalars, and gradient clipping (a subgraph of
+ * the training step). The update itself runs after the graph, on the gradients it returns
+ * (src/runtime/dense-update.ts), so schedules never need a new session.
  */
 const sgd = z.strictObject({
   type: z.literal('sgd'),
@@ -59,11 +60,6 @@ export function slotsOf(c: DenseOptimizerResolved): { name: string; init: number
   ];
 }
 
-/** Names of the per-step scalar inputs. */
-export function hyperNamesOf(c: DenseOptimizerResolved): string[] {
-  return c.type === 'adam' ? ['lr', 'eps'] : ['lr'];
-}
-
 /**
  * Values of the per-step scalars at 1-based `step` with learning rate `lr`. Adam's bias corrections are
  * folded into them: lr_t = lr * sqrt(1 - b2^t) / (1 - b1^t) and eps_t = eps * sqrt(1 - b2^t), so that
@@ -91,39 +87,4 @@ export function clipByGlobalNorm(g: Graph, grads: readonly Value[], maxNorm: num
   const limit = g.scalar(maxNorm, t);
   const scale = op.div(g, limit, op.max(g, op.sqrt(g, sq as Value), limit));
   return grads.map((d) => op.mul(g, d, scale));
-}
-
-/**
- * Emits the update of parameter `p` with gradient `grad`. Rules (PyTorch's forms):
- * - sgd:     v = mu v + g;  p -= lr v   (p -= lr g without momentum)
- * - adagrad: a = a + g^2;   p -= lr g / (sqrt(a) + eps)
- * - adam:    m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2;  p -= lr_t m / (sqrt(v) + eps_t)
- * where g includes weightDecay * p, and lr_t, eps_t carry the bias corrections (see hyperValuesOf).
- */
-export function emitUpdate(
-  g: Graph,
-  c: DenseOptimizerResolved,
-  p: Value,
-  grad: Value,
-  slots: readonly Value[],
-  hyper: Readonly<Record<string, Value>>,
-): { param: Value; slots: Value[] } {
-  const t = p.dtype === 'float64' ? 'float64' : 'float32';
-  const k = (x: number): Value => g.scalar(x, t);
-  const lr = hyper.lr as Value;
-  const gr = c.weightDecay > 0 ? op.add(g, grad, op.mul(g, p, k(c.weightDecay))) : grad;
-  if (c.type === 'sgd') {
-    if (c.momentum === 0) return { param: op.sub(g, p, op.mul(g, gr, lr)), slots: [] };
-    const v = op.add(g, op.mul(g, slots[0] as Value, k(c.momentum)), gr);
-    return { param: op.sub(g, p, op.mul(g, v, lr)), slots: [v] };
-  }
-  if (c.type === 'adagrad') {
-    const a = op.add(g, slots[0] as Value, op.mul(g, gr, gr));
-    const step = op.div(g, op.mul(g, gr, lr), op.add(g, op.sqrt(g, a), k(c.eps)));
-    return { param: op.sub(g, p, step), slots: [a] };
-  }
-  const m = op.add(g, op.mul(g, slots[0] as Value, k(c.beta1)), op.mul(g, gr, k(1 - c.beta1)));
-  const v = op.add(g, op.mul(g, slots[1] as Value, k(c.beta2)), op.mul(g, op.mul(g, gr, gr), k(1 - c.beta2)));
-  const step = op.div(g, op.mul(g, m, lr), op.add(g, op.sqrt(g, v), hyper.eps as Value));
-  return { param: op.sub(g, p, step), slots: [m, v] };
 }

@@ -3,7 +3,7 @@ import { type FloatType, Graph, type Value } from './builder.js';
 import { gradients } from './autodiff.js';
 import { encodeModel } from './encode.js';
 import { type LossKind, lossValue, predictionOf } from './losses.js';
-import { type DenseOptimizerResolved, clipByGlobalNorm, emitUpdate, hyperNamesOf, slotsOf } from './optimizers.js';
+import { type DenseOptimizerResolved, clipByGlobalNorm, slotsOf } from './optimizers.js';
 import { type BufferSpec, ParamScope, type ParamSpec } from './params.js';
 
 /**
@@ -36,26 +36,18 @@ export interface SlotSpec {
   readonly init: number;
 }
 
-export interface HyperSpec {
-  /** Graph input name, e.g. `deep__lr`. */
-  readonly name: string;
-  readonly group: string;
-  /** Key in the optimizer's hyper values (`lr`, `bc1`, `bc2`). */
-  readonly key: string;
-}
-
 export interface ForwardProgram {
   readonly model: Uint8Array;
   readonly params: readonly ParamSpec[];
   readonly buffers: readonly BufferSpec[];
-  /** Inputs fed per batch (everything but parameters, buffers, slots and hyper-parameters). */
+  /** Inputs fed per batch (everything but parameters and buffers). */
   readonly dataInputs: readonly Value[];
   readonly logitsShape: readonly (number | string)[];
 }
 
 export interface StepProgram extends ForwardProgram {
+  /** The optimizer state of each parameter, kept and updated outside the graph (runtime/dense-state.ts). */
   readonly slots: readonly SlotSpec[];
-  readonly hyper: readonly HyperSpec[];
   readonly gradInputs: readonly string[];
   readonly loss: LossKind;
   readonly optimizers: Readonly<Record<string, DenseOptimizerResolved>>;
@@ -90,9 +82,9 @@ export function buildForward(spec: Pick<StepProgramSpec, 'forward' | 'loss' | 'd
 
 /**
  * One training step as one graph: forward, loss, backward through every parameter and every `gradInputs`
- * data input, and the optimizer update of every parameter group. Inputs: data, `labels` [N, K],
- * (`weights` [N, 1]), parameters, optimizer slots, buffers, per-group hyper-parameters. Outputs: `loss`,
- * `logits`, `next(param)`, `next(slot)`, `next(buffer)` and `gradOf(input)`.
+ * data input, and each group's gradients clipped to its `clipNorm`. Inputs: data, `labels` [N, K],
+ * (`weights` [N, 1]), parameters, buffers. Outputs: `loss`, `logits`, `gradOf(param)`, `next(buffer)` and
+ * `gradOf(input)`. The optimizer update follows on the host (runtime/dense-state.ts); `slots` names its state.
  */
 export function buildTrainStep(spec: StepProgramSpec): StepProgram {
   const dtype = spec.dtype ?? 'float32';
@@ -122,32 +114,11 @@ export function buildTrainStep(spec: StepProgramSpec): StepProgram {
   }
 
   const slots: SlotSpec[] = [];
-  const hyper: HyperSpec[] = [];
-  const hyperInputs = new Map<string, Record<string, Value>>();
-  const special = new Set(['labels', 'weights']);
   scope.params.forEach((p, i) => {
     const c = spec.optimizers[p.group];
     if (!c) throw new WideDeepError('CONFIG', `no optimizer for parameter group ${p.group}`, { field: `optimizers.${p.group}` });
-    let h = hyperInputs.get(p.group);
-    if (!h) {
-      h = {};
-      for (const key of hyperNamesOf(c)) {
-        const name = `${p.group}__${key}`;
-        h[key] = g.input(name, dtype, []);
-        hyper.push({ name, group: p.group, key });
-        special.add(name);
-      }
-      hyperInputs.set(p.group, h);
-    }
-    const slotValues = slotsOf(c).map((s) => {
-      const name = `${p.name}__${s.name}`;
-      slots.push({ name, param: p.name, shape: p.shape, init: s.init });
-      special.add(name);
-      return g.input(name, dtype, p.shape);
-    });
-    const upd = emitUpdate(g, c, paramValues[i] as Value, grads[i] as Value, slotValues, h);
-    g.output(upd.param, next(p.name));
-    upd.slots.forEach((s, k) => g.output(s, next((slots[slots.length - slotValues.length + k] as SlotSpec).name)));
+    for (const s of slotsOf(c)) slots.push({ name: `${p.name}__${s.name}`, param: p.name, shape: p.shape, init: s.init });
+    g.output(grads[i] as Value, gradOf(p.name));
   });
   for (const b of scope.buffers) {
     const upd = scope.bufferUpdates.get(b.name);
@@ -161,11 +132,10 @@ export function buildTrainStep(spec: StepProgramSpec): StepProgram {
     params: scope.params,
     buffers: scope.buffers,
     slots,
-    hyper,
     gradInputs,
     loss: spec.loss,
     optimizers: spec.optimizers,
-    dataInputs: dataInputsOf(g, scope, special),
+    dataInputs: dataInputsOf(g, scope, new Set(['labels', 'weights'])),
     logitsShape: logits.shape,
   };
 }

@@ -1,9 +1,9 @@
 import { WideDeepError } from '../core/errors.js';
 import type { Rng } from '../core/rng.js';
-import { hyperValuesOf } from '../graph/optimizers.js';
 import { initParam } from '../graph/params.js';
 import { type ForwardProgram, type StepProgram, gradOf, next } from '../graph/train-step.js';
 import type { Value } from '../graph/builder.js';
+import { DenseState } from './dense-state.js';
 import type { ExecTensor, Executor, Session } from './executor.js';
 
 /** A batch for the dense graph: every data input by name (float32 unless given otherwise) and the batch size. */
@@ -49,13 +49,15 @@ function feedsOf(batch: DenseBatch): Record<string, ExecTensor> {
 }
 
 /**
- * Runs a training-step program: one `session.run` per step, weights and optimizer state kept in two
- * ping-pong sets of Float32Arrays (step t reads A and writes B, step t+1 reads B and writes A), so no output
- * ever aliases its own input and nothing is copied. Also scores with the current weights through the
- * inference program.
+ * Runs a training-step program: one `session.run` per step, which computes the loss, the logits and every
+ * gradient, then the dense optimizers' update of the weights and slots in place (`DenseState.apply`). The
+ * weights are fed to the graph and the gradients written by it as views of the DenseState, so nothing is copied.
+ * Buffers that the graph updates itself (batch-norm statistics) are kept in two ping-pong sets (step t reads A
+ * and writes B, step t+1 reads B and writes A), so no output aliases its own input. Also scores with the current
+ * weights through the inference program.
  */
 export class StepRunner {
-  private cur = new Map<string, Float32Array>();
+  private readonly live = new Map<string, Float32Array>();
   private nxt = new Map<string, Float32Array>();
   private readonly out = new Map<number, OutBuffers>();
   private stepCount = 0;
@@ -65,7 +67,10 @@ export class StepRunner {
     readonly forward: ForwardProgram,
     private readonly trainSession: Session,
     private readonly inferSession: Session,
-  ) {}
+    private readonly dense: DenseState,
+  ) {
+    for (const [k, v] of dense.values) this.live.set(k, v);
+  }
 
   static async create(
     program: StepProgram,
@@ -77,11 +82,12 @@ export class StepRunner {
       options.executor.createSession(program.model, opts),
       options.executor.createSession(forward.model, opts),
     ]);
-    const r = new StepRunner(program, forward, t, i);
-    for (const p of program.params) r.cur.set(p.name, initParam(p, options.rng.fork(p.name)));
-    for (const s of program.slots) r.cur.set(s.name, new Float32Array(size(s.shape)).fill(s.init));
-    for (const b of program.buffers) r.cur.set(b.name, new Float32Array(size(b.shape)).fill(b.initValue));
-    for (const [k, v] of r.cur) r.nxt.set(k, new Float32Array(v.length));
+    const r = new StepRunner(program, forward, t, i, DenseState.create(program.params, program.slots, program.optimizers));
+    for (const p of program.params) r.live.get(p.name)!.set(initParam(p, options.rng.fork(p.name)));
+    for (const b of program.buffers) {
+      r.live.set(b.name, new Float32Array(size(b.shape)).fill(b.initValue));
+      r.nxt.set(b.name, new Float32Array(size(b.shape)));
+    }
     return r;
   }
 
@@ -92,13 +98,25 @@ export class StepRunner {
 
   /** Current values of every parameter, slot and buffer (live views: copy before the next step if kept). */
   get state(): ReadonlyMap<string, Float32Array> {
-    return this.cur;
+    return this.live;
+  }
+
+  /** The gradient of every dense parameter at the last step, after clipping (live views, as `state`). */
+  get paramGrads(): ReadonlyMap<string, Float32Array> {
+    return this.dense.grads;
+  }
+
+  /** Bytes held for the dense state: weights, slots, gradients, and both sets of buffers. */
+  get stateBytes(): number {
+    let bytes = this.dense.bytes;
+    for (const b of this.program.buffers) bytes += 2 * (this.live.get(b.name) as Float32Array).byteLength;
+    return bytes;
   }
 
   /** Overwrites parameters / slots / buffers by name (e.g. from a checkpoint); sets the step count. */
   load(values: ReadonlyMap<string, Float32Array>, steps = this.stepCount): void {
     for (const [k, v] of values) {
-      const dst = this.cur.get(k);
+      const dst = this.live.get(k);
       if (!dst) throw new WideDeepError('BUNDLE', `unknown dense tensor ${k}`, { field: k });
       if (dst.length !== v.length) {
         throw new WideDeepError('BUNDLE', `dense tensor ${k} has ${v.length} values, the model needs ${dst.length}`, { field: k });
@@ -125,7 +143,7 @@ export class StepRunner {
   }
 
   private feedState(feeds: Record<string, ExecTensor>, names: Iterable<{ name: string; shape: readonly number[] }>): void {
-    for (const s of names) feeds[s.name] = { type: 'float32', data: this.cur.get(s.name) as Float32Array, dims: s.shape };
+    for (const s of names) feeds[s.name] = { type: 'float32', data: this.live.get(s.name) as Float32Array, dims: s.shape };
   }
 
   /** One training step with per-group learning rates. */
@@ -133,38 +151,32 @@ export class StepRunner {
     const p = this.program;
     const n = batch.size;
     if (!batch.labels) throw new WideDeepError('BATCH', 'a training batch needs labels');
+    for (const param of p.params) {
+      if (lrs[param.group] === undefined) throw new WideDeepError('CONFIG', `no learning rate for group ${param.group}`, { field: param.group });
+    }
     const feeds = feedsOf(batch);
     feeds.labels = { type: 'float32', data: batch.labels, dims: resolve(p.logitsShape, n) };
     if (batch.weights) feeds.weights = { type: 'float32', data: batch.weights, dims: [n, 1] };
     this.feedState(feeds, p.params);
-    this.feedState(feeds, p.slots);
     this.feedState(feeds, p.buffers);
-    this.stepCount++;
-    const hyperByGroup = new Map<string, Record<string, number>>();
-    for (const h of p.hyper) {
-      let values = hyperByGroup.get(h.group);
-      if (!values) {
-        const lr = lrs[h.group];
-        if (lr === undefined) throw new WideDeepError('CONFIG', `no learning rate for group ${h.group}`, { field: h.group });
-        values = hyperValuesOf(p.optimizers[h.group]!, this.stepCount, lr);
-        hyperByGroup.set(h.group, values);
-      }
-      feeds[h.name] = { type: 'float32', data: Float32Array.of(values[h.key] as number), dims: [] };
-    }
     const out = this.buffers(n);
     const fetch: Record<string, ExecTensor | null> = {
       loss: null,
       logits: { type: 'float32', data: out.logits, dims: resolve(p.logitsShape, n) },
     };
-    for (const s of [...p.params, ...p.slots, ...p.buffers]) {
-      fetch[next(s.name)] = { type: 'float32', data: this.nxt.get(s.name) as Float32Array, dims: s.shape };
-    }
+    for (const param of p.params) fetch[gradOf(param.name)] = { type: 'float32', data: this.dense.grads.get(param.name) as Float32Array, dims: param.shape };
+    for (const b of p.buffers) fetch[next(b.name)] = { type: 'float32', data: this.nxt.get(b.name) as Float32Array, dims: b.shape };
     for (const [name, buf] of out.grads) {
       const v = p.dataInputs.find((d) => d.name === name) as Value;
       fetch[gradOf(name)] = { type: 'float32', data: buf, dims: resolve(v.shape, n) };
     }
     const r = await this.trainSession.run(feeds, fetch);
-    [this.cur, this.nxt] = [this.nxt, this.cur];
+    this.dense.apply(++this.stepCount, lrs);
+    for (const b of p.buffers) {
+      const fresh = this.nxt.get(b.name) as Float32Array;
+      this.nxt.set(b.name, this.live.get(b.name) as Float32Array);
+      this.live.set(b.name, fresh);
+    }
     return { loss: (r.loss as ExecTensor).data[0] as number, logits: out.logits, grads: out.grads };
   }
 

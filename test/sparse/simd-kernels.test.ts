@@ -4,7 +4,7 @@ import { Rng, WideDeepError, type SparseBatch } from '../../src/core/index.js';
 import { gatherPooled, RowGradients, type RowOptimizerConfigInput, SparseTable, tableOver } from '../../src/sparse/index.js';
 import { kernelMemoryOf, kernelStorage } from '../../src/sparse/simd/kernels.js';
 import { KERNELS_WASM } from '../../src/sparse/simd/kernels-wasm.js';
-import { compileKernels, moduleText, TARGET } from '../../scripts/build-kernels.js';
+import { compileKernels, moduleText, SPARSE } from '../../scripts/build-kernels.js';
 
 /** The same table twice: in a kernel memory (the SIMD kernels work it) and in a plain Float32Array (the JavaScript loops). */
 function twins(numRows: number, dim: number, optimizer: RowOptimizerConfigInput): { simd: SparseTable; js: SparseTable } {
@@ -37,9 +37,9 @@ function oneIdBatch(n: number, numRows: number, rng: Rng, ids?: number[]): Spars
 
 describe('WebAssembly SIMD kernels of the sparse side', () => {
   it('the module in src is what wasm/sparse-kernels.ts compiles to (npm run build:kernels)', async () => {
-    const bytes = await compileKernels();
+    const bytes = await compileKernels(SPARSE);
     expect(Buffer.from(bytes).toString('base64')).toBe(KERNELS_WASM);
-    expect(readFileSync(TARGET, 'utf8')).toBe(moduleText(bytes));
+    expect(readFileSync(SPARSE.target, 'utf8')).toBe(moduleText(bytes, SPARSE));
   }, 60_000);
 
   for (const optimizer of [
