@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [-- --suite engine] [-- --cases small,criteo] [-- --rounds 3] [-- --threads N]`
+ * `npm run bench [-- --json] [-- --suite engine] [-- --cases small,criteo] [-- --rounds 3] [-- --threads N] [-- --help]`
  *
  * Runs every benchmark case of widedeep beside its reference, measured in the same run, and prints each
  * figure with the reference and their ratio. Cases run in child processes (so peak RSS is per case), and
@@ -178,6 +178,20 @@ const CASES: Case[] = [
     const phase = (side: 'simd' | 'js', p: string) => (j: Json): number => ((j.ms_per_step as Record<string, Record<string, number>>)[side] as Record<string, number>)[p] as number;
     return (['gather', 'apply'] as const).map((p): Case => ({ suite: 'kernels', name: `simd_${p}_${shape}`, metric: `ms/step, ${p === 'apply' ? 'lazy Adam row update' : 'one-id gather'}, ${shape} tables`, ours, reference: null, referenceName: 'JS loops', figure: phase('simd', p), sameRun: { figure: phase('js', p), peer: () => ({}) }, lowerIsBetter: true, digits: 2 }));
   }),
+  // The dense optimizers' update (Adam over an engine case's MLP) by the SIMD kernels against the same update as
+  // the training graph's float32 nodes computed it before it moved out (bench/dense-update-case.ts).
+  ...(['criteo', 'small'] as const).map((shape): Case => ({
+    suite: 'kernels',
+    name: `dense_adam_${shape}`,
+    metric: `us/step, Adam over the ${shape} MLP's weights`,
+    ours: tsx('bench/dense-update-case.ts', '--case', shape, '--steps', shape === 'criteo' ? '20' : '50'),
+    reference: null,
+    referenceName: 'in-graph update',
+    figure: (j) => (j.us_per_step as Record<string, number>).simd as number,
+    sameRun: { figure: (j) => (j.us_per_step as Record<string, number>).graph as number, peer: () => ({}) },
+    lowerIsBetter: true,
+    digits: 0,
+  })),
   { suite: 'features', name: 'adult_transform', metric: 'read+transform rows/s', ours: tsx('bench/features-case.ts', '--case', 'adult_transform'), reference: tsx('bench/features-case.ts', '--case', 'adult_transform', '--duckdb'), referenceName: 'DuckDB parse', figure: samples },
   { suite: 'features', name: 'criteo_transform', metric: 'read+transform rows/s', ours: tsx('bench/features-case.ts', '--case', 'criteo_transform'), reference: tsx('bench/features-case.ts', '--case', 'criteo_transform', '--duckdb'), referenceName: 'DuckDB parse', figure: samples },
   { suite: 'features', name: 'criteo_parquet', metric: 'read+transform rows/s', ours: tsx('bench/features-case.ts', '--case', 'criteo_transform', '--parquet'), reference: tsx('bench/features-case.ts', '--case', 'criteo_transform', '--parquet', '--duckdb'), referenceName: 'DuckDB read', figure: samples },
@@ -242,22 +256,47 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
 };
 
+/** A peak RSS for the table: '-' where the case does not report one. */
+const mb = (v: unknown): string => (typeof v === 'number' && Number.isFinite(v) ? String(Math.round(v)) : '-');
+
+/** The usage line and every suite with its cases. */
+function usage(): string {
+  const suites = [...new Set(CASES.map((c) => c.suite))];
+  const lines = suites.map((s) => `  ${s}: ${CASES.filter((c) => c.suite === s).map((c) => c.name).join(', ')}`);
+  return `usage: npm run bench -- [--suite S] [--cases a,b] [--rounds N] [--threads N] [--json]\nsuites and cases:\n${lines.join('\n')}`;
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      json: { type: 'boolean', default: false },
-      suite: { type: 'string' },
-      cases: { type: 'string' },
-      rounds: { type: 'string', default: '3' },
-      threads: { type: 'string' },
-    },
-  });
+  const log = (s: string): void => void process.stderr.write(`${s}\n`);
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        json: { type: 'boolean', default: false },
+        suite: { type: 'string' },
+        cases: { type: 'string' },
+        rounds: { type: 'string', default: '3' },
+        threads: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (err) {
+    log(`bench: ${(err as Error).message}\n${usage()}`);
+    process.exit(2);
+  }
+  if (values.help) {
+    process.stdout.write(`${usage()}\n`);
+    return;
+  }
   const rounds = Number(values.rounds);
   const threads = Number(values.threads ?? availableCores());
   const wanted = values.cases?.split(',');
   const cases = CASES.filter((c) => (!values.suite || c.suite === values.suite) && (!wanted || wanted.includes(c.name)));
+  if (cases.length === 0 || !Number.isInteger(rounds) || rounds < 1) {
+    log(`bench: ${cases.length === 0 ? `no case matches --suite ${values.suite ?? '(any)'} --cases ${values.cases ?? '(any)'}` : `--rounds must be a whole number >= 1, got ${values.rounds}`}\n${usage()}`);
+    process.exit(2);
+  }
   const haveTorch = existsSync(PYTHON);
-  const log = (s: string): void => void process.stderr.write(`${s}\n`);
   if (!haveTorch && cases.some((c) => c.reference?.[0] === PYTHON)) log(`reference skipped: ${PYTHON} not found (apt-get install python3-torch libopenblas0-pthread)`);
   const results: Json[] = [];
   // sameRun cases share one run per round and command (the serve suite's cases all read one serve-case run).
@@ -366,7 +405,7 @@ async function main(): Promise<void> {
     r.reference === null ? '-' : show(r.reference as number, `${r.suite}/${r.case}`),
     typeof r.ratio_withheld === 'string' ? 'withheld' : r.ratio === null ? '-' : `${(r.ratio as number).toFixed(2)}x`,
     typeof r.goal === 'string' ? r.goal : r.target === null ? '' : `>= ${r.target}x`,
-    `${Math.round(r.peak_rss_mb as number)} / ${r.reference_peak_rss_mb === null ? '-' : Math.round(r.reference_peak_rss_mb as number)}`,
+    `${mb(r.peak_rss_mb)} / ${mb(r.reference_peak_rss_mb)}`,
     typeof r.test_auc === 'number' ? `${r.test_auc.toFixed(4)} / ${typeof r.reference_test_auc === 'number' ? r.reference_test_auc.toFixed(4) : '-'}` : '',
   ]);
   const head = ['case', 'metric', 'widedeep', 'reference', 'ratio', 'target', 'peak RSS MB (ours / ref)', 'test AUC (ours / ref)'];

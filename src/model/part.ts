@@ -35,7 +35,7 @@ export interface PartDef {
   tables(sizes: ModelSizes, config: ModelConfig): readonly TableDecl[];
   /** The graph's data inputs this part feeds that receive gradients (`d_<name>` comes back to `update`). */
   gradInputs(sizes: ModelSizes, config: ModelConfig): readonly string[];
-  /** Dense parameter groups the part trains inside the graph, with their optimizers (none for sparse parts). */
+  /** Dense parameter groups of the part's graph parameters, with their optimizers (none for sparse parts). */
   denseOptimizers(config: ModelConfig): Readonly<Record<string, DenseOptimizerResolved>>;
   /** The part's term of the joint logits [N, K] in the dense graph, or null when it adds none. */
   logit(graph: PartGraph): Value | null;

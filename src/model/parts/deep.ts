@@ -10,7 +10,7 @@ import { embWidth, type ModelBatch, type ModelSizes, outputsOf } from '../sizes.
 /**
  * The deep part: the dense network (`model.deep`: an MLP, or a GRU over a sequence with an MLP head; the
  * family declares what it reads, `deep-parts.ts`) over [pooled embeddings | numerics | sequences], and its
- * logit layer. Its parameters live in the graph (group `deep`, trained by the step's own dense optimizer);
+ * logit layer. Its parameters are the graph's (group `deep`, updated by the step's dense optimizer after the graph);
  * it feeds the numerics block `num` and, in training, its dropout masks.
  */
 export const deepPart: PartDef = {
@@ -70,6 +70,6 @@ export class DeepModelPart implements ModelPart {
     }
   }
 
-  /** The graph's own optimizer updated the parameters in the step. */
+  /** The step's dense optimizer (StepRunner's DenseState) updated the parameters. */
   update(): void {}
 }
