@@ -46,34 +46,43 @@ export function updateDense(c: DenseOptimizerResolved, s: UpdateScalars, p: Dens
   const f = round;
   const n = p.length;
   const { lr, wd } = s;
-  const grad = wd !== 0 ? (i: number): number => f((g[i] as number) + f((p[i] as number) * wd)) : (i: number): number => g[i] as number;
   if (c.type === 'sgd' && slots.length === 0) {
-    for (let i = 0; i < n; i++) p[i] = f((p[i] as number) - f(grad(i) * lr));
+    for (let i = 0; i < n; i++) {
+      const pi = p[i] as number;
+      const gi = wd !== 0 ? f((g[i] as number) + f(pi * wd)) : (g[i] as number);
+      p[i] = f(pi - f(gi * lr));
+    }
   } else if (c.type === 'sgd') {
     const v = slots[0] as DenseArray;
     for (let i = 0; i < n; i++) {
-      const vi = f(f((v[i] as number) * s.a) + grad(i));
+      const pi = p[i] as number;
+      const gi = wd !== 0 ? f((g[i] as number) + f(pi * wd)) : (g[i] as number);
+      const vi = f(f((v[i] as number) * s.a) + gi);
       v[i] = vi;
-      p[i] = f((p[i] as number) - f(vi * lr));
+      p[i] = f(pi - f(vi * lr));
     }
   } else if (c.type === 'adagrad') {
     const a = slots[0] as DenseArray;
     for (let i = 0; i < n; i++) {
-      const gi = grad(i);
+      const pi = p[i] as number;
+      const gi = wd !== 0 ? f((g[i] as number) + f(pi * wd)) : (g[i] as number);
       const ai = f((a[i] as number) + f(gi * gi));
       a[i] = ai;
-      p[i] = f((p[i] as number) - f(f(gi * lr) / f(f(Math.sqrt(ai)) + s.a)));
+      p[i] = f(pi - f(f(gi * lr) / f(f(Math.sqrt(ai)) + s.a)));
     }
   } else {
     const m = slots[0] as DenseArray;
     const v = slots[1] as DenseArray;
+    const { b1, k1, b2, k2 } = s;
+    const eps = s.a;
     for (let i = 0; i < n; i++) {
-      const gi = grad(i);
-      const mi = f(f((m[i] as number) * s.b1) + f(gi * s.k1));
-      const vi = f(f((v[i] as number) * s.b2) + f(f(gi * gi) * s.k2));
+      const pi = p[i] as number;
+      const gi = wd !== 0 ? f((g[i] as number) + f(pi * wd)) : (g[i] as number);
+      const mi = f(f((m[i] as number) * b1) + f(gi * k1));
+      const vi = f(f((v[i] as number) * b2) + f(f(gi * gi) * k2));
       m[i] = mi;
       v[i] = vi;
-      p[i] = f((p[i] as number) - f(f(mi * lr) / f(f(Math.sqrt(vi)) + s.a)));
+      p[i] = f(pi - f(f(mi * lr) / f(f(Math.sqrt(vi)) + eps)));
     }
   }
 }
