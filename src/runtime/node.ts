@@ -5,8 +5,8 @@ import { OrtSession } from './ort-session.js';
 /**
  * onnxruntime-node (native MLAS kernels). Intra-op threads = the cores this process may use (`availableCores`:
  * CPUs, lowered to a cgroup's CPU limit) unless `threads` is given; spinning off: spinning threads fight the
- * sparse workers and other processes for the cores (on 2 cores, criteo and criteo_small 6-24% slower with it, small no better;
- * only short inference graphs gained, BENCHMARKS.md "Engine").
+ * sparse workers and other processes for the cores (on 2 cores, criteo and criteo_small 6-24% slower with it,
+ * small no better; only short inference graphs gained, BENCHMARKS.md "Engine").
  */
 export const nodeExecutor: Executor = {
   name: 'node',
