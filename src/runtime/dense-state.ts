@@ -88,17 +88,20 @@ export class DenseState {
     return this.kernels !== undefined;
   }
 
-  /** The optimizer step `step` (1-based) of every parameter from its gradient, with each group's learning rate. */
+  /**
+   * The optimizer step `step` (1-based) of every parameter from its gradient, with each group's learning rate.
+   * A group without one is an error before anything is updated.
+   */
   apply(step: number, lrs: Readonly<Record<string, number>>): void {
     const scalars = new Map<string, UpdateScalars>();
     for (const e of this.entries) {
-      let s = scalars.get(e.param.group);
-      if (!s) {
-        const lr = lrs[e.param.group];
-        if (lr === undefined) throw new WideDeepError('CONFIG', `no learning rate for group ${e.param.group}`, { field: e.param.group });
-        s = updateScalars(e.optimizer, hyperValuesOf(e.optimizer, step, lr));
-        scalars.set(e.param.group, s);
-      }
+      if (scalars.has(e.param.group)) continue;
+      const lr = lrs[e.param.group];
+      if (lr === undefined) throw new WideDeepError('CONFIG', `no learning rate for group ${e.param.group}`, { field: e.param.group });
+      scalars.set(e.param.group, updateScalars(e.optimizer, hyperValuesOf(e.optimizer, step, lr)));
+    }
+    for (const e of this.entries) {
+      const s = scalars.get(e.param.group) as UpdateScalars;
       const k = this.kernels;
       if (!k) {
         updateDense(e.optimizer, s, e.value, e.grad, e.slots);

@@ -39,7 +39,7 @@ export class OrtSession implements Session {
       const r = result[name];
       if (!r) throw new WideDeepError('RUNTIME', `ONNX Runtime returned no output ${name}`);
       // A pre-allocated output is where ONNX Runtime wrote it; onnxruntime-node returns a copy of it in a new
-      // buffer besides, which is not copied back (a training step's outputs are every new weight and moment).
+      // buffer besides, which is not copied back (a training step's outputs are every parameter's gradient).
       if (want && this.preallocates) {
         out[name] = want;
         continue;

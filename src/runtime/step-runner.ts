@@ -151,9 +151,6 @@ export class StepRunner {
     const p = this.program;
     const n = batch.size;
     if (!batch.labels) throw new WideDeepError('BATCH', 'a training batch needs labels');
-    for (const param of p.params) {
-      if (lrs[param.group] === undefined) throw new WideDeepError('CONFIG', `no learning rate for group ${param.group}`, { field: param.group });
-    }
     const feeds = feedsOf(batch);
     feeds.labels = { type: 'float32', data: batch.labels, dims: resolve(p.logitsShape, n) };
     if (batch.weights) feeds.weights = { type: 'float32', data: batch.weights, dims: [n, 1] };

@@ -204,6 +204,21 @@ describe('DenseState: the SIMD kernels and the JavaScript loops', () => {
     expect(() => DenseState.create(params, slots, { deep: c }).apply(1, { wide: 0.1 })).toThrow(/group deep/);
     expect(() => DenseState.create(params, slots, {})).toThrow(/parameter group deep/);
   });
+
+  it('a learning rate missing for a later group updates nothing, not even the groups before it', () => {
+    const c = parseDenseOptimizer({ type: 'adam', lr: 0.1 });
+    const params: ParamSpec[] = ['deep', 'head'].map((group, k) => ({ name: `w${k}`, shape: [5], init: 'zeros', fanIn: 1, fanOut: 1, group }));
+    const slots = params.flatMap((p) => slotsOf(c).map((s) => ({ name: `${p.name}__${s.name}`, param: p.name, shape: p.shape, init: s.init })));
+    for (const kernels of [true, false]) {
+      const state = DenseState.create(params, slots, { deep: c, head: c }, kernels);
+      for (const g of state.grads.values()) g.fill(0.5);
+      const before = new Map([...state.values].map(([k, v]) => [k, bits(v)]));
+      expect(() => state.apply(1, { deep: 0.1 })).toThrow(/no learning rate for group head/);
+      for (const [k, v] of state.values) expect(bits(v), k).toEqual(before.get(k));
+      state.apply(1, { deep: 0.1, head: 0.1 });
+      expect(bits(state.values.get('w0')!)).not.toEqual(before.get('w0'));
+    }
+  });
 });
 
 const forward: ForwardBuilder = (scope) => {

@@ -1,3 +1,4 @@
+import { compileWasm, WASM_MAX_PAGES, WASM_PAGE, wasmApi } from '../../core/wasm-module.js';
 import { DENSE_KERNELS_WASM } from './dense-kernels-wasm.js';
 
 /**
@@ -17,29 +18,11 @@ export interface DenseKernelExports {
   adam(p: number, g: number, m: number, v: number, n: number, lr: number, eps: number, b1: number, k1: number, b2: number, k2: number, wd: number): void;
 }
 
-/** The part of the WebAssembly JavaScript API used here (Node's type definitions carry none of it). */
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { readonly exports: object };
-  Memory: new (descriptor: { initial: number; maximum: number }) => { readonly buffer: ArrayBuffer };
-}
-const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-
-const PAGE = 65_536;
-/** wasm32: 4 GiB in all. */
-const MAX_PAGES = 65_536;
-
 let compiled: object | null | undefined;
 
 /** The compiled module, or null where this platform cannot compile it (no WebAssembly SIMD). */
 function denseModule(): object | null {
-  if (compiled === undefined) {
-    try {
-      compiled = wasm ? new wasm.Module(Uint8Array.from(atob(DENSE_KERNELS_WASM), (c) => c.charCodeAt(0))) : null;
-    } catch {
-      compiled = null;
-    }
-  }
+  if (compiled === undefined) compiled = compileWasm(DENSE_KERNELS_WASM);
   return compiled;
 }
 
@@ -53,13 +36,13 @@ export interface DenseKernelMemory {
  * WebAssembly SIMD here, or more than 4 GiB): the caller then keeps plain arrays and `updateDense`.
  */
 export function denseKernelMemory(bytes: number): DenseKernelMemory | undefined {
-  const pages = Math.max(1, Math.ceil(bytes / PAGE));
+  const pages = Math.max(1, Math.ceil(bytes / WASM_PAGE));
   const module = denseModule();
-  if (pages > MAX_PAGES || module === null) return undefined;
+  if (pages > WASM_MAX_PAGES || module === null) return undefined;
   try {
-    const memory = new wasm!.Memory({ initial: pages, maximum: pages });
-    const exports = new wasm!.Instance(module, { env: { memory } }).exports as DenseKernelExports;
-    return { buffer: memory.buffer, exports };
+    const memory = new wasmApi!.Memory({ initial: pages, maximum: pages });
+    const exports = new wasmApi!.Instance(module, { env: { memory } }).exports as DenseKernelExports;
+    return { buffer: memory.buffer as ArrayBuffer, exports };
   } catch {
     return undefined;
   }

@@ -1,3 +1,4 @@
+import { compileWasm, WASM_MAX_PAGES, WASM_PAGE, type WasmMemory, wasmApi } from '../../core/wasm-module.js';
 import { KERNELS_WASM } from './kernels-wasm.js';
 
 /**
@@ -20,17 +21,8 @@ import { KERNELS_WASM } from './kernels-wasm.js';
  * ```
  */
 
-/** The part of the WebAssembly JavaScript API used here (Node's type definitions carry none of it). */
-export interface KernelMemoryObject {
-  readonly buffer: ArrayBufferLike;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { readonly exports: object };
-  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => KernelMemoryObject;
-}
-const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+/** A kernel memory: a shared WebAssembly.Memory. */
+export type KernelMemoryObject = WasmMemory;
 
 /** The module's functions (pointers are byte offsets in its memory). */
 export interface KernelExports {
@@ -40,9 +32,8 @@ export interface KernelExports {
   scatterOne(ids: number, n: number, numRows: number, col: number, dim: number, keys: number, slots: number, cap: number, rows: number, grads: number): number;
 }
 
-const PAGE = 65_536;
-/** wasm32: 4 GiB in all. */
-const MAX_PAGES = 65_536;
+const PAGE = WASM_PAGE;
+const MAX_PAGES = WASM_MAX_PAGES;
 const HEADER = 64;
 /** Pages a table's memory keeps free for scratch beyond the table itself. */
 const SCRATCH_PAGES = 256;
@@ -51,13 +42,7 @@ let compiled: object | null | undefined;
 
 /** The compiled module (once per thread), or null where this platform cannot compile it (no WebAssembly SIMD). */
 function kernelModule(): object | null {
-  if (compiled === undefined) {
-    try {
-      compiled = wasm ? new wasm.Module(Uint8Array.from(atob(KERNELS_WASM), (c) => c.charCodeAt(0))) : null;
-    } catch {
-      compiled = null;
-    }
-  }
+  if (compiled === undefined) compiled = compileWasm(KERNELS_WASM);
   return compiled;
 }
 
@@ -69,7 +54,7 @@ class KernelMemory {
   private readonly end: Int32Array;
 
   constructor(readonly memory: KernelMemoryObject) {
-    this.exports = new wasm!.Instance(kernelModule()!, { env: { memory } }).exports as KernelExports;
+    this.exports = new wasmApi!.Instance(kernelModule()!, { env: { memory } }).exports as KernelExports;
     this.end = new Int32Array(memory.buffer, 0, 1);
   }
 
@@ -127,7 +112,7 @@ export function kernelStorage(floats: number): Float32Array | undefined {
   if (pages + SCRATCH_PAGES > MAX_PAGES || kernelModule() === null) return undefined;
   let memory: KernelMemoryObject;
   try {
-    memory = new wasm!.Memory({ initial: pages, maximum: MAX_PAGES, shared: true });
+    memory = new wasmApi!.Memory({ initial: pages, maximum: MAX_PAGES, shared: true });
   } catch {
     return undefined;
   }
