@@ -110,13 +110,13 @@ export function adagrad(data: usize, dim: i32, rows: usize, count: i32, grads: u
 
 /**
  * The gradient of one feature of one-id bags (row-gradients.ts, addPooled into an empty map): ids[b]'s row
- * receives grad[b] ([n, dim] at `col`, the feature's columns of the block copied out), summed in batch order
- * as float32 additions (the JavaScript loop's double sum rounded each time is the same), deduplicated through
- * an open-addressing map (keys and slots, `cap` a power of two >= 2n, cleared here). Writes the unique rows in
- * first-seen order and their sums; returns their count, or -(b + 1) for the first b whose id is outside
- * [0, numRows).
+ * receives grad[b] (dim floats at col + b * width floats: the feature's columns of a block, in place or copied
+ * out), summed in batch order as float32 additions (the JavaScript loop's double sum rounded each time is the
+ * same), deduplicated through an open-addressing map (keys and slots, `cap` a power of two >= 2n, cleared
+ * here). Writes the unique rows in first-seen order and their sums; returns their count, or -(b + 1) for the
+ * first b whose id is outside [0, numRows).
  */
-export function scatterOne(ids: usize, n: i32, numRows: i32, col: usize, dim: i32, keys: usize, slots: usize, cap: i32, rows: usize, grads: usize): i32 {
+export function scatterOne(ids: usize, n: i32, numRows: i32, col: usize, dim: i32, width: i32, keys: usize, slots: usize, cap: i32, rows: usize, grads: usize): i32 {
   memory.fill(keys, 0xff, <usize>cap << 2);
   const mask = cap - 1;
   const shift = 32 - (31 - clz(cap));
@@ -137,7 +137,7 @@ export function scatterOne(ids: usize, n: i32, numRows: i32, col: usize, dim: i3
       if (k == -1) break;
       h = (h + 1) & mask;
     }
-    const src = col + <usize>b * rowB;
+    const src = col + ((<usize>b * <usize>width) << 2);
     if (slot < 0) {
       slot = count++;
       store<i32>(keys + (<usize>h << 2), id);
@@ -152,6 +152,73 @@ export function scatterOne(ids: usize, n: i32, numRows: i32, col: usize, dim: i3
       let k: usize = 0;
       for (; k < vecB; k += 16) v128.store(dst + k, f32x4.add(v128.load(dst + k), v128.load(src + k)));
       for (; k < rowB; k += 4) store<f32>(dst + k, load<f32>(dst + k) + load<f32>(src + k));
+    }
+  }
+  return count;
+}
+
+/**
+ * One wide feature's share of the logits (wide.ts, WideLinear.logits): out[b] += the float32 running sum from 0
+ * of the weights of bag b's ids (unweighted bags; bag b is ids[offsets[b] .. offsets[b + 1]), each row's weight
+ * at stride floats from data), as bagOfScalars' sum and the logit's float32 addition. Returns -1, or the index
+ * of the first id outside [0, numRows).
+ */
+export function wideAdd(data: usize, stride: i32, numRows: i32, ids: usize, offsets: usize, n: i32, out: usize): i32 {
+  const strideB = <usize>stride << 2;
+  for (let b = 0; b < n; b++) {
+    const lo = load<i32>(offsets + (<usize>b << 2));
+    const hi = load<i32>(offsets + (<usize>(b + 1) << 2));
+    if ((b & 15) == 0) touch(data, ids, lo, load<i32>(offsets + (<usize>min(n, b + 16) << 2)), strideB, 4);
+    let s: f32 = 0;
+    for (let i = lo; i < hi; i++) {
+      const id = load<i32>(ids + (<usize>i << 2));
+      if (<u32>id >= <u32>numRows) return i;
+      s += load<f32>(data + <usize>id * strideB);
+    }
+    const o = out + (<usize>b << 2);
+    store<f32>(o, load<f32>(o) + s);
+  }
+  return -1;
+}
+
+/**
+ * One wide feature's gradient (row-gradients.ts, addWide; the bias's addScalar is one bag of id 0): row
+ * `offset + id` of every id of bag b (bags as in wideAdd) receives d[b], summed in batch order as float32
+ * additions onto a slot that starts at 0. Deduplicated through an open-addressing map whose bucket h holds
+ * the row and its slot side by side at map + 8h (one cache line for both; `cap` buckets, a power of two >= 2
+ * rows), continued from `count` rows and cleared here when count is 0; the rows in first-seen order. Returns
+ * the new count, or -(i + 1) for the first id i outside [0, size).
+ */
+export function wideScatter(ids: usize, offsets: usize, n: i32, size: i32, offset: i32, d: usize, map: usize, cap: i32, rows: usize, grads: usize, count: i32): i32 {
+  if (count == 0) memory.fill(map, 0xff, <usize>cap << 3);
+  const mask = cap - 1;
+  const shift = 32 - (31 - clz(cap));
+  for (let b = 0; b < n; b++) {
+    const g = load<f32>(d + (<usize>b << 2));
+    const hi = load<i32>(offsets + (<usize>(b + 1) << 2));
+    for (let i = load<i32>(offsets + (<usize>b << 2)); i < hi; i++) {
+      const id = load<i32>(ids + (<usize>i << 2));
+      if (<u32>id >= <u32>size) return -(i + 1);
+      const row = offset + id;
+      let h = <i32>(<u32>(row * <i32>0x9e3779b1) >>> <u32>shift);
+      for (;;) {
+        const bucket = map + (<usize>h << 3);
+        const k = load<i32>(bucket);
+        if (k == row) {
+          const p = grads + (<usize>load<i32>(bucket, 4) << 2);
+          store<f32>(p, load<f32>(p) + g);
+          break;
+        }
+        if (k == -1) {
+          const slot = count++;
+          store<i32>(bucket, row);
+          store<i32>(bucket, slot, 4);
+          store<i32>(rows + (<usize>slot << 2), row);
+          store<f32>(grads + (<usize>slot << 2), <f32>0 + g);
+          break;
+        }
+        h = (h + 1) & mask;
+      }
     }
   }
   return count;

@@ -39,8 +39,9 @@ export class AdagradRowOptimizer implements RowOptimizer {
     checkUpdateArgs(this.type, data, dim, 2 * dim, rows, count, grads, step, lr);
     const rate = lr ?? this.config.lr;
     const { eps, weightDecay } = this.config;
-    // A table in a kernel memory: the SIMD kernel, the same arithmetic (simd/kernels.ts).
-    const call = dim > 1 ? stageRowUpdate(data, dim, rows, count, grads) : undefined;
+    // A table in a kernel memory: the SIMD kernel, the same arithmetic (simd/kernels.ts); dim-1 rows only where
+    // they are in that memory already (the wide part's, `RowGradients.addWideStep`).
+    const call = stageRowUpdate(data, dim, rows, count, grads, dim > 1);
     if (call !== undefined) {
       call.exports.adagrad(call.data, dim, call.rows, count, call.grads, rate, eps, weightDecay);
       return;

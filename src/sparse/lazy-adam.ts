@@ -50,8 +50,9 @@ export class LazyAdamRowOptimizer implements RowOptimizer {
     const invSqrtBc2 = scalars[1] as number;
     const c1 = 1 - beta1;
     const c2 = 1 - beta2;
-    // A table in a kernel memory: the SIMD kernel, the same arithmetic (simd/kernels.ts).
-    const call = dim > 1 ? stageRowUpdate(data, dim, rows, count, grads) : undefined;
+    // A table in a kernel memory: the SIMD kernel, the same arithmetic (simd/kernels.ts); dim-1 rows only where
+    // they are in that memory already (the wide part's, `RowGradients.addWideStep`).
+    const call = stageRowUpdate(data, dim, rows, count, grads, dim > 1);
     if (call !== undefined) {
       call.exports.lazyAdam(call.data, dim, call.rows, count, call.grads, beta1, beta2, c1, c2, eps, weightDecay, stepSize, invSqrtBc2);
       return;

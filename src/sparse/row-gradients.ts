@@ -4,6 +4,7 @@ import { RowSlotMap } from './row-slot-map.js';
 import type { PooledSlot, SequenceSlot } from './slots.js';
 import { checkPooledSlot, checkSequenceSlot, idOutOfRange, oneIdBags } from './slots.js';
 import { kernelMemoryOf, type ResidentGradients, ScatterSpace, simdScatterOne } from './simd/kernels.js';
+import { simdScatterWide, type WideFeatureRef } from './simd/wide-kernels.js';
 import type { SparseTable } from './table.js';
 
 /**
@@ -163,6 +164,27 @@ export class RowGradients {
         grads[g0] = (grads[g0] as number) + g;
       }
     }
+  }
+
+  /**
+   * The wide part's whole gradient of a step (`WideLinear.gradients`): `reset`, `addScalar(biasRow, dBias)`,
+   * then `addWide` of every feature in order. Where the table is in a kernel memory and the batch has no
+   * weights, by the kernel (simd/kernels.ts, `simdScatterWide`: the same rows in the same order, the same
+   * float32 sums), which leaves them in the table's memory for `apply`, as addPooled's kernel does.
+   */
+  addWideStep(batch: SparseBatch, features: readonly WideFeatureRef[], dLogits: Float32Array, biasRow: number, dBias: number): void {
+    this.reset();
+    const r = simdScatterWide((this.space ??= new ScatterSpace()), this.table.data, batch, features, dLogits, biasRow, dBias);
+    if (r !== undefined && 'at' in r) {
+      const { feature, size } = features[r.at] as WideFeatureRef;
+      throw idOutOfRange(batch, feature, batch.ids[r.index] as number, size, this.table.name);
+    }
+    if (r !== undefined) {
+      this.resident = r;
+      return;
+    }
+    this.addScalar(biasRow, dBias);
+    for (const { feature, offset, size } of features) this.addWide(batch, feature, offset, size, dLogits);
   }
 
   /** Adds `g` to coordinate 0 of `row` (the wide part: dim-1 tables, one call per fired id). */

@@ -7,6 +7,7 @@ import { RowGradients } from './row-gradients.js';
 import { bagOfScalars } from './gather.js';
 import { PREFETCH_ROWS, touchRows } from './prefetch.js';
 import { tableOver } from './shared-table.js';
+import { simdWideLogits, type WideFeatureRef } from './simd/wide-kernels.js';
 import { featureIndex, idOutOfRange } from './slots.js';
 import { SparseTable } from './table.js';
 
@@ -101,6 +102,7 @@ export class WideLinear {
   private readonly grads: RowGradients;
   private lastKeys: readonly string[] | undefined;
   private readonly batchFeature: Int32Array;
+  private refs: WideFeatureRef[] = [];
 
   /** `storage` allocates the table's floats (default a plain Float32Array; `sharedStorage` for sparse workers). */
   constructor(config: WideConfig, storage?: (floats: number) => Float32Array) {
@@ -149,6 +151,12 @@ export class WideLinear {
       throw new WideDeepError('SHAPE', `out holds ${out.length} floats, needs batchSize = ${B}`, { field: 'out' });
     }
     const map = this.featureMap(batch);
+    const done = simdWideLogits(this.table.data, this.table.stride, batch, this.refs, this.bias, out);
+    if (done !== undefined && done !== null) {
+      const { feature, size } = this.refs[done.at] as WideFeatureRef;
+      throw idOutOfRange(batch, feature, batch.ids[done.index] as number, size, this.table.name);
+    }
+    if (done === null) return;
     const { ids, offsets } = batch;
     out.fill(this.bias, 0, B);
     for (let j = 0; j < map.length; j++) {
@@ -180,15 +188,9 @@ export class WideLinear {
     if (dLogits.length < B) {
       throw new WideDeepError('SHAPE', `dLogits holds ${dLogits.length} floats, needs batchSize = ${B}`, { field: 'dLogits' });
     }
-    const map = this.featureMap(batch);
-    const grads = this.biasGradients(dLogits, B);
-    for (let j = 0; j < map.length; j++) {
-      const f = map[j] as number;
-      const rowOffset = this.offsets[j] as number;
-      const size = (this.config.features[j] as WideFeatureConfig).size;
-      grads.addWide(batch, f, rowOffset, size, dLogits);
-    }
-    return grads;
+    this.featureMap(batch);
+    this.grads.addWideStep(batch, this.refs, dLogits, this.biasRow, biasGradient(dLogits, B, 1, 0));
+    return this.grads;
   }
 
   /**
@@ -199,9 +201,7 @@ export class WideLinear {
   biasGradients(dLogits: Float32Array, batchSize: number, stride = 1, col = 0): RowGradients {
     const grads = this.grads;
     grads.reset();
-    let dBias = 0;
-    for (let b = 0; b < batchSize; b++) dBias += dLogits[b * stride + col] as number;
-    grads.addScalar(this.biasRow, dBias);
+    grads.addScalar(this.biasRow, biasGradient(dLogits, batchSize, stride, col));
     return grads;
   }
 
@@ -231,16 +231,27 @@ export class WideLinear {
     return { bias, terms, logit };
   }
 
-  /** Batch feature index of every wide feature, recomputed only when the batch's keys array changes. */
+  /**
+   * Batch feature index of every wide feature (and `refs`, the same with each feature's rows), recomputed only
+   * when the batch's keys array changes.
+   */
   featureMap(batch: SparseBatch): Int32Array {
     if (batch.keys !== this.lastKeys) {
       this.config.features.forEach((feat, j) => {
         this.batchFeature[j] = featureIndex(batch, feat.key);
       });
+      this.refs = this.config.features.map((feat, j) => ({ feature: this.batchFeature[j] as number, offset: this.offsets[j] as number, size: feat.size }));
       this.lastKeys = batch.keys;
     }
     return this.batchFeature;
   }
+}
+
+/** sum_b dLogits[b * stride + col], in example order (a double sum, rounded where it is stored). */
+function biasGradient(dLogits: Float32Array, batchSize: number, stride: number, col: number): number {
+  let dBias = 0;
+  for (let b = 0; b < batchSize; b++) dBias += dLogits[b * stride + col] as number;
+  return dBias;
 }
 
 /**

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Rng, WideDeepError, type SparseBatch } from '../../src/core/index.js';
 import { gatherPooled, RowGradients, type RowOptimizerConfigInput, SparseTable, tableOver } from '../../src/sparse/index.js';
-import { kernelMemoryOf, kernelStorage } from '../../src/sparse/simd/kernels.js';
+import { kernelArena, kernelMemoryOf, kernelRegion, kernelStorage } from '../../src/sparse/simd/kernels.js';
 import { KERNELS_WASM } from '../../src/sparse/simd/kernels-wasm.js';
 import { compileKernels, moduleText, SPARSE } from '../../scripts/build-kernels.js';
 
@@ -215,7 +215,58 @@ describe('WebAssembly SIMD kernels of the sparse side', () => {
     expect(kernelMemoryOf(simd.data)!.buffer.byteLength).toBeGreaterThan(pages);
   });
 
+  it('tables in one kernel memory (kernelArena): gathered into and scattered from a block beside them in place, the same bits as through copies', () => {
+    const dims = [2, 3, 8, 17];
+    const width = dims.reduce((a, d) => a + d, 0) + 1;
+    const config = (dim: number, i: number) => ({ name: `emb.${i}`, numRows: 90, dim, optimizer: { type: 'lazy-adam', lr: 0.01 } as const });
+    const floats = dims.map((d) => 90 * 3 * d);
+    const storage = kernelArena(floats)!;
+    const arena = dims.map((d, i) => new SparseTable(config(d, i), new Rng(i), storage));
+    const own = dims.map((d, i) => new SparseTable(config(d, i), new Rng(i)));
+    const memory = kernelMemoryOf(arena[0]!.data);
+    expect(arena.every((t) => kernelMemoryOf(t.data) === memory)).toBe(true);
+    expect(kernelMemoryOf(own[1]!.data)).not.toBe(memory);
+    const rng = new Rng(11);
+    const n = 70;
+    const batch: SparseBatch = { keys: dims.map((_, i) => `f${i}`), batchSize: n, ids: Int32Array.from({ length: n * dims.length }, () => rng.int(90)), offsets: Int32Array.from({ length: n * dims.length + 1 }, (_, i) => i) };
+    const block = kernelRegion(arena[0]!.data, n * width)!;
+    expect(kernelMemoryOf(block)).toBe(memory);
+    const plain = new Float32Array(n * width);
+    const slots = dims.map((_, f) => ({ feature: f, pooling: 'sum' as const, width, col: 1 + dims.slice(0, f).reduce((a, d) => a + d, 0) }));
+    const before = scratchEnd(arena[0]!);
+    slots.forEach((slot, f) => gatherPooled(arena[f]!, batch, slot, block));
+    slots.forEach((slot, f) => gatherPooled(own[f]!, batch, slot, plain));
+    expect(scratchEnd(arena[0]!) - before).toBeLessThanOrEqual(64 * 1024); // the ids' scratch, no block in scratch
+    expect(bits(block)).toEqual(bits(plain));
+    const dBlock = Float32Array.from({ length: n * width }, () => rng.normal());
+    block.set(dBlock);
+    for (let f = 0; f < dims.length; f++) {
+      const ga = new RowGradients(arena[f]!);
+      const go = new RowGradients(own[f]!);
+      ga.addPooled(batch, slots[f]!, block);
+      go.addPooled(batch, slots[f]!, dBlock);
+      expect(Array.from(ga.rows)).toEqual(Array.from(go.rows));
+      expect(bits(ga.values)).toEqual(bits(go.values));
+      ga.apply(1);
+      go.apply(1);
+      expect(bits(arena[f]!.data)).toEqual(bits(own[f]!.data));
+    }
+    expect(() => storage(5)).toThrow(/planned/);
+  });
+
+  it('a table of 2 to 4 GiB keeps its kernels: scratch and regions are taken after it (the end it records holds past 2^31)', () => {
+    // Pages are committed only where written: the 2.4 GB stay virtual.
+    const big = kernelStorage(600_000_000)!;
+    const region = kernelRegion(big, 16);
+    expect(region).toBeDefined();
+    expect(region!.byteOffset).toBeGreaterThanOrEqual(big.byteOffset + 4 * big.length);
+    const [a, b] = [300_000_000, 300_000_000].map(kernelArena([300_000_000, 300_000_000])!);
+    expect(b!.byteOffset).toBeGreaterThanOrEqual(a!.byteOffset + 4 * a!.length);
+    expect(kernelRegion(b!, 16)!.byteOffset).toBeGreaterThanOrEqual(b!.byteOffset + 4 * b!.length);
+  });
+
   it('a table beyond a 4 GiB memory is left to the JavaScript loops (no memory is allocated)', () => {
+    expect(kernelArena([2 ** 29, 2 ** 29])).toBeUndefined();
     expect(kernelStorage(2 ** 30)).toBeUndefined();
     expect(kernelStorage(1000)).toBeInstanceOf(Float32Array);
   });

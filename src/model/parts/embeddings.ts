@@ -1,5 +1,6 @@
 import type { ExecTensor } from '../../runtime/executor.js';
 import { createRowOptimizer, featureIndex, gatherPooled, gatherSequence, type PooledSlot, RowGradients, sharedStorage, SparseTable } from '../../sparse/index.js';
+import { kernelArena, kernelMemoryOf, kernelRegion } from '../../sparse/simd/kernels.js';
 import { DEEP_PARTS } from '../deep-parts.js';
 import { applyRows, type ModelPart, type PartDef, type PartUpdate, requireBatch, SizedBuffers } from '../part.js';
 import { embWidth, type ModelBatch } from '../sizes.js';
@@ -38,9 +39,11 @@ export const embeddingsPart: PartDef = {
   logit: () => null,
   create({ sizes, config, rng, lanes }) {
     const width = embWidth(sizes);
-    // With sparse workers the tables are born in shared memory (no copy: a Criteo model's tables are 500 MB).
-    const storage = lanes ? sharedStorage : undefined;
     const decls = embeddingsPart.tables(sizes, config);
+    // With sparse workers the tables are born in shared memory (no copy: a Criteo model's tables are 500 MB),
+    // each in its own. On one thread they share one kernel memory where they fit, with the `emb` block beside
+    // them (EmbeddingsModelPart.staging).
+    const storage = lanes ? sharedStorage : kernelArena(decls.map((t) => t.numRows * (t.dim + createRowOptimizer(t.optimizer).stateWidth(t.dim))));
     const embedded: Embedded[] = [];
     let col = 0;
     for (const e of sizes.embeddings) {
@@ -62,6 +65,10 @@ export class EmbeddingsModelPart implements ModelPart {
   readonly def = embeddingsPart;
   readonly tables;
   private readonly buffers;
+  /** A pooled table's data when every pooled table lives in that one kernel memory (`kernelArena`), else undefined. */
+  private readonly arena: Float32Array | undefined;
+  /** The `emb` block in that memory (the largest batch's so far). */
+  private block: Float32Array | undefined;
 
   constructor(
     readonly embedded: readonly Embedded[],
@@ -73,6 +80,29 @@ export class EmbeddingsModelPart implements ModelPart {
       emb: new Float32Array(n * width),
       seq: new Map(embedded.filter((e) => !e.slot).map((e) => [e.key, { seq: new Float32Array(n * e.length * e.table.dim), mask: new Float32Array(n * e.length) }])),
     }));
+    const pooled = embedded.filter((e) => e.slot).map((e) => e.table.data);
+    const memory = pooled.length > 0 ? kernelMemoryOf(pooled[0]!) : undefined;
+    this.arena = memory !== undefined && pooled.every((d) => kernelMemoryOf(d) === memory) ? pooled[0] : undefined;
+  }
+
+  /**
+   * The `emb` block of an n-example batch in the tables' kernel memory, where the kernels gather into it and
+   * read its gradient in place (one copy of the whole block to or from ONNX Runtime's buffer, in place of a
+   * strided copy a table); undefined when the tables are not in one kernel memory.
+   */
+  private staging(n: number): Float32Array | undefined {
+    if (this.arena === undefined || this.width === 0) return undefined;
+    const need = n * this.width;
+    if ((this.block?.length ?? 0) < need) this.block = kernelRegion(this.arena, Math.max(need, 2 * (this.block?.length ?? 0)));
+    return this.block?.subarray(0, need);
+  }
+
+  /** d(loss)/d(emb) where the kernels read it in place: copied into the staging block, where there is one. */
+  private staged(dEmb: Float32Array | undefined, n: number): Float32Array | undefined {
+    const block = dEmb === undefined ? undefined : this.staging(n);
+    if (block === undefined) return dEmb;
+    block.set(dEmb!);
+    return block;
   }
 
   feed(batch: ModelBatch, feeds: Record<string, ExecTensor>): void {
@@ -80,10 +110,11 @@ export class EmbeddingsModelPart implements ModelPart {
     const n = batch.size;
     const s = this.buffers.of(n);
     const d = requireBatch(batch.deep, 'deep', n);
+    const block = this.staging(n);
     let pooled = false;
     for (const e of this.embedded) {
       if (e.slot) {
-        gatherPooled(e.table, d, { ...e.slot, feature: featureIndex(d, e.key) }, s.emb);
+        gatherPooled(e.table, d, { ...e.slot, feature: featureIndex(d, e.key) }, block ?? s.emb);
         pooled = true;
       } else {
         const t = s.seq.get(e.key)!;
@@ -92,15 +123,17 @@ export class EmbeddingsModelPart implements ModelPart {
         feeds[`mask_${e.key}`] = { type: 'float32', data: t.mask, dims: [n, e.length] };
       }
     }
+    if (block !== undefined && pooled) s.emb.set(block);
     if (pooled && this.width > 0) feeds.emb = { type: 'float32', data: s.emb, dims: [n, this.width] };
   }
 
   update(u: PartUpdate): void {
     const d = u.batch.deep;
     if (!d) return;
+    const dEmb = this.staged(u.grads.get('emb'), u.batch.size);
     for (const e of this.embedded) {
       e.grads.reset();
-      if (e.slot) e.grads.addPooled(d, { ...e.slot, feature: featureIndex(d, e.key) }, u.grads.get('emb') as Float32Array);
+      if (e.slot) e.grads.addPooled(d, { ...e.slot, feature: featureIndex(d, e.key) }, dEmb as Float32Array);
       else e.grads.addSequence(d, { feature: featureIndex(d, e.key), maxLen: e.length }, u.grads.get(`seq_${e.key}`) as Float32Array);
       applyRows(e.grads, u);
     }

@@ -3,21 +3,23 @@ import { KERNELS_WASM } from './kernels-wasm.js';
 
 /**
  * The WebAssembly SIMD kernels of the sparse side (source: wasm/sparse-kernels.ts): the one-id gather, the
- * deduplicated gradient sums of a feature of one-id bags (`RowGradients.addPooled`), and the lazy Adam and
- * AdaGrad row updates, bit for bit the arithmetic of their JavaScript loops (gather.ts, row-gradients.ts,
- * lazy-adam.ts, adagrad.ts) at 1.5-3x their speed through the library's calls (bench/simd-kernels-case.ts;
- * BENCHMARKS.md "WebAssembly SIMD kernels").
+ * deduplicated gradient sums of a feature of one-id bags (`RowGradients.addPooled`), the lazy Adam and
+ * AdaGrad row updates, and the wide part's logits and gradients (wide-kernels.ts), bit for bit the arithmetic
+ * of their JavaScript loops (gather.ts, row-gradients.ts, lazy-adam.ts, adagrad.ts, wide.ts) at 1.5-3x their
+ * speed through the library's calls (bench/simd-kernels-case.ts; BENCHMARKS.md "WebAssembly SIMD kernels").
  *
- * A kernel can only touch its module's memory, so a table that is to be worked by them lives in a memory of
- * its own (`kernelStorage`): a shared WebAssembly.Memory holding a 64-byte header, then the table's floats,
- * then regions taken as needed: each thread's scratch (the step's ids, gathered rows, the rows and gradients
- * of an update), copied in and out around a call, and each RowGradients' own region (its map, rows and
- * sums). Worker threads get the memory itself with the table (`registerKernelMemory`). A table that is not in such a memory (a plain Float32Array;
- * a platform without WebAssembly SIMD or shared memory; a table of 4 GB or more) is worked by the JavaScript
- * loops, which stay the reference.
+ * A kernel can only touch its module's memory, so a table that is to be worked by them lives in a kernel
+ * memory: a shared WebAssembly.Memory holding a 64-byte header, then the table's floats (one table:
+ * `kernelStorage`; several side by side: `kernelArena`), then regions taken as needed: each thread's scratch
+ * (the step's ids, gathered rows, the rows and gradients of an update), copied in and out around a call, each
+ * RowGradients' own region (its map, rows and sums), and blocks a caller keeps there (`kernelRegion`), which
+ * the kernels read and write in place. Worker threads get the memory itself with the table
+ * (`registerKernelMemory`). A table that is not in such a memory (a plain Float32Array; a platform without
+ * WebAssembly SIMD or shared memory; a table of 4 GB or more) is worked by the JavaScript loops, which stay
+ * the reference.
  *
  * ```
- * memory: [ header: end (int32, Atomics) | table floats ... | scratch of thread A | a RowGradients' region | ... ]
+ * memory: [ header: end (uint32, Atomics) | table floats ... | (more tables) | scratch of thread A | a RowGradients' region | ... ]
  * ```
  */
 
@@ -29,7 +31,9 @@ export interface KernelExports {
   gatherOne(data: number, stride: number, dim: number, numRows: number, ids: number, n: number, out: number, width: number, col: number): number;
   lazyAdam(data: number, dim: number, rows: number, count: number, grads: number, beta1: number, beta2: number, c1: number, c2: number, eps: number, wd: number, stepSize: number, invSqrtBc2: number): void;
   adagrad(data: number, dim: number, rows: number, count: number, grads: number, rate: number, eps: number, wd: number): void;
-  scatterOne(ids: number, n: number, numRows: number, col: number, dim: number, keys: number, slots: number, cap: number, rows: number, grads: number): number;
+  scatterOne(ids: number, n: number, numRows: number, col: number, dim: number, width: number, keys: number, slots: number, cap: number, rows: number, grads: number): number;
+  wideAdd(data: number, stride: number, numRows: number, ids: number, offsets: number, n: number, out: number): number;
+  wideScatter(ids: number, offsets: number, n: number, size: number, offset: number, d: number, map: number, cap: number, rows: number, grads: number, count: number): number;
 }
 
 const PAGE = WASM_PAGE;
@@ -46,16 +50,22 @@ function kernelModule(): object | null {
   return compiled;
 }
 
+/** `bytes` rounded up to a multiple of 64, in arithmetic that holds past 2 GiB (bitwise operators wrap at 2^31). */
+function align64(bytes: number): number {
+  return Math.ceil(bytes / 64) * 64;
+}
+
 /** This thread's view of one kernel memory: the module instance and its scratch. */
-class KernelMemory {
+export class KernelMemory {
   readonly exports: KernelExports;
   private scratchAt = 0;
   private scratchBytes = 0;
-  private readonly end: Int32Array;
+  private readonly end: Uint32Array;
+  private whole: Int32Array | undefined;
 
   constructor(readonly memory: KernelMemoryObject) {
     this.exports = new wasmApi!.Instance(kernelModule()!, { env: { memory } }).exports as KernelExports;
-    this.end = new Int32Array(memory.buffer, 0, 1);
+    this.end = new Uint32Array(memory.buffer, 0, 1);
   }
 
   /** Byte offset of this thread's scratch, at least `bytes` long (taken from the memory, grown as needed); -1 when the memory is full. */
@@ -73,7 +83,7 @@ class KernelMemory {
   take(bytes: number): number {
     for (;;) {
       const at = Atomics.load(this.end, 0);
-      const next = at + ((bytes + 63) & ~63);
+      const next = at + align64(bytes);
       if (next > MAX_PAGES * PAGE - PAGE) return -1;
       if (Atomics.compareExchange(this.end, 0, at, next) !== at) continue;
       const have = this.memory.buffer.byteLength;
@@ -91,6 +101,13 @@ class KernelMemory {
     return new Int32Array(this.current(), at, n);
   }
 
+  /** Copies `src` (int32 or float32 values, as bits) to byte offset `at`, through views of the whole memory made once (again after it grew). */
+  put(at: number, src: Int32Array | Float32Array): void {
+    const buffer = this.current();
+    if (this.whole?.buffer !== buffer) this.whole = new Int32Array(buffer);
+    this.whole.set(src instanceof Int32Array ? src : new Int32Array(src.buffer, src.byteOffset, src.length), at >> 2);
+  }
+
   private current(): ArrayBufferLike {
     const buffer = this.memory.buffer;
     if (!memories.has(buffer)) memories.set(buffer, this);
@@ -100,6 +117,11 @@ class KernelMemory {
 
 /** Per thread: the kernel memory behind each table buffer registered here. */
 const memories = new WeakMap<ArrayBufferLike, KernelMemory>();
+
+/** This thread's view of the kernel memory `data` lives in, where it is one. */
+export function kernelOf(data: ArrayBufferView): KernelMemory | undefined {
+  return memories.get(data.buffer);
+}
 
 /**
  * Storage for a SparseTable (its `storage` argument): zeros in a kernel memory of its own, so that the SIMD
@@ -116,9 +138,53 @@ export function kernelStorage(floats: number): Float32Array | undefined {
   } catch {
     return undefined;
   }
-  Atomics.store(new Int32Array(memory.buffer, 0, 1), 0, (bytes + 63) & ~63);
+  Atomics.store(new Uint32Array(memory.buffer, 0, 1), 0, align64(bytes));
   registerKernelMemory(memory);
   return new Float32Array(memory.buffer, HEADER, floats);
+}
+
+/**
+ * Storage for several tables in one kernel memory (the `storage` argument of each SparseTable, asked in the
+ * order of `floats`): the tables one after another, 64-byte aligned, after the header, then scratch. A kernel
+ * then reaches all of them and a block beside them (`kernelRegion`), so that the embeddings part gathers its
+ * tables straight into one block (and reads their gradients from one) where one memory a table would need a
+ * strided copy a table. Undefined where they do not fit one memory or this platform has no kernels: the caller
+ * gives each table its own storage.
+ */
+export function kernelArena(floats: readonly number[]): ((floats: number) => Float32Array) | undefined {
+  const starts: number[] = [];
+  let end = HEADER;
+  for (const f of floats) {
+    starts.push(end);
+    end = align64(end + 4 * f);
+  }
+  const pages = Math.ceil(end / PAGE);
+  if (floats.length === 0 || pages + SCRATCH_PAGES > MAX_PAGES || kernelModule() === null) return undefined;
+  let memory: KernelMemoryObject;
+  try {
+    memory = new wasmApi!.Memory({ initial: pages, maximum: MAX_PAGES, shared: true });
+  } catch {
+    return undefined;
+  }
+  Atomics.store(new Uint32Array(memory.buffer, 0, 1), 0, end);
+  registerKernelMemory(memory);
+  let next = 0;
+  return (n) => {
+    const f = floats[next];
+    if (f !== n) throw new Error(`kernelArena: storage ${next} was planned for ${f} floats, asked for ${n}`);
+    return new Float32Array(memory.buffer, starts[next++] as number, n);
+  };
+}
+
+/**
+ * A region of `floats` floats (zeros, 64-byte aligned) in the kernel memory `data` lives in, taken for good: a
+ * block the kernels read and write in place (`simdGatherOne`, `simdScatterOne`). Undefined where `data` is not
+ * in a kernel memory, or the memory is full.
+ */
+export function kernelRegion(data: Float32Array, floats: number): Float32Array | undefined {
+  const k = memories.get(data.buffer);
+  const at = k?.take(4 * floats) ?? -1;
+  return at < 0 ? undefined : k!.f32(at, floats);
 }
 
 /**
@@ -137,14 +203,17 @@ export function kernelMemoryOf(data: ArrayBufferView): KernelMemoryObject | unde
 /**
  * The one-id gather (`gatherPooled`'s copy path) into `out[b * width + col ..]` for b in [0, n), the ids
  * `ids[lo .. lo + n)`: -1 when done, the first b whose id is outside [0, numRows) (rows before it written), or
- * undefined when `data` is not in a kernel memory (nothing done: the caller runs its loop).
+ * undefined when `data` is not in a kernel memory (nothing done: the caller runs its loop). An `out` in the
+ * same memory (`kernelRegion`) is written in place; any other is written from a block in scratch.
  */
 export function simdGatherOne(data: Float32Array, stride: number, dim: number, numRows: number, ids: Int32Array, lo: number, n: number, out: Float32Array, width: number, col: number): number | undefined {
   const k = memories.get(data.buffer);
   if (k === undefined) return undefined;
-  const at = k.scratch(4 * n * (1 + dim));
+  const inPlace = dim > 1 && memories.get(out.buffer) === k;
+  const at = k.scratch(4 * n * (inPlace ? 1 : 1 + dim));
   if (at < 0) return undefined;
-  k.i32(at, n).set(ids.subarray(lo, lo + n));
+  k.put(at, ids.subarray(lo, lo + n));
+  if (inPlace) return k.exports.gatherOne(data.byteOffset, stride, dim, numRows, at, n, out.byteOffset, width, col);
   const block = at + 4 * n;
   const bad = k.exports.gatherOne(data.byteOffset, stride, dim, numRows, at, n, block, dim, 0);
   const rows = bad < 0 ? n : bad;
@@ -189,13 +258,15 @@ export interface RowUpdateCall {
 /**
  * Stages a row update for a kernel: the `rows` and `grads` ([count, dim]) copied into scratch, unless they
  * are in the table's memory already (a RowGradients' `scatterOne` result). Undefined when `data` is not in a
- * kernel memory (nothing done). The caller makes the call itself: through a callback V8 kept the optimizer's
+ * kernel memory (nothing done), or when they would be copied and `copy` is false (dim-1 rows, where the copy
+ * costs what the kernel saves). The caller makes the call itself: through a callback V8 kept the optimizer's
  * loop variables in a context, and the JavaScript loop ran slower for it (AdaGrad 4.2 -> 5.5 ns an element).
  */
-export function stageRowUpdate(data: Float32Array, dim: number, rows: Int32Array, count: number, grads: Float32Array): RowUpdateCall | undefined {
+export function stageRowUpdate(data: Float32Array, dim: number, rows: Int32Array, count: number, grads: Float32Array, copy = true): RowUpdateCall | undefined {
   const k = memories.get(data.buffer);
   if (k === undefined) return undefined;
   if (memories.get(rows.buffer) === k && memories.get(grads.buffer) === k) return { exports: k.exports, data: data.byteOffset, rows: rows.byteOffset, grads: grads.byteOffset };
+  if (!copy) return undefined;
   const at = k.scratch(4 * count * (1 + dim));
   if (at < 0) return undefined;
   k.i32(at, count).set(rows.subarray(0, count));
@@ -224,18 +295,24 @@ export class ScatterSpace {
   private at = -1;
   private n = 0;
   private dim = 0;
+  private extra = 0;
   private k: KernelMemory | undefined;
 
-  /** The region's offsets for n ids of dim floats, in `k`; undefined when the memory is full. */
-  layout(k: KernelMemory, n: number, dim: number): { keys: number; slots: number; cap: number; rows: number; grads: number; col: number; ids: number } | undefined {
+  /**
+   * The region's offsets for n ids of dim floats, and `extra` bytes more, in `k`; undefined when the memory is
+   * full. The map's buckets are `keys` then `slots`, 8 * cap bytes together.
+   */
+  layout(k: KernelMemory, n: number, dim: number, extra = 0): { keys: number; slots: number; cap: number; rows: number; grads: number; col: number; ids: number; extra: number } | undefined {
     const cap = mapCapacity(n);
-    if (this.k !== k || n > this.n || dim !== this.dim) {
+    if (this.k !== k || n > this.n || dim !== this.dim || extra > this.extra) {
       const want = Math.max(n, 2 * this.n);
-      const at = k.take(8 * mapCapacity(want) + 8 * want + 8 * want * dim);
+      const wantExtra = Math.max(extra, 2 * this.extra);
+      const at = k.take(8 * mapCapacity(want) + 8 * want + 8 * want * dim + wantExtra);
       if (at < 0) return undefined;
       this.at = at;
       this.n = want;
       this.dim = dim;
+      this.extra = wantExtra;
       this.k = k;
     }
     const keys = this.at;
@@ -243,7 +320,8 @@ export class ScatterSpace {
     const rows = slots + 4 * cap;
     const grads = rows + 4 * n;
     const col = grads + 4 * n * dim;
-    return { keys, slots, cap, rows, grads, col, ids: col + 4 * n * dim };
+    const ids = col + 4 * n * dim;
+    return { keys, slots, cap, rows, grads, col, ids, extra: ids + 4 * n };
   }
 }
 
@@ -259,9 +337,12 @@ export function simdScatterOne(space: ScatterSpace, data: Float32Array, numRows:
   if (k === undefined) return undefined;
   const at = space.layout(k, n, dim);
   if (at === undefined) return undefined;
-  k.i32(at.ids, n).set(ids.subarray(lo, lo + n));
-  copyRows(new Int32Array(dBlock.buffer, dBlock.byteOffset, dBlock.length), col, width, k.i32(at.col, n * dim), 0, dim, n, dim);
-  const count = k.exports.scatterOne(at.ids, n, numRows, at.col, dim, at.keys, at.slots, at.cap, at.rows, at.grads);
+  k.put(at.ids, ids.subarray(lo, lo + n));
+  // A block in the same memory (`kernelRegion`) is read in place; any other has the feature's columns copied in.
+  const inPlace = memories.get(dBlock.buffer) === k;
+  if (!inPlace) copyRows(new Int32Array(dBlock.buffer, dBlock.byteOffset, dBlock.length), col, width, k.i32(at.col, n * dim), 0, dim, n, dim);
+  const src = inPlace ? dBlock.byteOffset + 4 * col : at.col;
+  const count = k.exports.scatterOne(at.ids, n, numRows, src, dim, inPlace ? width : dim, at.keys, at.slots, at.cap, at.rows, at.grads);
   if (count < 0) return -count - 1;
   return { rows: k.i32(at.rows, count), grads: k.f32(at.grads, count * dim), count };
 }
