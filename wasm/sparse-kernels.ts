@@ -3,11 +3,11 @@
 // again and checks the two agree. Not TypeScript: tsc never sees this folder.
 //
 // Each kernel does exactly the arithmetic of its JavaScript twin (src/sparse/gather.ts, lazy-adam.ts,
-// adagrad.ts): float32 loads promoted to float64, the same float64 operations in the same order, one rounding
-// to float32 on store. Two elements at a time in f64x2 lanes, and a scalar f64 tail for an odd dim; float64
-// addition, multiplication, division and square root are correctly rounded in both, so the results are the
-// same bit for bit. Pointers and lengths are in bytes and elements of the module's one (imported, shared)
-// memory.
+// adagrad.ts, row-gradients.ts, wide.ts): float32 operations in the same order, four elements at a time in
+// f32x4 lanes and a scalar tail for the rest of a row, where the JavaScript rounds every operation to float32
+// (Math.fround). Float32 addition, multiplication, division and square root are correctly rounded in both, so
+// the results are the same bit for bit. Pointers and lengths are in bytes and elements of the module's one
+// (imported, shared) memory.
 
 let sink: f32 = 0;
 
@@ -44,66 +44,66 @@ export function gatherOne(data: usize, stride: i32, dim: i32, numRows: i32, ids:
 
 /** Lazy Adam over rows [w | m | v] (lazy-adam.ts): rows[0..count) with grads [count, dim]. */
 export function lazyAdam(data: usize, dim: i32, rows: usize, count: i32, grads: usize,
-  beta1: f64, beta2: f64, c1: f64, c2: f64, eps: f64, wd: f64, stepSize: f64, invSqrtBc2: f64): void {
-  const b1 = f64x2.splat(beta1), b2 = f64x2.splat(beta2), k1 = f64x2.splat(c1), k2 = f64x2.splat(c2);
-  const ep = f64x2.splat(eps), wdv = f64x2.splat(wd), ss = f64x2.splat(stepSize), ib = f64x2.splat(invSqrtBc2);
+  beta1: f32, beta2: f32, c1: f32, c2: f32, eps: f32, wd: f32, stepSize: f32, invSqrtBc2: f32): void {
+  const b1 = f32x4.splat(beta1), b2 = f32x4.splat(beta2), k1 = f32x4.splat(c1), k2 = f32x4.splat(c2);
+  const ep = f32x4.splat(eps), wdv = f32x4.splat(wd), ss = f32x4.splat(stepSize), ib = f32x4.splat(invSqrtBc2);
   const rowB = <usize>dim << 2;
   const strideB = <usize>3 * rowB;
-  const pairB = rowB & ~(<usize>7);
+  const vecB = rowB & ~(<usize>15);
   for (let i = 0; i < count; i++) {
     if ((i & 15) == 0) touch(data, rows, i, min(count, i + 16), strideB, strideB);
     const w0 = data + <usize>load<i32>(rows + (<usize>i << 2)) * strideB;
     const g0 = grads + <usize>i * rowB;
     let k: usize = 0;
-    for (; k < pairB; k += 8) {
+    for (; k < vecB; k += 16) {
       const wp = w0 + k, mp = wp + rowB, vp = mp + rowB;
-      const w = f64x2.promote_low_f32x4(v128.load64_zero(wp));
-      const g = f64x2.add(f64x2.promote_low_f32x4(v128.load64_zero(g0 + k)), f64x2.mul(wdv, w));
-      const m = f64x2.add(f64x2.mul(b1, f64x2.promote_low_f32x4(v128.load64_zero(mp))), f64x2.mul(k1, g));
-      const v = f64x2.add(f64x2.mul(b2, f64x2.promote_low_f32x4(v128.load64_zero(vp))), f64x2.mul(f64x2.mul(k2, g), g));
-      v128.store64_lane(mp, f32x4.demote_f64x2_zero(m), 0);
-      v128.store64_lane(vp, f32x4.demote_f64x2_zero(v), 0);
-      v128.store64_lane(wp, f32x4.demote_f64x2_zero(f64x2.sub(w, f64x2.div(f64x2.mul(ss, m), f64x2.add(f64x2.mul(f64x2.sqrt(v), ib), ep)))), 0);
+      const w = v128.load(wp);
+      const g = f32x4.add(v128.load(g0 + k), f32x4.mul(wdv, w));
+      const m = f32x4.add(f32x4.mul(b1, v128.load(mp)), f32x4.mul(k1, g));
+      const v = f32x4.add(f32x4.mul(b2, v128.load(vp)), f32x4.mul(f32x4.mul(k2, g), g));
+      v128.store(mp, m);
+      v128.store(vp, v);
+      v128.store(wp, f32x4.sub(w, f32x4.div(f32x4.mul(ss, m), f32x4.add(f32x4.mul(f32x4.sqrt(v), ib), ep))));
     }
     for (; k < rowB; k += 4) {
       const wp = w0 + k, mp = wp + rowB, vp = mp + rowB;
-      const w = <f64>load<f32>(wp);
-      const g = <f64>load<f32>(g0 + k) + wd * w;
-      const m = beta1 * <f64>load<f32>(mp) + c1 * g;
-      const v = beta2 * <f64>load<f32>(vp) + c2 * g * g;
-      store<f32>(mp, <f32>m);
-      store<f32>(vp, <f32>v);
-      store<f32>(wp, <f32>(w - (stepSize * m) / (Math.sqrt(v) * invSqrtBc2 + eps)));
+      const w = load<f32>(wp);
+      const g = load<f32>(g0 + k) + wd * w;
+      const m = beta1 * load<f32>(mp) + c1 * g;
+      const v = beta2 * load<f32>(vp) + c2 * g * g;
+      store<f32>(mp, m);
+      store<f32>(vp, v);
+      store<f32>(wp, w - (stepSize * m) / (Mathf.sqrt(v) * invSqrtBc2 + eps));
     }
   }
 }
 
 /** AdaGrad over rows [w | acc] (adagrad.ts): rows[0..count) with grads [count, dim]. */
-export function adagrad(data: usize, dim: i32, rows: usize, count: i32, grads: usize, rate: f64, eps: f64, wd: f64): void {
-  const rt = f64x2.splat(rate), ep = f64x2.splat(eps), wdv = f64x2.splat(wd);
+export function adagrad(data: usize, dim: i32, rows: usize, count: i32, grads: usize, rate: f32, eps: f32, wd: f32): void {
+  const rt = f32x4.splat(rate), ep = f32x4.splat(eps), wdv = f32x4.splat(wd);
   const rowB = <usize>dim << 2;
   const strideB = <usize>2 * rowB;
-  const pairB = rowB & ~(<usize>7);
+  const vecB = rowB & ~(<usize>15);
   for (let i = 0; i < count; i++) {
     if ((i & 15) == 0) touch(data, rows, i, min(count, i + 16), strideB, strideB);
     const w0 = data + <usize>load<i32>(rows + (<usize>i << 2)) * strideB;
     const g0 = grads + <usize>i * rowB;
     let k: usize = 0;
-    for (; k < pairB; k += 8) {
+    for (; k < vecB; k += 16) {
       const wp = w0 + k, ap = wp + rowB;
-      const w = f64x2.promote_low_f32x4(v128.load64_zero(wp));
-      const g = f64x2.add(f64x2.promote_low_f32x4(v128.load64_zero(g0 + k)), f64x2.mul(wdv, w));
-      const acc = f64x2.add(f64x2.promote_low_f32x4(v128.load64_zero(ap)), f64x2.mul(g, g));
-      v128.store64_lane(ap, f32x4.demote_f64x2_zero(acc), 0);
-      v128.store64_lane(wp, f32x4.demote_f64x2_zero(f64x2.sub(w, f64x2.div(f64x2.mul(rt, g), f64x2.add(f64x2.sqrt(acc), ep)))), 0);
+      const w = v128.load(wp);
+      const g = f32x4.add(v128.load(g0 + k), f32x4.mul(wdv, w));
+      const acc = f32x4.add(v128.load(ap), f32x4.mul(g, g));
+      v128.store(ap, acc);
+      v128.store(wp, f32x4.sub(w, f32x4.div(f32x4.mul(rt, g), f32x4.add(f32x4.sqrt(acc), ep))));
     }
     for (; k < rowB; k += 4) {
       const wp = w0 + k, ap = wp + rowB;
-      const w = <f64>load<f32>(wp);
-      const g = <f64>load<f32>(g0 + k) + wd * w;
-      const acc = <f64>load<f32>(ap) + g * g;
-      store<f32>(ap, <f32>acc);
-      store<f32>(wp, <f32>(w - (rate * g) / (Math.sqrt(acc) + eps)));
+      const w = load<f32>(wp);
+      const g = load<f32>(g0 + k) + wd * w;
+      const acc = load<f32>(ap) + g * g;
+      store<f32>(ap, acc);
+      store<f32>(wp, w - (rate * g) / (Mathf.sqrt(acc) + eps));
     }
   }
 }

@@ -12,6 +12,9 @@ import { stageRowUpdate } from './simd/kernels.js';
  * acc += g^2
  * w   -= lr * g / (sqrt(acc) + eps)
  * ```
+ *
+ * In float32 arithmetic, as PyTorch's and TensorFlow's kernels compute it: every operation rounded to
+ * float32, in the order written above, which the SIMD kernel follows in f32x4 lanes (the same bits).
  */
 export class AdagradRowOptimizer implements RowOptimizer {
   readonly type = 'adagrad';
@@ -46,6 +49,8 @@ export class AdagradRowOptimizer implements RowOptimizer {
       call.exports.adagrad(call.data, dim, call.rows, count, call.grads, rate, eps, weightDecay);
       return;
     }
+    const f = Math.fround;
+    const [rt, ep, wd] = [rate, eps, weightDecay].map(f) as [number, number, number];
     const stride = 2 * dim;
     for (let i = 0; i < count; i++) {
       if (i % PREFETCH_ROWS === 0) touchRows(data, rows, i, Math.min(count, i + PREFETCH_ROWS), stride, stride);
@@ -54,10 +59,11 @@ export class AdagradRowOptimizer implements RowOptimizer {
       for (let k = 0; k < dim; k++) {
         const wi = w0 + k;
         const ai = wi + dim;
-        const g = (grads[g0 + k] as number) + weightDecay * (data[wi] as number);
-        const acc = (data[ai] as number) + g * g;
+        const w = data[wi] as number;
+        const g = f((grads[g0 + k] as number) + f(wd * w));
+        const acc = f((data[ai] as number) + f(g * g));
         data[ai] = acc;
-        data[wi] = (data[wi] as number) - (rate * g) / (Math.sqrt(acc) + eps);
+        data[wi] = w - f(f(rt * g) / f(f(Math.sqrt(acc)) + ep));
       }
     }
   }

@@ -16,7 +16,9 @@ import { stageRowUpdate } from './simd/kernels.js';
  * ```
  *
  * eps sits outside the bias correction, as in the paper and PyTorch (TensorFlow puts it inside: its
- * "epsilon hat"; the two differ only when sqrt(v) is comparable to eps).
+ * "epsilon hat"; the two differ only when sqrt(v) is comparable to eps). In float32 arithmetic, as PyTorch's
+ * SparseAdam and TensorFlow's kernels compute it: every operation rounded to float32, in the order written
+ * below, which the SIMD kernel follows in f32x4 lanes (the same bits, at 4 elements an instruction).
  */
 export class LazyAdamRowOptimizer implements RowOptimizer {
   readonly type = 'lazy-adam';
@@ -57,6 +59,8 @@ export class LazyAdamRowOptimizer implements RowOptimizer {
       call.exports.lazyAdam(call.data, dim, call.rows, count, call.grads, beta1, beta2, c1, c2, eps, weightDecay, stepSize, invSqrtBc2);
       return;
     }
+    const f = Math.fround;
+    const [b1, b2, k1, k2, ep, wd, ss, ib] = [beta1, beta2, c1, c2, eps, weightDecay, stepSize, invSqrtBc2].map(f) as [number, number, number, number, number, number, number, number];
     const stride = 3 * dim;
     for (let i = 0; i < count; i++) {
       if (i % PREFETCH_ROWS === 0) touchRows(data, rows, i, Math.min(count, i + PREFETCH_ROWS), stride, stride);
@@ -66,12 +70,13 @@ export class LazyAdamRowOptimizer implements RowOptimizer {
         const wi = w0 + k;
         const mi = wi + dim;
         const vi = mi + dim;
-        const g = (grads[g0 + k] as number) + weightDecay * (data[wi] as number);
-        const m = beta1 * (data[mi] as number) + c1 * g;
-        const v = beta2 * (data[vi] as number) + c2 * g * g;
+        const w = data[wi] as number;
+        const g = f((grads[g0 + k] as number) + f(wd * w));
+        const m = f(f(b1 * (data[mi] as number)) + f(k1 * g));
+        const v = f(f(b2 * (data[vi] as number)) + f(f(k2 * g) * g));
         data[mi] = m;
         data[vi] = v;
-        data[wi] = (data[wi] as number) - (stepSize * m) / (Math.sqrt(v) * invSqrtBc2 + eps);
+        data[wi] = w - f(f(ss * m) / f(f(f(Math.sqrt(v)) * ib) + ep));
       }
     }
   }

@@ -236,3 +236,53 @@ describe('SGD', () => {
     expect(t.readRow(3)[1]).toBeCloseTo(-0.9 + 1, 6);
   });
 });
+
+describe('AdaGrad and lazy Adam compute in float32 (as PyTorch and TensorFlow do)', () => {
+  const f = Math.fround;
+  const dim = 5; // four lanes of the SIMD kernel and a scalar tail
+  const rows = Int32Array.of(2, 0, 3);
+  const gradsAt = (step: number) => Float32Array.from({ length: rows.length * dim }, (_, i) => Math.sin(i * 1.7 + step) * 10 ** ((i % 5) - 2));
+  const start = (i: number) => f(Math.cos(i) * 0.3);
+
+  /** Three steps by hand, every operation rounded to float32 in the order of the update rule. */
+  function byHand(type: 'adagrad' | 'lazy-adam', stride: number): Float32Array {
+    const data = Float32Array.from({ length: 4 * stride }, (_, i) => (i % stride < dim ? start(i) : type === 'adagrad' ? f(0.1) : 0));
+    const [lr, eps, wd, b1, b2] = [0.05, 1e-8, 0.01, 0.9, 0.999];
+    for (let step = 1; step <= 3; step++) {
+      const grads = gradsAt(step);
+      rows.forEach((r, i) => {
+        for (let k = 0; k < dim; k++) {
+          const wi = r * stride + k;
+          const w = data[wi] as number;
+          const g = f((grads[i * dim + k] as number) + f(f(wd) * w));
+          if (type === 'adagrad') {
+            const acc = f((data[wi + dim] as number) + f(g * g));
+            data[wi + dim] = acc;
+            data[wi] = f(w - f(f(f(lr) * g) / f(f(Math.sqrt(acc)) + f(eps))));
+          } else {
+            const stepSize = f(lr / (1 - b1 ** step));
+            const invSqrtBc2 = f(1 / Math.sqrt(1 - b2 ** step));
+            const m = f(f(f(b1) * (data[wi + dim] as number)) + f(f(1 - b1) * g));
+            const v = f(f(f(b2) * (data[wi + 2 * dim] as number)) + f(f(f(1 - b2) * g) * g));
+            data[wi + dim] = m;
+            data[wi + 2 * dim] = v;
+            data[wi] = f(w - f(f(stepSize * m) / f(f(f(Math.sqrt(v)) * invSqrtBc2) + f(eps))));
+          }
+        }
+      });
+    }
+    return data;
+  }
+
+  for (const type of ['adagrad', 'lazy-adam'] as const) {
+    for (const storage of ['kernel memory', 'plain array']) {
+      it(`${type}, table in a ${storage}: three steps equal the rule in float32, bit for bit`, () => {
+        const config = type === 'adagrad' ? { type, lr: 0.05, eps: 1e-8, weightDecay: 0.01, initialAccumulator: 0.1 } : { type, lr: 0.05, eps: 1e-8, weightDecay: 0.01 };
+        const t = new SparseTable({ name: 't', numRows: 4, dim, optimizer: config, init: { type: 'zeros' } }, undefined, storage === 'plain array' ? (n) => new Float32Array(n) : undefined);
+        for (let i = 0; i < t.data.length; i++) if (i % t.stride < dim) t.data[i] = start(i);
+        for (let step = 1; step <= 3; step++) t.optimizer.updateRows(t.data, dim, rows, rows.length, gradsAt(step), step);
+        expect(Array.from(t.data)).toEqual(Array.from(byHand(type, t.stride)));
+      });
+    }
+  }
+});
