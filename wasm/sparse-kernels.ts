@@ -22,8 +22,9 @@ let sink: f32 = 0;
 }
 
 /**
- * One-id bags: row ids[b] (dim floats at stride floats) into out[b * width + col ..]. Returns -1, or the first
- * b whose id is outside [0, numRows) (rows before it are written, as the JavaScript loop leaves them).
+ * One-id bags: row ids[b] (dim floats at stride floats) into out[b * width + col ..]; a dim-1 row's value plus
+ * 0, as bagOfScalars' float32 running sum from 0 gives it (-0 comes out +0). Returns -1, or the first b whose
+ * id is outside [0, numRows) (rows before it are written, as the JavaScript loop leaves them).
  */
 export function gatherOne(data: usize, stride: i32, dim: i32, numRows: i32, ids: usize, n: i32, out: usize, width: i32, col: i32): i32 {
   const strideB = <usize>stride << 2;
@@ -35,6 +36,10 @@ export function gatherOne(data: usize, stride: i32, dim: i32, numRows: i32, ids:
     if (<u32>id >= <u32>numRows) return b;
     const src = data + <usize>id * strideB;
     const dst = out + ((<usize>b * <usize>width + <usize>col) << 2);
+    if (dim == 1) {
+      store<f32>(dst, load<f32>(src) + 0);
+      continue;
+    }
     let k: usize = 0;
     for (; k < vecB; k += 16) v128.store(dst + k, v128.load(src + k));
     for (; k < rowB; k += 4) store<i32>(dst + k, load<i32>(src + k));

@@ -40,6 +40,6 @@ export {
   sumWideColumns,
 } from './wide.js';
 export { TableAverage, checkDecay } from './average.js';
-export { tableOver, sharedStorage } from './shared-table.js';
+export { tableOver, sharedStorage, tableArena } from './shared-table.js';
 export { SparseLanes, type PooledTable } from './lanes.js';
 export { MAX_SPARSE_WORKERS, EMB_SOURCE, WIDE_SOURCE } from './lane-control.js';

@@ -1,4 +1,4 @@
-import type { KernelMemoryObject } from './simd/kernels.js';
+import { type KernelMemoryObject, kernelView } from './simd/kernels.js';
 import type { Pooling } from './slots.js';
 import type { SparseTableConfigNormalized } from './table.js';
 
@@ -53,6 +53,21 @@ export interface LaneBuffers {
   readonly ids: SharedArrayBuffer;
   readonly offsets: SharedArrayBuffer;
   readonly weights: SharedArrayBuffer;
-  readonly out: SharedArrayBuffer;
-  readonly dBlock: SharedArrayBuffer;
+  /**
+   * The gathered block and its gradient: SharedArrayBuffers of their own, or, where every table of the source
+   * lives in one kernel memory, the byte offsets of regions of that memory (`kernelRegion`), where the kernels
+   * gather into the block and read its gradient in place; each thread views them through a table of the source
+   * (`blockView`).
+   */
+  readonly out: SharedArrayBuffer | number;
+  readonly dBlock: SharedArrayBuffer | number;
+  /** Bytes each block holds. */
+  readonly blockBytes: number;
+}
+
+/** `floats` floats of a block of `LaneBuffers`: its own buffer, or its region of the memory `home` (a table of the source) lives in. */
+export function blockView(block: SharedArrayBuffer | number, home: Float32Array | undefined, floats: number): Float32Array {
+  if (typeof block !== 'number') return new Float32Array(block, 0, floats);
+  if (home === undefined) throw new Error('sparse lanes: a block in a kernel memory, and no table of its source to reach it through');
+  return kernelView(home, block, floats);
 }

@@ -1,7 +1,7 @@
 import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import type { SparseBatch } from '../core/index.js';
 import { Lane, type LaneSource } from './lane.js';
-import { type LaneBuffers, type LaneSetup, CTL, OP, SOURCES, sourceSlot } from './lane-control.js';
+import { blockView, type LaneBuffers, type LaneSetup, CTL, OP, SOURCES, sourceSlot } from './lane-control.js';
 import { tableOver } from './shared-table.js';
 import { registerKernelMemory } from './simd/kernels.js';
 
@@ -18,7 +18,9 @@ const lr = new Float64Array(lrBuffer);
 let lane = new Lane([]);
 let params: Int32Array<ArrayBufferLike> = new Int32Array(0);
 const keys: (readonly string[])[] = Array.from({ length: SOURCES }, () => []);
-const bufs: ({ raw: LaneBuffers; out: Float32Array; dBlock: Float32Array } | null)[] = new Array(SOURCES).fill(null);
+const bufs: (LaneBuffers | null)[] = new Array(SOURCES).fill(null);
+/** Per source: the data of a table of it this lane owns (its blocks, when regions of a kernel memory, are reached through it). */
+let homes: (Float32Array | undefined)[] = new Array(SOURCES).fill(undefined);
 let seen = 0;
 
 // Loaded: `SparseLanes.start` may dispatch (the loop below never yields to the event loop again).
@@ -51,7 +53,12 @@ function sources(): (LaneSource | undefined)[] {
     const b = bufs[s];
     if (!b || Atomics.load(ctl, sourceSlot(s, 'active')) !== 1) return undefined;
     const rate = lr[s] as number;
-    return { batch: batchOf(s, b.raw), width: Atomics.load(ctl, sourceSlot(s, 'width')), out: b.out, dBlock: b.dBlock, lr: Number.isNaN(rate) ? undefined : rate };
+    const width = Atomics.load(ctl, sourceSlot(s, 'width'));
+    const floats = Atomics.load(ctl, sourceSlot(s, 'batchSize')) * width;
+    // A lane that owns no table of the source never touches its blocks.
+    const home = homes[s];
+    const view = (block: SharedArrayBuffer | number) => (typeof block === 'number' && home === undefined ? new Float32Array(0) : blockView(block, home, floats));
+    return { batch: batchOf(s, b), width, out: view(b.out), dBlock: view(b.dBlock), lr: Number.isNaN(rate) ? undefined : rate };
   });
 }
 
@@ -65,14 +72,16 @@ for (;;) {
       const setup = read<LaneSetup>();
       const mine = setup.tables.filter((t) => t.lane === me);
       for (const t of mine) if (t.memory) registerKernelMemory(t.memory, t.data);
-      lane = new Lane(mine.map((t) => ({ index: t.index, source: t.source, pooling: t.pooling, col: t.col, table: tableOver(t.config, new Float32Array(t.data, 4 * t.offset, t.length)) })));
+      const owned = mine.map((t) => ({ index: t.index, source: t.source, pooling: t.pooling, col: t.col, table: tableOver(t.config, new Float32Array(t.data, 4 * t.offset, t.length)) }));
+      lane = new Lane(owned);
+      homes = Array.from({ length: SOURCES }, (_, s) => owned.find((t) => t.source === s)?.table.data);
       params = new Int32Array(setup.params);
     } else if (op === OP.keys) {
       const m = read<{ source: number; keys: readonly string[] }>();
       keys[m.source] = m.keys;
     } else if (op === OP.buffers) {
       const m = read<{ source: number; buffers: LaneBuffers }>();
-      bufs[m.source] = { raw: m.buffers, out: new Float32Array(m.buffers.out), dBlock: new Float32Array(m.buffers.dBlock) };
+      bufs[m.source] = m.buffers;
     } else if (op === OP.gather) {
       lane.gather(sources(), params);
     } else if (op === OP.update) {

@@ -3,9 +3,9 @@ import { type ErrorCode, WideDeepError } from '../core/index.js';
 import type { SparseBatch } from '../core/index.js';
 import { workerSource } from '../core/worker-source.js';
 import { Lane, type LaneSource, type LaneTable } from './lane.js';
-import { CTL, type LaneBuffers, type LaneSetup, MAX_SPARSE_WORKERS, OP, SOURCES, sourceSlot } from './lane-control.js';
+import { blockView, CTL, type LaneBuffers, type LaneSetup, MAX_SPARSE_WORKERS, OP, SOURCES, sourceSlot } from './lane-control.js';
 import { laneOf } from './lane-of.js';
-import { kernelMemoryOf } from './simd/kernels.js';
+import { kernelMemoryOf, kernelRegion } from './simd/kernels.js';
 import type { Pooling } from './slots.js';
 import type { SparseTable } from './table.js';
 
@@ -59,6 +59,8 @@ export class SparseLanes {
   private readonly attached: (readonly PooledTable[])[] = Array.from({ length: SOURCES }, () => []);
   private readonly widths = new Array<number>(SOURCES).fill(0);
   private readonly bufs: (LaneBuffers | null)[] = new Array<LaneBuffers | null>(SOURCES).fill(null);
+  /** Per source: a table's data when all its tables live in one kernel memory (its blocks are then regions of it). */
+  private readonly homes: (Float32Array | undefined)[] = new Array<Float32Array | undefined>(SOURCES).fill(undefined);
   /** The batch keys the workers hold per source (for the errors they raise, which name the feature). */
   private readonly keys: (readonly string[] | null)[] = new Array<readonly string[] | null>(SOURCES).fill(null);
   private readonly staged: Staged[] = Array.from({ length: SOURCES }, () => ({ batch: null, wanted: { [OP.gather]: false, [OP.update]: false }, done: { [OP.gather]: false, [OP.update]: false }, lr: undefined }));
@@ -128,6 +130,9 @@ export class SparseLanes {
     this.settle();
     this.attached[source] = tables;
     this.widths[source] = width;
+    const memory = tables.length > 0 ? kernelMemoryOf(tables[0]!.table.data) : undefined;
+    this.homes[source] = memory !== undefined && tables.every((t) => kernelMemoryOf(t.table.data) === memory) ? tables[0]!.table.data : undefined;
+    this.bufs[source] = null; // blocks taken again, where the new tables live
     if (!this.attachOrder.includes(source)) this.attachOrder.push(source);
     // Global indices in attach order: the tables of a source attached earlier come first.
     const all = this.attachOrder.flatMap((s) => (this.attached[s] as readonly PooledTable[]).map((t) => ({ ...t, source: s })));
@@ -152,7 +157,7 @@ export class SparseLanes {
 
   /** The gathered block of `source` for an n-example batch: a view into shared memory, valid until the next gather. */
   private block(source: number, n: number): Float32Array {
-    return new Float32Array(this.buffers(source, n, 0, 1).out, 0, n * (this.widths[source] as number));
+    return blockView(this.buffers(source, n, 0, 1).out, this.homes[source], n * (this.widths[source] as number));
   }
 
   /** Copies `batch` into `source`'s shared buffers for the next `startGather`; `features[i]` is the source's table i's feature index in `batch`. */
@@ -183,7 +188,7 @@ export class SparseLanes {
     this.want(OP.update, source, batch, features);
     const first = this.firstIndex.get(source) ?? 0;
     for (let i = 0; i < (this.attached[source] as readonly PooledTable[]).length; i++) this.params[2 * (first + i) + 1] = leave[i] ? 1 : 0;
-    new Float32Array(this.buffers(source, batch.batchSize, 0, 1).dBlock, 0, dBlock.length).set(dBlock);
+    blockView(this.buffers(source, batch.batchSize, 0, 1).dBlock, this.homes[source], dBlock.length).set(dBlock);
     Atomics.store(this.ctl, CTL.step, step);
     (this.staged[source] as Staged).lr = lr;
   }
@@ -229,7 +234,8 @@ export class SparseLanes {
       const width = this.widths[i] as number;
       const b = this.buffers(i, n, 0, 1);
       this.lrSlots[i] = s.lr ?? Number.NaN;
-      return { batch: s.batch as SparseBatch, width, out: new Float32Array(b.out, 0, n * width), dBlock: new Float32Array(b.dBlock, 0, n * width), lr: s.lr };
+      const home = this.homes[i];
+      return { batch: s.batch as SparseBatch, width, out: blockView(b.out, home, n * width), dBlock: blockView(b.dBlock, home, n * width), lr: s.lr };
     });
     const step = Atomics.load(this.ctl, CTL.step);
     const own = op === OP.gather ? () => this.main.gather(sources, this.params) : () => this.main.update(sources, this.params, step);
@@ -293,21 +299,32 @@ export class SparseLanes {
     const b = this.bufs[source] ?? null;
     const offsets = 4 * (features * n + 1);
     const block = 4 * n * (this.widths[source] as number);
-    if (b && b.ids.byteLength >= 4 * ids && b.offsets.byteLength >= offsets && b.out.byteLength >= block) return b;
+    if (b && b.ids.byteLength >= 4 * ids && b.offsets.byteLength >= offsets && b.blockBytes >= block) return b;
     const grow = (have: SharedArrayBuffer | undefined, need: number): SharedArrayBuffer =>
       have && have.byteLength >= need ? have : new SharedArrayBuffer(Math.max(need, 2 * (have?.byteLength ?? 0)));
     const idsBuffer = grow(b?.ids, 4 * Math.max(ids, 1));
+    const blocks = b && b.blockBytes >= block ? b : this.blocks(source, Math.max(block, 2 * (b?.blockBytes ?? 0), 4));
     const next: LaneBuffers = {
       ids: idsBuffer,
       weights: idsBuffer === b?.ids ? b.weights : new SharedArrayBuffer(idsBuffer.byteLength),
       offsets: grow(b?.offsets, offsets),
-      out: grow(b?.out, Math.max(block, 4)),
-      dBlock: grow(b?.dBlock, Math.max(block, 4)),
+      out: blocks.out,
+      dBlock: blocks.dBlock,
+      blockBytes: blocks.blockBytes,
     };
     this.bufs[source] = next;
     for (const port of this.ports) port.postMessage({ source, buffers: next });
     this.run(OP.buffers);
     return next;
+  }
+
+  /** A source's two blocks of `bytes`: regions of its tables' kernel memory where it has one, else SharedArrayBuffers. */
+  private blocks(source: number, bytes: number): Pick<LaneBuffers, 'out' | 'dBlock' | 'blockBytes'> {
+    const home = this.homes[source];
+    const out = home && kernelRegion(home, bytes / 4);
+    const dBlock = home && kernelRegion(home, bytes / 4);
+    if (out && dBlock) return { out: out.byteOffset, dBlock: dBlock.byteOffset, blockBytes: bytes };
+    return { out: new SharedArrayBuffer(bytes), dBlock: new SharedArrayBuffer(bytes), blockBytes: bytes };
   }
 
   /** Dispatches `op` to every worker, runs the calling thread's share, and waits for all; a worker's error is thrown here. */

@@ -1,5 +1,7 @@
 import { WideDeepError } from '../core/index.js';
-import { kernelStorage } from './simd/kernels.js';
+import { createRowOptimizer } from './optimizers.js';
+import type { RowOptimizerConfigInput } from './row-optimizer.js';
+import { kernelArena, kernelStorage } from './simd/kernels.js';
 import { parseSparseTableConfig, SparseTable, type SparseTableConfig } from './table.js';
 
 /**
@@ -24,4 +26,13 @@ export function tableOver(config: SparseTableConfig, data: Float32Array): Sparse
  */
 export function sharedStorage(floats: number): Float32Array {
   return kernelStorage(floats) ?? new Float32Array(new SharedArrayBuffer(4 * floats));
+}
+
+/**
+ * Storage for tables of these shapes, built in this order, in one kernel memory (`kernelArena`: a shared
+ * memory, so sparse workers can share it): a part's tables side by side, with room beside them for the blocks
+ * the kernels work in place. Undefined where they do not fit one memory or there are no kernels here.
+ */
+export function tableArena(tables: readonly { numRows: number; dim: number; optimizer: RowOptimizerConfigInput }[]): ((floats: number) => Float32Array) | undefined {
+  return kernelArena(tables.map((t) => t.numRows * (t.dim + createRowOptimizer(t.optimizer).stateWidth(t.dim))));
 }

@@ -1,6 +1,6 @@
 import type { ExecTensor } from '../../runtime/executor.js';
-import { createRowOptimizer, featureIndex, gatherPooled, gatherSequence, type PooledSlot, RowGradients, sharedStorage, SparseTable } from '../../sparse/index.js';
-import { kernelArena, kernelMemoryOf, kernelRegion } from '../../sparse/simd/kernels.js';
+import { createRowOptimizer, featureIndex, gatherPooled, gatherSequence, type PooledSlot, RowGradients, sharedStorage, SparseTable, tableArena } from '../../sparse/index.js';
+import { kernelMemoryOf, kernelRegion } from '../../sparse/simd/kernels.js';
 import { DEEP_PARTS } from '../deep-parts.js';
 import { applyRows, type ModelPart, type PartDef, type PartUpdate, requireBatch, SizedBuffers } from '../part.js';
 import { embWidth, type ModelBatch } from '../sizes.js';
@@ -40,10 +40,11 @@ export const embeddingsPart: PartDef = {
   create({ sizes, config, rng, lanes }) {
     const width = embWidth(sizes);
     const decls = embeddingsPart.tables(sizes, config);
-    // With sparse workers the tables are born in shared memory (no copy: a Criteo model's tables are 500 MB),
-    // each in its own. On one thread they share one kernel memory where they fit, with the `emb` block beside
-    // them (EmbeddingsModelPart.staging).
-    const storage = lanes ? sharedStorage : kernelArena(decls.map((t) => t.numRows * (t.dim + createRowOptimizer(t.optimizer).stateWidth(t.dim))));
+    // The tables share one kernel memory where they fit, with the `emb` block beside them (`staging`, or the
+    // sparse lanes' blocks), so that the kernels gather into it and read its gradient in place. Else each
+    // table has its own storage: in shared memory with sparse workers (no copy: a Criteo model's tables are
+    // 500 MB), which the arena is too.
+    const storage = tableArena(decls) ?? (lanes ? sharedStorage : undefined);
     const embedded: Embedded[] = [];
     let col = 0;
     for (const e of sizes.embeddings) {

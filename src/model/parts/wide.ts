@@ -1,4 +1,4 @@
-import { createRowOptimizer, sharedStorage, WideLinear } from '../../sparse/index.js';
+import { createRowOptimizer, sharedStorage, tableArena, WideLinear } from '../../sparse/index.js';
 import type { ExecTensor } from '../../runtime/executor.js';
 import { applyRows, type ModelPart, type PartDef, type PartUpdate, requireBatch, SizedBuffers } from '../part.js';
 import type { ModelBatch } from '../sizes.js';
@@ -22,9 +22,11 @@ export const widePart: PartDef = {
   denseOptimizers: () => ({}),
   logit: (graph) => graph.input('wide_logit', ['N', outputsOf(graph.sizes)]),
   create({ sizes, config, lanes }) {
-    // With sparse workers the tables are born in shared memory (parts/sharded-wide.ts shares them out).
-    const storage = lanes ? sharedStorage : undefined;
-    const linears = widePart.tables(sizes, config).map((t) => new WideLinear({ name: t.name, features: sizes.wide, optimizer: t.optimizer }, storage));
+    // One kernel memory for every output's table where they fit (the sparse lanes then keep the wide block
+    // beside them, parts/sharded-wide.ts); else shared memory with sparse workers.
+    const tables = widePart.tables(sizes, config);
+    const storage = tableArena(tables) ?? (lanes ? sharedStorage : undefined);
+    const linears = tables.map((t) => new WideLinear({ name: t.name, features: sizes.wide, optimizer: t.optimizer }, storage));
     return new WideModelPart(linears);
   },
 };

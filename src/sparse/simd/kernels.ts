@@ -176,6 +176,13 @@ export function kernelArena(floats: readonly number[]): ((floats: number) => Flo
   };
 }
 
+/** A view of `floats` floats at `byteOffset` of the kernel memory `data` lives in (a region `kernelRegion` took, seen from any thread). */
+export function kernelView(data: Float32Array, byteOffset: number, floats: number): Float32Array {
+  const k = memories.get(data.buffer);
+  if (k === undefined) throw new Error('kernelView: the table is not in a kernel memory');
+  return k.f32(byteOffset, floats);
+}
+
 /**
  * A region of `floats` floats (zeros, 64-byte aligned) in the kernel memory `data` lives in, taken for good: a
  * block the kernels read and write in place (`simdGatherOne`, `simdScatterOne`). Undefined where `data` is not
@@ -209,7 +216,7 @@ export function kernelMemoryOf(data: ArrayBufferView): KernelMemoryObject | unde
 export function simdGatherOne(data: Float32Array, stride: number, dim: number, numRows: number, ids: Int32Array, lo: number, n: number, out: Float32Array, width: number, col: number): number | undefined {
   const k = memories.get(data.buffer);
   if (k === undefined) return undefined;
-  const inPlace = dim > 1 && memories.get(out.buffer) === k;
+  const inPlace = memories.get(out.buffer) === k;
   const at = k.scratch(4 * n * (inPlace ? 1 : 1 + dim));
   if (at < 0) return undefined;
   k.put(at, ids.subarray(lo, lo + n));
@@ -218,10 +225,9 @@ export function simdGatherOne(data: Float32Array, stride: number, dim: number, n
   const bad = k.exports.gatherOne(data.byteOffset, stride, dim, numRows, at, n, block, dim, 0);
   const rows = bad < 0 ? n : bad;
   if (dim === 1) {
-    // A dim-1 table (gatherScalars): the value plus 0, as bagOfScalars' float32 running sum from 0 gives it
-    // (a weight of -0 comes out +0).
+    // A dim-1 table (gatherScalars): the values as the kernel wrote them (plus 0, as bagOfScalars' sum from 0).
     const f = k.f32(block, n);
-    for (let b = 0, o = col; b < rows; b++, o += width) out[o] = (f[b] as number) + 0;
+    for (let b = 0, o = col; b < rows; b++, o += width) out[o] = f[b] as number;
     return bad;
   }
   copyRows(k.i32(block, n * dim), 0, dim, new Int32Array(out.buffer, out.byteOffset, out.length), col, width, rows, dim);
