@@ -28,12 +28,11 @@ export const shardedWidePart: PartDef = {
 
 /**
  * One wide feature's work per step in the units of a table's cost (floats per id: its dim): one id per
- * example, gathered, hashed into the step's row gradients and updated one weight at a time (dim-1 tables stay
- * on the JavaScript loops), costs about what gathering and updating 8 embedding floats does since those run
- * in the SIMD kernels: on criteo_small with no workers the wide part's feed and update took 4.9 ms for 26
- * features and the embeddings' 9.4 ms for 26 x 16 floats (bench/sparse-workers-case.ts; BENCHMARKS.md,
- * "WebAssembly SIMD kernels"), 0.19 ms a wide feature against 0.023 ms an embedding float. (It was 4 with the
- * embeddings on the loops: 0.2 against 0.05 ms.)
+ * example, gathered, hashed into the step's row gradients and updated one weight at a time, costs about what
+ * gathering and updating 8 embedding floats does. Measured on criteo_small with no workers: in session 13 the
+ * wide part's feed and update took 4.9 ms for 26 features and the embeddings' 9.4 ms for 26 x 16 floats (0.19
+ * against 0.023 ms, 8.3); in session 19, with both in the kernels and float32 row updates, 2.27 against 4.07 ms
+ * (0.087 against 0.0098 ms, 8.9). (It was 4 with the embeddings on the JavaScript loops.)
  */
 const WIDE_FEATURE_COST = 8;
 
