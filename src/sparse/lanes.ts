@@ -132,7 +132,9 @@ export class SparseLanes {
     this.widths[source] = width;
     const memory = tables.length > 0 ? kernelMemoryOf(tables[0]!.table.data) : undefined;
     this.homes[source] = memory !== undefined && tables.every((t) => kernelMemoryOf(t.table.data) === memory) ? tables[0]!.table.data : undefined;
-    this.bufs[source] = null; // blocks taken again, where the new tables live
+    // Buffers taken again (the blocks where the new tables live), and the next batch staged into them in full.
+    this.bufs[source] = null;
+    (this.staged[source] as Staged).batch = null;
     if (!this.attachOrder.includes(source)) this.attachOrder.push(source);
     // Global indices in attach order: the tables of a source attached earlier come first.
     const all = this.attachOrder.flatMap((s) => (this.attached[s] as readonly PooledTable[]).map((t) => ({ ...t, source: s })));
