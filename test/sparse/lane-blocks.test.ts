@@ -97,4 +97,27 @@ describe("the sparse lanes' blocks", () => {
     blocks.forEach((b, s) => expect(bits(b)).toEqual(bits(expected[s]!)));
     own.forEach((t, i) => expect(bits(t.data), t.name).toEqual(bits(plain[i]!.data)));
   }, 30_000);
+
+  it('tables attached again: the batch staged before is staged again into the new buffers, and gathered right', async () => {
+    const ts = tables(tableArena(DIMS.map((dim) => ({ numRows: ROWS, dim, optimizer: OPTIMIZER }))));
+    const plain = tables((n) => new Float32Array(n));
+    const batch = batchOf(new Rng(3));
+    const features = DIMS.map((_, i) => i);
+    const expected = new Float32Array(N * WIDTH);
+    plain.forEach((t, i) => gatherPooled(t, batch, { feature: i, pooling: 'sum', width: WIDTH, col: COLS[i] as number }, expected));
+    const lanes = await SparseLanes.start(2);
+    try {
+      const pooled = ts.map((table, i) => ({ table, pooling: 'sum' as const, col: COLS[i] as number }));
+      lanes.attach(EMB_SOURCE, pooled, WIDTH);
+      lanes.stageGather(EMB_SOURCE, batch, features);
+      lanes.startGather();
+      expect(bits(lanes.gathered(EMB_SOURCE))).toEqual(bits(expected));
+      lanes.attach(EMB_SOURCE, pooled, WIDTH);
+      lanes.stageGather(EMB_SOURCE, batch, features);
+      lanes.startGather();
+      expect(bits(lanes.gathered(EMB_SOURCE))).toEqual(bits(expected));
+    } finally {
+      await lanes.release();
+    }
+  }, 30_000);
 });
