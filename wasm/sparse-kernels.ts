@@ -114,6 +114,88 @@ export function adagrad(data: usize, dim: i32, rows: usize, count: i32, grads: u
 }
 
 /**
+ * FTRL-Proximal over rows [w | z | n] (ftrl.ts): rows[0..count) with grads [count, dim], in float64 as the
+ * JavaScript loop computes it (float32 loads promoted, z and w from the unrounded float64 values, one rounding
+ * on store), two elements at a time in f64x2 lanes: two rows at a time for dim 1 (the wide part), else pairs
+ * within a row and a scalar tail.
+ */
+export function ftrl(data: usize, dim: i32, rows: usize, count: i32, grads: usize, alpha: f64, beta: f64, l1: f64, l2: f64): void {
+  const rowB = <usize>dim << 2;
+  const strideB = <usize>3 * rowB;
+  if (dim == 1) {
+    const pairs = count & ~1;
+    let i = 0;
+    for (; i < pairs; i += 2) {
+      if ((i & 15) == 0) touch(data, rows, i, min(count, i + 16), strideB, strideB);
+      const a = data + <usize>load<i32>(rows + (<usize>i << 2)) * strideB;
+      const b = data + <usize>load<i32>(rows + (<usize>(i + 1) << 2)) * strideB;
+      const g = f64x2.replace_lane(f64x2.splat(<f64>load<f32>(grads + (<usize>i << 2))), 1, <f64>load<f32>(grads + (<usize>(i + 1) << 2)));
+      const w = f64x2.replace_lane(f64x2.splat(<f64>load<f32>(a)), 1, <f64>load<f32>(b));
+      const z0 = f64x2.replace_lane(f64x2.splat(<f64>load<f32>(a, 4)), 1, <f64>load<f32>(b, 4));
+      const n = f64x2.replace_lane(f64x2.splat(<f64>load<f32>(a, 8)), 1, <f64>load<f32>(b, 8));
+      const wNew = ftrlPair(g, w, z0, n, alpha, beta, l1, l2);
+      store<f32>(a, <f32>f64x2.extract_lane(wNew, 0));
+      store<f32>(b, <f32>f64x2.extract_lane(wNew, 1));
+      store<f32>(a, <f32>f64x2.extract_lane(pairZ, 0), 4);
+      store<f32>(b, <f32>f64x2.extract_lane(pairZ, 1), 4);
+      store<f32>(a, <f32>f64x2.extract_lane(pairN, 0), 8);
+      store<f32>(b, <f32>f64x2.extract_lane(pairN, 1), 8);
+    }
+    if (i < count) ftrlOne(data + <usize>load<i32>(rows + (<usize>i << 2)) * strideB, 4, <f64>load<f32>(grads + (<usize>i << 2)), alpha, beta, l1, l2);
+    return;
+  }
+  const pairB = rowB & ~(<usize>7);
+  for (let i = 0; i < count; i++) {
+    if ((i & 15) == 0) touch(data, rows, i, min(count, i + 16), strideB, strideB);
+    const w0 = data + <usize>load<i32>(rows + (<usize>i << 2)) * strideB;
+    const g0 = grads + <usize>i * rowB;
+    let k: usize = 0;
+    for (; k < pairB; k += 8) {
+      const wp = w0 + k, zp = wp + rowB, np = zp + rowB;
+      const wNew = ftrlPair(f64x2.promote_low_f32x4(v128.load64_zero(g0 + k)), f64x2.promote_low_f32x4(v128.load64_zero(wp)),
+        f64x2.promote_low_f32x4(v128.load64_zero(zp)), f64x2.promote_low_f32x4(v128.load64_zero(np)), alpha, beta, l1, l2);
+      v128.store64_lane(zp, f32x4.demote_f64x2_zero(pairZ), 0);
+      v128.store64_lane(np, f32x4.demote_f64x2_zero(pairN), 0);
+      v128.store64_lane(wp, f32x4.demote_f64x2_zero(wNew), 0);
+    }
+    for (; k < rowB; k += 4) ftrlOne(w0 + k, rowB, <f64>load<f32>(g0 + k), alpha, beta, l1, l2);
+  }
+}
+
+// ftrlPair's new z and n beside the w it returns (globals of this thread's instance: no allocation, which the
+// stub runtime would take from the shared memory).
+let pairZ: v128 = f64x2(0, 0);
+let pairN: v128 = f64x2(0, 0);
+
+/** One FTRL step of two elements (see `ftrl`): the new w; the new z and n in pairZ and pairN. */
+@inline function ftrlPair(g: v128, w: v128, z0: v128, n: v128, alpha: f64, beta: f64, l1: f64, l2: f64): v128 {
+  const a = f64x2.splat(alpha);
+  const nNew = f64x2.add(n, f64x2.mul(g, g));
+  const sqrtN = f64x2.sqrt(nNew);
+  const sigma = f64x2.div(f64x2.sub(sqrtN, f64x2.sqrt(n)), a);
+  const z = f64x2.sub(f64x2.add(z0, g), f64x2.mul(sigma, w));
+  const l1v = f64x2.splat(l1);
+  const shrunk = f64x2.sub(z, v128.bitselect(l1v, f64x2.neg(l1v), f64x2.gt(z, f64x2.splat(0))));
+  const value = f64x2.div(f64x2.neg(shrunk), f64x2.add(f64x2.div(f64x2.add(f64x2.splat(beta), sqrtN), a), f64x2.splat(l2)));
+  pairZ = z;
+  pairN = nNew;
+  return v128.bitselect(f64x2.splat(0), value, f64x2.le(f64x2.abs(z), l1v));
+}
+
+/** One element of `ftrl` at w (z at w + gap bytes, n at w + 2 gap), as the JavaScript loop computes it. */
+@inline function ftrlOne(wp: usize, gap: usize, g: f64, alpha: f64, beta: f64, l1: f64, l2: f64): void {
+  const zp = wp + gap, np = zp + gap;
+  const n = <f64>load<f32>(np);
+  const nNew = n + g * g;
+  const sqrtN = Math.sqrt(nNew);
+  const sigma = (sqrtN - Math.sqrt(n)) / alpha;
+  const z = <f64>load<f32>(zp) + g - sigma * <f64>load<f32>(wp);
+  store<f32>(zp, <f32>z);
+  store<f32>(np, <f32>nNew);
+  store<f32>(wp, Math.abs(z) <= l1 ? <f32>0 : <f32>(-(z - (z > 0 ? l1 : -l1)) / ((beta + sqrtN) / alpha + l2)));
+}
+
+/**
  * The gradient of one feature of one-id bags (row-gradients.ts, addPooled into an empty map): ids[b]'s row
  * receives grad[b] (dim floats at col + b * width floats: the feature's columns of a block, in place or copied
  * out), summed in batch order as float32 additions (the JavaScript loop's double sum rounded each time is the

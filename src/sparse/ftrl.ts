@@ -1,6 +1,7 @@
 import type { FtrlConfig, RowOptimizer } from './row-optimizer.js';
 import { checkUpdateArgs } from './row-optimizer.js';
 import { PREFETCH_ROWS, touchRows } from './prefetch.js';
+import { stageRowUpdate } from './simd/kernels.js';
 
 /**
  * FTRL-Proximal, per coordinate (McMahan et al. 2013, "Ad Click Prediction: a View from the Trenches",
@@ -18,6 +19,8 @@ import { PREFETCH_ROWS, touchRows } from './prefetch.js';
  * alpha appears. `step` is unused. Weights are stored beside z and n, so the gather never recomputes them.
  * Since w is a function of (z, n), a row's first update replaces any non-zero initial weight w0 by the closed
  * form (z picks up -sigma * w0 first, as in TensorFlow's Ftrl); FTRL tables normally start at zeros.
+ * Computed in float64 (float32 loads, one rounding on store); the SIMD kernel does the same two elements at a
+ * time, bit for bit.
  */
 export class FtrlRowOptimizer implements RowOptimizer {
   readonly type = 'ftrl';
@@ -49,6 +52,13 @@ export class FtrlRowOptimizer implements RowOptimizer {
     checkUpdateArgs(this.type, data, dim, 3 * dim, rows, count, grads, step, lr);
     const alpha = lr ?? this.config.alpha;
     const { beta, l1, l2 } = this.config;
+    // A table in a kernel memory: the SIMD kernel, the same float64 arithmetic (simd/kernels.ts); dim-1 rows only
+    // where they are in that memory already (the wide part's, `RowGradients.addWideStep`).
+    const call = stageRowUpdate(data, dim, rows, count, grads, dim > 1);
+    if (call !== undefined) {
+      call.exports.ftrl(call.data, dim, call.rows, count, call.grads, alpha, beta, l1, l2);
+      return;
+    }
     const stride = 3 * dim;
     for (let i = 0; i < count; i++) {
       if (i % PREFETCH_ROWS === 0) touchRows(data, rows, i, Math.min(count, i + PREFETCH_ROWS), stride, stride);

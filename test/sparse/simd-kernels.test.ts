@@ -47,6 +47,8 @@ describe('WebAssembly SIMD kernels of the sparse side', () => {
     { type: 'lazy-adam', lr: 0.003, beta1: 0.8, beta2: 0.95, eps: 1e-6, weightDecay: 0.01 },
     { type: 'adagrad', lr: 0.05 },
     { type: 'adagrad', lr: 0.1, initialAccumulator: 0.01, weightDecay: 0.02 },
+    { type: 'ftrl', alpha: 0.1 },
+    { type: 'ftrl', alpha: 0.05, beta: 0.5, l1: 0.3, l2: 0.2, initialAccumulator: 0.01 },
   ] as RowOptimizerConfigInput[]) {
     it(`${JSON.stringify(optimizer)}: the kernel leaves every bit as the JavaScript loop does, odd dims included`, () => {
       for (const dim of [2, 3, 5, 8, 16, 17]) {

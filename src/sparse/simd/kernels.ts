@@ -3,8 +3,8 @@ import { KERNELS_WASM } from './kernels-wasm.js';
 
 /**
  * The WebAssembly SIMD kernels of the sparse side (source: wasm/sparse-kernels.ts): the one-id gather, the
- * deduplicated gradient sums of a feature of one-id bags (`RowGradients.addPooled`), the lazy Adam and
- * AdaGrad row updates, and the wide part's logits and gradients (wide-kernels.ts), bit for bit the arithmetic
+ * deduplicated gradient sums of a feature of one-id bags (`RowGradients.addPooled`), the lazy Adam, AdaGrad
+ * and FTRL row updates, and the wide part's logits and gradients (wide-kernels.ts), bit for bit the arithmetic
  * of their JavaScript loops (gather.ts, row-gradients.ts, lazy-adam.ts, adagrad.ts, wide.ts) at 1.5-3x their
  * speed through the library's calls (bench/simd-kernels-case.ts; BENCHMARKS.md "WebAssembly SIMD kernels").
  *
@@ -31,6 +31,7 @@ export interface KernelExports {
   gatherOne(data: number, stride: number, dim: number, numRows: number, ids: number, n: number, out: number, width: number, col: number): number;
   lazyAdam(data: number, dim: number, rows: number, count: number, grads: number, beta1: number, beta2: number, c1: number, c2: number, eps: number, wd: number, stepSize: number, invSqrtBc2: number): void;
   adagrad(data: number, dim: number, rows: number, count: number, grads: number, rate: number, eps: number, wd: number): void;
+  ftrl(data: number, dim: number, rows: number, count: number, grads: number, alpha: number, beta: number, l1: number, l2: number): void;
   scatterOne(ids: number, n: number, numRows: number, col: number, dim: number, width: number, keys: number, slots: number, cap: number, rows: number, grads: number): number;
   wideAdd(data: number, stride: number, numRows: number, ids: number, offsets: number, n: number, out: number): number;
   wideScatter(ids: number, offsets: number, n: number, size: number, offset: number, d: number, map: number, cap: number, rows: number, grads: number, count: number): number;
