@@ -6,7 +6,7 @@
  * `apply` (the row optimizer's update). One JSON line: ms per step of each phase for each storage (median of
  * the rounds), their ratios, and whether both end with the same tables bit for bit.
  *
- *   npx tsx bench/simd-kernels-case.ts [--case criteo|small] [--optimizer lazy-adam|adagrad] [--rounds 5]
+ *   npx tsx bench/simd-kernels-case.ts [--case criteo|small] [--optimizer lazy-adam|adagrad|ftrl] [--rounds 5]
  */
 import { parseArgs } from 'node:util';
 import { Rng } from '../src/core/rng.js';
@@ -15,13 +15,24 @@ import { kernelMemoryOf } from '../src/sparse/simd/kernels.js';
 import { CRITEO, SMALL, tabular } from './engine-case.js';
 
 const { values } = parseArgs({ options: { case: { type: 'string', default: 'criteo' }, optimizer: { type: 'string', default: 'lazy-adam' }, rounds: { type: 'string', default: '5' } } });
+const OPTIMIZERS = {
+  'lazy-adam': { type: 'lazy-adam', lr: 1e-3 },
+  adagrad: { type: 'adagrad', lr: 0.05 },
+  ftrl: { type: 'ftrl', alpha: 0.05, l1: 1e-3 },
+} as const;
+for (const [name, value, allowed] of [['case', values.case, ['criteo', 'small']], ['optimizer', values.optimizer, Object.keys(OPTIMIZERS)]] as const) {
+  if (!(allowed as readonly string[]).includes(value as string)) {
+    console.error(`simd-kernels-case: --${name} ${value} is not one of ${allowed.join(', ')}`);
+    process.exit(2);
+  }
+}
 const spec = { ...(values.case === 'small' ? SMALL : CRITEO), crossBuckets: 0 };
 const { batches } = tabular(spec, 16, new Rng(1));
 const F = spec.nCat;
 const B = spec.batch;
 const D = spec.dim;
 const width = F * D;
-const optimizer = values.optimizer === 'adagrad' ? { type: 'adagrad' as const, lr: 0.05 } : { type: 'lazy-adam' as const, lr: 1e-3 };
+const optimizer = OPTIMIZERS[values.optimizer as keyof typeof OPTIMIZERS];
 const tables = (plain: boolean): SparseTable[] =>
   Array.from({ length: F }, (_, f) => new SparseTable({ name: `c${f}`, numRows: spec.vocab, dim: D, optimizer }, new Rng(f), plain ? (n) => new Float32Array(n) : undefined));
 const sides = { simd: tables(false), js: tables(true) };
