@@ -4,7 +4,7 @@ import { RowSlotMap } from './row-slot-map.js';
 import type { PooledSlot, SequenceSlot } from './slots.js';
 import { checkPooledSlot, checkSequenceSlot, idOutOfRange, oneIdBags } from './slots.js';
 import { kernelMemoryOf, type ResidentGradients, ScatterSpace, simdScatterOne } from './simd/kernels.js';
-import { simdScatterWide, type WideFeatureRef } from './simd/wide-kernels.js';
+import { badWideIdError, simdScatterWide, type WideFeatureRef } from './simd/wide-kernels.js';
 import type { SparseTable } from './table.js';
 
 /**
@@ -175,10 +175,7 @@ export class RowGradients {
   addWideStep(batch: SparseBatch, features: readonly WideFeatureRef[], dLogits: Float32Array, biasRow: number, dBias: number): void {
     this.reset();
     const r = simdScatterWide((this.space ??= new ScatterSpace()), this.table.data, batch, features, dLogits, biasRow, dBias);
-    if (r !== undefined && 'at' in r) {
-      const { feature, size } = features[r.at] as WideFeatureRef;
-      throw idOutOfRange(batch, feature, batch.ids[r.index] as number, size, this.table.name);
-    }
+    if (r !== undefined && 'at' in r) throw badWideIdError(batch, features, r, this.table.name);
     if (r !== undefined) {
       this.resident = r;
       return;

@@ -7,7 +7,7 @@ import { RowGradients } from './row-gradients.js';
 import { bagOfScalars } from './gather.js';
 import { PREFETCH_ROWS, touchRows } from './prefetch.js';
 import { tableOver } from './shared-table.js';
-import { simdWideLogits, type WideFeatureRef } from './simd/wide-kernels.js';
+import { badWideIdError, simdWideLogits, type WideFeatureRef } from './simd/wide-kernels.js';
 import { featureIndex, idOutOfRange } from './slots.js';
 import { SparseTable } from './table.js';
 
@@ -152,11 +152,8 @@ export class WideLinear {
     }
     const map = this.featureMap(batch);
     const done = simdWideLogits(this.table.data, this.table.stride, batch, this.refs, this.bias, out);
-    if (done !== undefined && done !== null) {
-      const { feature, size } = this.refs[done.at] as WideFeatureRef;
-      throw idOutOfRange(batch, feature, batch.ids[done.index] as number, size, this.table.name);
-    }
     if (done === null) return;
+    if (done !== undefined) throw badWideIdError(batch, this.refs, done, this.table.name);
     const { ids, offsets } = batch;
     out.fill(this.bias, 0, B);
     for (let j = 0; j < map.length; j++) {

@@ -1,4 +1,6 @@
+import type { WideDeepError } from '../../core/errors.js';
 import type { SparseBatch } from '../../core/sparse-batch.js';
+import { idOutOfRange } from '../slots.js';
 import { type KernelMemory, kernelOf, type ResidentGradients, type ScatterSpace } from './kernels.js';
 
 // The wide part's kernels (wasm/sparse-kernels.ts: wideAdd, wideScatter) as WideLinear and RowGradients call
@@ -16,6 +18,12 @@ export interface WideFeatureRef {
 export interface BadWideId {
   readonly at: number;
   readonly index: number;
+}
+
+/** The error for a BadWideId: the one the JavaScript loops throw for that id. */
+export function badWideIdError(batch: SparseBatch, features: readonly WideFeatureRef[], bad: BadWideId, table: string): WideDeepError {
+  const { feature, size } = features[bad.at] as WideFeatureRef;
+  return idOutOfRange(batch, feature, batch.ids[bad.index] as number, size, table);
 }
 
 /** Copies the ids (through the last bag's end) and the offsets of `batch` to `idsAt` and `offsetsAt`. */
