@@ -260,4 +260,5 @@ export const gradRules: Readonly<Record<string, GradRule>> = {
   Less: none,
   Sign: none,
   Shape: none,
+  Size: none,
 };

@@ -265,6 +265,11 @@ export function shapeOf(g: Graph, x: Value): Value {
   return g.node('Shape', [x], [{ dtype: 'int64', shape: [x.shape.length] }])[0] as Value;
 }
 
+/** The runtime number of elements of x as an int64 scalar (ONNX Size; works with symbolic dims). */
+export function sizeOf(g: Graph, x: Value): Value {
+  return g.node('Size', [x], [{ dtype: 'int64', shape: [] }])[0] as Value;
+}
+
 /** Zeros with the shape and type of x. */
 export function zerosLike(g: Graph, x: Value): Value {
   const zero = g.scalar(0, x.dtype === 'float64' ? 'float64' : 'float32');

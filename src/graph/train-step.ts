@@ -2,7 +2,7 @@ import { WideDeepError } from '../core/errors.js';
 import { type FloatType, Graph, type Value } from './builder.js';
 import { gradients } from './autodiff.js';
 import { encodeModel } from './encode.js';
-import { type LossKind, lossValue, predictionOf } from './losses.js';
+import { type LossKind, lossGradient, lossValue, predictionOf } from './losses.js';
 import { type DenseOptimizerResolved, clipByGlobalNorm, slotsOf } from './optimizers.js';
 import { type BufferSpec, ParamScope, type ParamSpec } from './params.js';
 
@@ -105,7 +105,8 @@ export function buildTrainStep(spec: StepProgramSpec): StepProgram {
     return v;
   });
   const paramValues = scope.params.map((p) => scope.values.get(p.name) as Value);
-  const grads = gradients(g, loss, [...paramValues, ...gradTargets]);
+  // Back-propagation starts at the logits, from the loss's gradient in closed form (not through its nodes).
+  const grads = gradients(g, logits, [...paramValues, ...gradTargets], lossGradient(g, spec.loss, logits, labels, weights));
   for (const [group, c] of Object.entries(spec.optimizers)) {
     if (c.clipNorm <= 0) continue;
     const idx = scope.params.flatMap((p, i) => (p.group === group ? [i] : []));

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
 import { Graph, type Value } from '../../src/graph/builder.js';
 import { encodeModel } from '../../src/graph/encode.js';
-import { lossValue, type LossKind } from '../../src/graph/losses.js';
+import { lossGradient, lossValue, type LossKind } from '../../src/graph/losses.js';
 import * as op from '../../src/graph/ops.js';
 import { parseDenseOptimizer } from '../../src/graph/optimizers.js';
 import { ParamScope } from '../../src/graph/params.js';
@@ -39,6 +39,47 @@ describe('losses', () => {
     ]);
     expect(r.maxAbsErr).toBeLessThan(1e-8);
   });
+
+  // The training step back-propagates from lossGradient: each kind's closed form against central finite
+  // differences of lossValue, with soft labels, K > 1, weights (one of them 0) and label rows whose mass is not 1.
+  const closedForm: [LossKind, number, (rng: Rng, n: number, k: number) => Float64Array][] = [
+    ['bce', 3, (rng, n, k) => Float64Array.from({ length: n * k }, () => rng.uniform())],
+    ['mse', 2, (rng, n, k) => rand(rng, n * k, 2)],
+    ['softmax_ce', 4, (rng, n, k) => Float64Array.from({ length: n * k }, (_, i) => (i % 3 === 0 ? 0 : rng.uniform()))],
+  ];
+  for (const [kind, k, labelsOf] of closedForm) {
+    it(`${kind}: lossGradient is d lossValue / d logits (finite differences), with and without weights`, async () => {
+      const n = 5;
+      const rng = new Rng(11);
+      const logits = rand(rng, n * k, 3);
+      const labels = labelsOf(rng, n, k);
+      for (const weights of [null, Float64Array.of(1, 2.5, 0, 0.5, 3)]) {
+        const g = new Graph();
+        const x = g.input('x', 'float64', ['N', k]);
+        const y = g.input('y', 'float64', ['N', k]);
+        const w = weights ? g.input('w', 'float64', ['N', 1]) : null;
+        g.output(lossValue(g, kind, x, y, w), 'loss');
+        g.output(lossGradient(g, kind, x, y, w), 'dx');
+        const s = await nodeExecutor.createSession(encodeModel(g), { threads: 1 });
+        const feeds = (): Record<string, ExecTensor> => ({ x: f64(logits, [n, k]), y: f64(labels, [n, k]), ...(weights ? { w: f64(weights, [n, 1]) } : {}) });
+        const dx = (await s.run(feeds(), { dx: null })).dx!.data as Float64Array;
+        let worst = 0;
+        for (let i = 0; i < logits.length; i++) {
+          const o = logits[i]!;
+          logits[i] = o + 1e-6;
+          const up = (await s.run(feeds(), { loss: null })).loss!.data[0] as number;
+          logits[i] = o - 1e-6;
+          const down = (await s.run(feeds(), { loss: null })).loss!.data[0] as number;
+          logits[i] = o;
+          worst = Math.max(worst, Math.abs((up - down) / 2e-6 - dx[i]!));
+        }
+        expect(worst).toBeLessThan(1e-8);
+        // A zero weight zeroes its example's row.
+        if (weights) for (let j = 0; j < k; j++) expect(Math.abs(dx[2 * k + j]!)).toBe(0);
+        await s.release();
+      }
+    });
+  }
 
   it('bce is exact and finite for extreme logits', async () => {
     const g = new Graph();
