@@ -5,7 +5,9 @@
  *   npx tsx bench/engine-case.ts --case small|criteo|criteo_small|gru|score|memory [--steps N] [--warmup W] [--repeats R]
  *       [--threads T]   (ONNX Runtime intra-op threads; default: every available core, as WideDeepModel.create)
  *       [--sparse-workers W]   (worker threads for the embedding tables, WideDeepModel.create's sparseWorkers; default: the library's, defaultSparseWorkers)
+ *       [--paired]   (training cases: wait on stdin before each timed repeat; bench/run.ts --paired)
  */
+import { readSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Rng } from '../src/core/rng.js';
@@ -186,7 +188,29 @@ const median = (xs: number[]): number => {
 
 const peakRssMb = (): number => process.resourceUsage().maxRSS / 1024;
 
-async function runTraining(model: WideDeepModel, batches: ModelBatch[], steps: number, warmup: number, repeats: number) {
+/**
+ * `--paired`: before each timed repeat, `{"gate":r}` on stdout, then a wait for one line on stdin, during which
+ * bench/run.ts --paired times the peer's repeat (the two sides alternate repeat by repeat, so that the machine's
+ * drift between them is seconds, not a whole run). A blocking read of fd 0 (process.stdin is never opened).
+ */
+function gate(r: number): void {
+  process.stdout.write(`{"gate":${r}}\n`);
+  const byte = Buffer.alloc(1);
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(0, byte, 0, 1, null);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+      continue;
+    }
+    if (n === 0) throw new Error(`--paired: stdin closed before repeat ${r}`);
+    if (byte[0] === 10) return;
+  }
+}
+
+async function runTraining(model: WideDeepModel, batches: ModelBatch[], steps: number, warmup: number, repeats: number, paired = false) {
   const losses: number[] = [];
   let i = 0;
   for (let w = 0; w < warmup; w++) losses.push(await model.trainStep(batches[i++ % batches.length]!));
@@ -196,6 +220,7 @@ async function runTraining(model: WideDeepModel, batches: ModelBatch[], steps: n
   // machine it moves far less with the load than the wall-clock rate does.
   const cpu0 = process.cpuUsage();
   for (let r = 0; r < repeats; r++) {
+    if (paired) gate(r);
     const t0 = performance.now();
     for (let s = 0; s < steps; s++) {
       const t = performance.now();
@@ -305,6 +330,7 @@ async function main(): Promise<void> {
       wide: { type: 'string', default: 'adagrad' },
       threads: { type: 'string' },
       'sparse-workers': { type: 'string' },
+      paired: { type: 'boolean', default: false },
     },
   });
   const threads = values.threads !== undefined ? Number(values.threads) : undefined;
@@ -338,7 +364,7 @@ async function main(): Promise<void> {
   const model = await WideDeepModel.create(sizes, config, { seed: Number(values.seed), ...(sparseWorkers !== undefined ? { sparseWorkers } : {}), ...(threads !== undefined ? { threads } : {}) });
   const out: Record<string, unknown> = { case: c, engine: 'widedeep', batch: batches[0]!.size, wide_optimizer: wide.type };
   if (c === 'score') Object.assign(out, await runScore(model, batches, steps, repeats));
-  else Object.assign(out, await runTraining(model, batches, steps, warmup, repeats));
+  else Object.assign(out, await runTraining(model, batches, steps, warmup, repeats, values.paired));
   if (c === 'memory' || c === 'criteo') Object.assign(out, bytesPerParam(model));
   Object.assign(out, { peak_rss_mb: peakRssMb(), wall_s: (performance.now() - t0) / 1000, node: process.version, threads: threads ?? availableCores(), sparse_workers: model.sparseWorkers });
   process.stdout.write(`${JSON.stringify(out)}\n`);

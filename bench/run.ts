@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [-- --suite engine] [-- --cases small,criteo] [-- --rounds 3] [-- --threads N] [-- --help]`
+ * `npm run bench [-- --json] [-- --suite engine] [-- --cases small,criteo] [-- --rounds 3] [-- --threads N] [-- --paired] [-- --help]`
  *
  * Runs every benchmark case of widedeep beside its reference, measured in the same run, and prints each
  * figure with the reference and their ratio. Cases run in child processes (so peak RSS is per case), and
@@ -8,12 +8,15 @@
  * did not run at its best (a fallback OpenBLAS kernel, the reference BLAS: bench/peer-kernel.ts) is withheld:
  * the figures are printed with the reason instead, and the --json result carries it as `ratio_withheld`.
  * The engine and floor suites run both sides on the same thread count, `--threads` (default: every available core).
+ * `--paired` (the engine suite's training cases): in each round both sides run at once and take turns repeat by
+ * repeat (bench/paired-run.ts); the round's ratio is the median of the ratios of their repeats taken in turn.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { availableCores } from '../src/runtime/cores.js';
 import { parseArgs } from 'node:util';
+import { runPaired } from './paired-run.js';
 import { peerHandicap, withheldReason } from './peer-kernel.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -41,6 +44,8 @@ interface Case {
   readonly goal?: string;
   /** Decimals shown for the figures (default 0). */
   readonly digits?: number;
+  /** Both sides take `--paired` (a training case of the engine suite): `--paired` runs them repeat by repeat in turn. */
+  readonly pairable?: boolean;
 }
 
 const tsx = (script: string, ...args: string[]): string[] => [process.execPath, '--import', 'tsx', resolve(ROOT, script), ...args];
@@ -125,10 +130,10 @@ SERVE_CASES.push(
 );
 
 const CASES: Case[] = [
-  { suite: 'engine', name: 'small', metric: 'train samples/s', ours: tsx('bench/engine-case.ts', '--case', 'small'), reference: torch('--case', 'small'), referenceName: 'PyTorch', figure: samples, target: 2.0 },
-  { suite: 'engine', name: 'criteo', metric: 'train samples/s', ours: tsx('bench/engine-case.ts', '--case', 'criteo'), reference: torch('--case', 'memory'), referenceName: 'PyTorch', figure: samples, target: 1.5 },
-  { suite: 'engine', name: 'criteo_small', metric: 'train samples/s', ours: tsx('bench/engine-case.ts', '--case', 'criteo_small'), reference: torch('--case', 'criteo_small'), referenceName: 'PyTorch', figure: samples, target: 1.5 },
-  { suite: 'engine', name: 'gru', metric: 'train samples/s', ours: tsx('bench/engine-case.ts', '--case', 'gru'), reference: torch('--case', 'gru'), referenceName: 'PyTorch', figure: samples },
+  { suite: 'engine', name: 'small', metric: 'train samples/s', ours: tsx('bench/engine-case.ts', '--case', 'small'), reference: torch('--case', 'small'), referenceName: 'PyTorch', figure: samples, target: 2.0, pairable: true },
+  { suite: 'engine', name: 'criteo', metric: 'train samples/s', ours: tsx('bench/engine-case.ts', '--case', 'criteo'), reference: torch('--case', 'memory'), referenceName: 'PyTorch', figure: samples, target: 1.5, pairable: true },
+  { suite: 'engine', name: 'criteo_small', metric: 'train samples/s', ours: tsx('bench/engine-case.ts', '--case', 'criteo_small'), reference: torch('--case', 'criteo_small'), referenceName: 'PyTorch', figure: samples, target: 1.5, pairable: true },
+  { suite: 'engine', name: 'gru', metric: 'train samples/s', ours: tsx('bench/engine-case.ts', '--case', 'gru'), reference: torch('--case', 'gru'), referenceName: 'PyTorch', figure: samples, pairable: true },
   { suite: 'engine', name: 'score', metric: 'score rows/s @1024', ours: tsx('bench/engine-case.ts', '--case', 'score'), reference: torch('--case', 'score'), referenceName: 'PyTorch', figure: samples },
   // The GEMM floor: only the matrix products of a training step (bench/gemm-floor-case.ts). Against the same
   // products in PyTorch (the GEMM libraries' parity), and against the peer's whole training step: that ratio
@@ -236,9 +241,12 @@ const CASES: Case[] = [
   })(),
 ];
 
+/** Every child's environment: PyTorch's OpenMP threads sleep between ops (its best here: 3.5x the default policy on small). */
+const CHILD_ENV = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' };
+
 function run(cmd: readonly string[]): Promise<Json> {
   return new Promise((ok, fail) => {
-    execFile(cmd[0] as string, cmd.slice(1), { cwd: ROOT, env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' }, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+    execFile(cmd[0] as string, cmd.slice(1), { cwd: ROOT, env: CHILD_ENV, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
       if (err) return fail(new Error(`${cmd.join(' ')} failed: ${err.message}\n${stderr.slice(-2000)}`));
       const line = stdout.trim().split('\n').pop() ?? '';
       try {
@@ -263,7 +271,7 @@ const mb = (v: unknown): string => (typeof v === 'number' && Number.isFinite(v) 
 function usage(): string {
   const suites = [...new Set(CASES.map((c) => c.suite))];
   const lines = suites.map((s) => `  ${s}: ${CASES.filter((c) => c.suite === s).map((c) => c.name).join(', ')}`);
-  return `usage: npm run bench -- [--suite S] [--cases a,b] [--rounds N] [--threads N] [--json]\nsuites and cases:\n${lines.join('\n')}`;
+  return `usage: npm run bench -- [--suite S] [--cases a,b] [--rounds N] [--threads N] [--paired] [--json]\nsuites and cases:\n${lines.join('\n')}`;
 }
 
 async function main(): Promise<void> {
@@ -277,6 +285,7 @@ async function main(): Promise<void> {
         cases: { type: 'string' },
         rounds: { type: 'string', default: '3' },
         threads: { type: 'string' },
+        paired: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -316,6 +325,10 @@ async function main(): Promise<void> {
     const refs: Json[] = [];
     const refFigures: number[] = [];
     const ratios: number[] = [];
+    // --paired: each round's ratios of the repeats taken in turn.
+    const pairRatios: number[][] = [];
+    // --paired: each round's CPU ms [ours, the reference's] used while the other side was timed (~0: clean turns).
+    const idle: [number, number][] = [];
     let skipped: string | undefined;
     for (let r = 0; r < rounds; r++) {
       const order = r % 2 === 0 ? ['ours', 'ref'] : ['ref', 'ours'];
@@ -324,10 +337,19 @@ async function main(): Promise<void> {
       let refFigure: number | null = null;
       // The round's seed, and in the engine suite the same thread count on both sides.
       const seeded = (cmd: readonly string[]): string[] => [...cmd.map((a) => (a === SEED ? String(42 + r) : a)), ...(c.suite === 'engine' || c.suite === 'floor' ? ['--threads', String(threads)] : [])];
+      let paired: number[] | null = null;
       if (c.sameRun) {
         o = await runShared(r, seeded(c.ours));
         refFigure = typeof o.skipped === 'string' ? null : c.sameRun.figure(o);
         if (refFigure !== null) f = c.sameRun.peer(o);
+      } else if (values.paired && c.pairable && c.reference && existsSync(c.reference[0] as string)) {
+        const [ours, ref] = [[...seeded(c.ours), '--paired'], [...seeded(c.reference), '--paired']];
+        const p = order[0] === 'ours' ? await runPaired(ours, ref, { cwd: ROOT, env: CHILD_ENV }) : await runPaired(ref, ours, { cwd: ROOT, env: CHILD_ENV });
+        [o, f] = order[0] === 'ours' ? [p.a, p.b] : [p.b, p.a];
+        refFigure = c.figure(f);
+        const all = (j: Json): number[] => j.samples_per_s_all as number[];
+        paired = all(o).map((v, i) => v / (all(f as Json)[i] as number));
+        idle.push(order[0] === 'ours' ? p.idleCpuMs : [p.idleCpuMs[1], p.idleCpuMs[0]]);
       } else {
         for (const who of order) {
           if (who === 'ours') o = await run(seeded(c.ours));
@@ -345,11 +367,14 @@ async function main(): Promise<void> {
       if (f && refFigure !== null) {
         refs.push(f);
         refFigures.push(refFigure);
-        ratios.push(c.lowerIsBetter ? refFigure / c.figure(o as Json) : c.figure(o as Json) / refFigure);
+        ratios.push(paired ? median(paired) : c.lowerIsBetter ? refFigure / c.figure(o as Json) : c.figure(o as Json) / refFigure);
+        if (paired) pairRatios.push(paired);
       }
       const handicap = f ? peerHandicap(f) : null;
       const kernel = typeof f?.blas_core === 'string' ? ` (peer kernel ${f.blas_core})` : '';
-      log(`${c.suite}/${c.name} round ${r + 1}/${rounds}: ${show(c.figure(o as Json))}${f && refFigure !== null ? ` vs ${show(refFigure)}${handicap ? ` (${handicap}: ratio withheld)` : kernel}` : ''}`);
+      const lastIdle = idle[idle.length - 1];
+      const inTurn = paired && lastIdle ? `, in turn: ${median(paired).toFixed(2)}x (${paired.map((x) => x.toFixed(2)).join(' ')}; CPU while waiting ${lastIdle.map((x) => x.toFixed(0)).join(' / ')} ms)` : '';
+      log(`${c.suite}/${c.name} round ${r + 1}/${rounds}: ${show(c.figure(o as Json))}${f && refFigure !== null ? ` vs ${show(refFigure)}${handicap ? ` (${handicap}: ratio withheld)` : `${kernel}${inTurn}`}` : ''}`);
     }
     if (skipped !== undefined) {
       log(`${c.suite}/${c.name} skipped: ${skipped}`);
@@ -366,6 +391,8 @@ async function main(): Promise<void> {
       reference_name: c.referenceName,
       ratio: ratios.length && withheld === null ? median(ratios) : null,
       ratios: withheld === null ? ratios : [],
+      // --paired: the ratio of each round is the median of its repeats' ratios, taken in turn (listed here).
+      ...(pairRatios.length ? { paired: true, paired_ratios: withheld === null ? pairRatios : [], paired_idle_cpu_ms: idle } : {}),
       // Set when a round's peer ran on a fallback BLAS kernel: the per-round ratios are kept apart, not to be quoted.
       ...(withheld !== null ? { ratio_withheld: withheld, ratios_withheld: ratios } : {}),
       ...(refs.some((j) => 'blas_core' in j) ? { reference_blas_core: [...new Set(refs.map((j) => j.blas_core ?? null))] } : {}),

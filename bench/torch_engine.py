@@ -64,6 +64,9 @@ def parse_args(argv):
     ap.add_argument("--gru-last", choices=["gather", "packed"], default="gather",
                     help="gru: last valid hidden state by gather at length-1 (default) or pack_padded_sequence")
     ap.add_argument("--adam-foreach", choices=["on", "off"], default="off")
+    ap.add_argument("--paired", action="store_true",
+                    help="before each timed repeat print {\"gate\": r} and wait for a line on stdin (bench/run.ts "
+                         "--paired runs the other side's repeat in between)")
     return ap.parse_args(argv)
 
 
@@ -80,6 +83,15 @@ RSS = {"after_import": None}
 
 def log(msg):
     print(f"[torch_engine] {msg}", file=sys.stderr, flush=True)
+
+
+def gate(r):
+    """--paired: announce timed repeat r on stdout and wait for the harness's go-ahead (one line on stdin)."""
+    if not ARGS.paired:
+        return
+    print(json.dumps({"gate": r}), flush=True)
+    if not sys.stdin.readline():
+        raise SystemExit("[torch_engine] --paired: stdin closed before repeat %d" % r)
 
 
 def peak_rss_mb():
@@ -427,6 +439,7 @@ def run_training(case, steps, warmup, repeats):
         i += 1
     rates, step_times = [], []
     for r in range(repeats):
+        gate(r)
         t_rep = time.perf_counter()
         for _ in range(steps):
             t0 = time.perf_counter()
