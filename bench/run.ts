@@ -321,6 +321,7 @@ async function main(): Promise<void> {
     return shared.get(key)!;
   };
   for (const c of cases) {
+    if (values.paired && !c.pairable) log(`${c.suite}/${c.name}: --paired applies to the engine suite's training cases; this one runs one process after the other`);
     const ours: Json[] = [];
     const refs: Json[] = [];
     const refFigures: number[] = [];
