@@ -7,6 +7,10 @@
 #
 #   bash bench/device/scaling.sh [pack.tar.xz]   (with the pack of bench/device/pack.sh; without: tsx sources)
 #
+# SCALING_THREADS picks the thread counts (default "1 2 4 8 16"; e.g. "1 2 4" in one device call and "8 16" in
+# the next, each within a call's 10 minutes); SCALING_SECONDS bounds each run (default 120). Lines are appended
+# to scaling.jsonl as each run ends, so a call cut short keeps what it measured.
+#
 # On the benchmark machine PyTorch 2.11 is `python3` (WIDEDEEP_TORCH_PYTHON=python3, --blas system).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -26,7 +30,7 @@ cores="$(nproc)"
 limit="${SCALING_SECONDS:-120}"
 echo "cores: $cores; load before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 tag() { sed "s/^{/{\"who\":\"$1\",\"case_name\":\"$2\",\"T\":$3,\"W\":$4,/"; }
-for t in 1 2 4 8 16; do
+for t in ${SCALING_THREADS:-1 2 4 8 16}; do
   [ "$t" -gt "$cores" ] && break
   for c in criteo criteo_small; do
     OMP_WAIT_POLICY=PASSIVE timeout "$limit" "$py" bench/torch_engine.py --case "$c" --threads "$t" --blas "$blas" --repeats 3 2>/dev/null | tail -1 | tag torch "$c" "$t" 0 >> "$jsonl"
