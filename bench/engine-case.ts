@@ -196,13 +196,14 @@ const peakRssMb = (): number => process.resourceUsage().maxRSS / 1024;
 function gate(r: number): void {
   process.stdout.write(`{"gate":${r}}\n`);
   const byte = Buffer.alloc(1);
+  const pause = new Int32Array(new SharedArrayBuffer(4));
   for (;;) {
     let n: number;
     try {
       n = readSync(0, byte, 0, 1, null);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+      Atomics.wait(pause, 0, 0, 1);
       continue;
     }
     if (n === 0) throw new Error(`--paired: stdin closed before repeat ${r}`);

@@ -106,6 +106,19 @@ class LineChild {
   }
 }
 
+/**
+ * The ratios of `ours`' repeats to `ref`'s, repeat by repeat (their `samples_per_s_all`, timed in turn by
+ * `runPaired`): a round's ratio is their median.
+ */
+export function ratiosInTurn(ours: Json, ref: Json): number[] {
+  const a = ours.samples_per_s_all;
+  const b = ref.samples_per_s_all;
+  if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length || a.length === 0) {
+    throw new Error(`sides timed in turn need samples_per_s_all of the same length on both, got ${JSON.stringify(a)} and ${JSON.stringify(b)}`);
+  }
+  return a.map((v: number, i) => v / (b[i] as number));
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((ok) => setTimeout(ok, ms));
 
 /** Waits (up to 2 s) until `side` used no CPU tick in the last 50 ms. */

@@ -16,7 +16,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { availableCores } from '../src/runtime/cores.js';
 import { parseArgs } from 'node:util';
-import { runPaired } from './paired-run.js';
+import { ratiosInTurn, runPaired } from './paired-run.js';
 import { peerHandicap, withheldReason } from './peer-kernel.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -348,8 +348,7 @@ async function main(): Promise<void> {
         const p = order[0] === 'ours' ? await runPaired(ours, ref, { cwd: ROOT, env: CHILD_ENV }) : await runPaired(ref, ours, { cwd: ROOT, env: CHILD_ENV });
         [o, f] = order[0] === 'ours' ? [p.a, p.b] : [p.b, p.a];
         refFigure = c.figure(f);
-        const all = (j: Json): number[] => j.samples_per_s_all as number[];
-        paired = all(o).map((v, i) => v / (all(f as Json)[i] as number));
+        paired = ratiosInTurn(o, f);
         idle.push(order[0] === 'ours' ? p.idleCpuMs : [p.idleCpuMs[1], p.idleCpuMs[0]]);
       } else {
         for (const who of order) {

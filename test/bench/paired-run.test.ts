@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runPaired } from '../../bench/paired-run.js';
+import { ratiosInTurn, runPaired } from '../../bench/paired-run.js';
 import { ROOT } from '../helpers/build-cli.js';
 
 /**
@@ -64,6 +64,19 @@ describe('bench/paired-run.ts: two bench sides timed repeat by repeat, in turn',
       expect(j.samples_per_s_all).toHaveLength(3);
     }
   }, 60_000);
+
+  it('reports a side whose last line is not JSON, and one that exits non-zero after it', async () => {
+    const garbled = [process.execPath, '-e', 'console.log("all done, no JSON")'];
+    await expect(runPaired(side(0), garbled, options)).rejects.toThrow(/printed no JSON line:\nall done, no JSON/);
+    const failing = [process.execPath, '-e', 'console.log(JSON.stringify({ samples_per_s_all: [] })); console.error("crashed at exit"); process.exitCode = 4'];
+    await expect(runPaired(side(0), failing, options)).rejects.toThrow(/exited with 4:\ncrashed at exit/);
+  }, 30_000);
+
+  it('ratiosInTurn: ours over the reference repeat by repeat; sides of different lengths are refused', () => {
+    expect(ratiosInTurn({ samples_per_s_all: [200, 300, 90] }, { samples_per_s_all: [100, 100, 45] })).toEqual([2, 3, 2]);
+    expect(() => ratiosInTurn({ samples_per_s_all: [1, 2] }, { samples_per_s_all: [1] })).toThrow(/same length on both/);
+    expect(() => ratiosInTurn({ samples_per_s: 1 }, { samples_per_s_all: [1] })).toThrow(/same length on both/);
+  });
 
   it('reports a side that dies before its first gate, with its stderr, and stops the other', async () => {
     const dead = [process.execPath, '-e', 'console.error("no torch here"); process.exit(1)'];
